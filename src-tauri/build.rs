@@ -1,0 +1,16 @@
+//! Runs tauri-build: embeds the config and the web UI, and compiles the capabilities. Our own
+//! commands are declared here so that each one needs an explicit grant in a capability file.
+
+/// Every command the shell registers. A command missing here cannot be granted, so it is refused.
+const COMMANDS: &[&str] = &["app_info", "list_clouds", "get_settings", "save_settings", "ui_ready"];
+
+fn main() {
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    println!("cargo:rerun-if-changed=ui/dist");
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("src-tauri/capabilities/*.json")
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri-build failed: {error:#}. Is the UI built (npm --prefix ui run build)?");
+    }
+}

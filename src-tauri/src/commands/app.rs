@@ -1,0 +1,30 @@
+//! Commands about the app itself.
+
+use tauri::{Runtime, State};
+
+use crate::{
+    AppState,
+    ipc::{AppInfo, WireError},
+};
+
+/// The product name, version and the folders the app uses.
+#[tauri::command]
+pub fn app_info<R: Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>) -> AppInfo {
+    let package = app.package_info();
+    AppInfo {
+        product_name: package.name.clone(),
+        version: package.version.to_string(),
+        config_dir: state.dirs().config_dir.display().to_string(),
+        log_dir: state.dirs().log_dir.display().to_string(),
+    }
+}
+
+/// Called by the page once it has painted; logs the time since start-up (the start-up benchmark
+/// reads this line).
+#[tauri::command]
+pub fn ui_ready(state: State<'_, AppState>) -> Result<(), WireError> {
+    if let Some(elapsed) = state.first_paint() {
+        tracing::info!(elapsed_ms = elapsed.as_millis() as u64, "first page painted");
+    }
+    Ok(())
+}

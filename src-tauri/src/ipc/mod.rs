@@ -1,0 +1,7 @@
+//! The wire types between the shell and the web UI: views sent to it and the one error shape.
+
+mod error;
+mod views;
+
+pub use error::WireError;
+pub use views::{AppInfo, SettingsView};

@@ -1,0 +1,36 @@
+use serde::Serialize;
+use spconnect_settings::{Endpoints, Settings};
+
+/// About the app, for the footer and Settings.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    /// The product name.
+    pub product_name: String,
+    /// The app's version.
+    pub version: String,
+    /// Where settings are kept.
+    pub config_dir: String,
+    /// Where the log files are.
+    pub log_dir: String,
+}
+
+/// The settings with the endpoints they resolve to.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsView {
+    /// The settings as stored.
+    pub settings: Settings,
+    /// The endpoints in force.
+    pub endpoints: Endpoints,
+    /// Something the person should know, e.g. that an unreadable file was kept aside.
+    pub notice: Option<String>,
+}
+
+impl SettingsView {
+    /// The view of stored (already validated) settings.
+    pub fn new(settings: Settings, notice: Option<String>) -> Result<Self, super::WireError> {
+        let endpoints = settings.cloud.endpoints()?;
+        Ok(Self { settings, endpoints, notice })
+    }
+}

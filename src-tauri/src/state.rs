@@ -1,0 +1,49 @@
+//! What the shell keeps for the life of the app.
+
+use std::{
+    path::PathBuf,
+    sync::atomic::{AtomicBool, Ordering},
+    time::{Duration, Instant},
+};
+
+use spconnect_settings::SettingsStore;
+
+/// The folders the app writes to.
+#[derive(Clone, Debug)]
+pub struct AppDirs {
+    /// Per-user configuration (`settings.json`).
+    pub config_dir: PathBuf,
+    /// The rotating log files.
+    pub log_dir: PathBuf,
+}
+
+/// State shared by the commands.
+pub struct AppState {
+    dirs: AppDirs,
+    settings: SettingsStore,
+    started: Instant,
+    first_paint_reported: AtomicBool,
+}
+
+impl AppState {
+    /// State for an app whose folders are `dirs`, started at `started`.
+    pub fn new(dirs: AppDirs, started: Instant) -> Self {
+        let settings = SettingsStore::in_dir(&dirs.config_dir);
+        Self { dirs, settings, started, first_paint_reported: AtomicBool::new(false) }
+    }
+
+    /// The app's folders.
+    pub fn dirs(&self) -> &AppDirs {
+        &self.dirs
+    }
+
+    /// The settings file.
+    pub fn settings(&self) -> &SettingsStore {
+        &self.settings
+    }
+
+    /// The time since start-up the first time the UI reports it painted; `None` afterwards.
+    pub fn first_paint(&self) -> Option<Duration> {
+        (!self.first_paint_reported.swap(true, Ordering::SeqCst)).then(|| self.started.elapsed())
+    }
+}

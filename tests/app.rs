@@ -1,0 +1,176 @@
+//! App-level tests: the real command set and capability files on Tauri's mock runtime. Each test
+//! calls commands over IPC the way the web UI does, through the ACL, so a command the capability
+//! does not grant is refused here exactly as in the real window.
+
+use serde_json::{Value, json};
+use spconnect_app::{AppDirs, build_app};
+use tauri::{
+    App, Manager, WebviewWindow, WebviewWindowBuilder,
+    ipc::{CallbackFn, InvokeBody},
+    test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder},
+    webview::InvokeRequest,
+};
+
+/// The origin of the app's own pages on Linux.
+const APP_ORIGIN: &str = "tauri://localhost";
+
+struct TestApp {
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    dirs: tempfile::TempDir,
+}
+
+impl TestApp {
+    fn start() -> Self {
+        let dirs = tempfile::tempdir().expect("temp dir");
+        let app = build_app(
+            mock_builder(),
+            Some(AppDirs {
+                config_dir: dirs.path().join("config"),
+                log_dir: dirs.path().join("logs"),
+            }),
+        )
+        .expect("the app builds on the mock runtime");
+        let window = match app.get_webview_window("main") {
+            Some(window) => window,
+            None => WebviewWindowBuilder::new(&app, "main", Default::default())
+                .build()
+                .expect("main window"),
+        };
+        Self { _app: app, window, dirs }
+    }
+
+    /// Invokes `cmd` with `args` from `origin`; `Ok` holds the command's JSON result, `Err` the
+    /// JSON error (a refused command gives a string).
+    fn invoke_from(&self, origin: &str, cmd: &str, args: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: origin.parse().expect("origin is a URL"),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.window, request)
+            .map(|body| body.deserialize::<Value>().expect("JSON response"))
+    }
+
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        self.invoke_from(APP_ORIGIN, cmd, args)
+    }
+}
+
+#[test]
+fn app_info_reports_the_version_and_the_folders_in_use() {
+    let app = TestApp::start();
+    let info = app.invoke("app_info", json!({})).expect("granted");
+    assert_eq!(info["productName"], "spconnect");
+    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    let config_dir = info["configDir"].as_str().expect("a string");
+    assert!(config_dir.starts_with(&app.dirs.path().display().to_string()), "{config_dir}");
+}
+
+#[test]
+fn the_cloud_list_has_the_five_choices() {
+    let app = TestApp::start();
+    let clouds = app.invoke("list_clouds", json!({})).expect("granted");
+    let ids: Vec<&str> =
+        clouds.as_array().expect("a list").iter().filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(ids, ["global", "usGovGccHigh", "usGovDod", "china", "custom"]);
+    assert_eq!(clouds[2]["graphHost"], "https://dod-graph.microsoft.us");
+    assert_eq!(clouds[4]["authorityHost"], Value::Null);
+}
+
+#[test]
+fn settings_start_global_and_a_saved_cloud_persists_on_disk() {
+    let app = TestApp::start();
+    let initial = app.invoke("get_settings", json!({})).expect("granted");
+    assert_eq!(initial["settings"]["cloud"]["kind"], "global");
+    assert_eq!(initial["endpoints"]["graphHost"], "https://graph.microsoft.com");
+    assert_eq!(initial["notice"], Value::Null);
+
+    let saved = app
+        .invoke("save_settings", json!({"settings": {"cloud": {"kind": "china"}}}))
+        .expect("saves");
+    assert_eq!(saved["endpoints"]["authorityHost"], "https://login.partner.microsoftonline.cn");
+
+    let file = app.dirs.path().join("config").join("settings.json");
+    let on_disk: Value =
+        serde_json::from_str(&std::fs::read_to_string(file).expect("written")).expect("JSON");
+    assert_eq!(on_disk, json!({"cloud": {"kind": "china"}}));
+    let reread = app.invoke("get_settings", json!({})).expect("granted");
+    assert_eq!(reread["settings"]["cloud"]["kind"], "china");
+}
+
+#[test]
+fn bad_custom_endpoints_get_an_invalid_input_error_naming_the_field() {
+    let app = TestApp::start();
+    let cloud = json!({"kind": "custom", "authorityHost": "login.example.com", "graphHost": "http://graph.example.com"});
+    let error = app
+        .invoke("save_settings", json!({"settings": {"cloud": cloud}}))
+        .expect_err("plain http to a public host is refused");
+    assert_eq!(error["code"], "invalidInput");
+    assert_eq!(error["field"], "graphHost");
+    let message = error["message"].as_str().expect("a sentence");
+    assert!(message.contains("https"), "{message}");
+    assert!(!app.dirs.path().join("config").join("settings.json").exists(), "nothing written");
+}
+
+#[test]
+fn malformed_arguments_are_refused_without_touching_the_file() {
+    let app = TestApp::start();
+    let error = app
+        .invoke("save_settings", json!({"settings": {"cloud": {"kind": "mars"}}}))
+        .expect_err("an unknown cloud is refused");
+    assert!(error.to_string().contains("mars"), "{error}");
+    assert!(!app.dirs.path().join("config").join("settings.json").exists());
+}
+
+#[test]
+fn ui_ready_is_accepted_more_than_once() {
+    let app = TestApp::start();
+    assert_eq!(app.invoke("ui_ready", json!({})), Ok(Value::Null));
+    assert_eq!(app.invoke("ui_ready", json!({})), Ok(Value::Null));
+}
+
+#[test]
+fn core_commands_the_capability_does_not_grant_are_refused() {
+    let app = TestApp::start();
+    for (cmd, args) in [
+        ("plugin:app|version", json!({})),
+        ("plugin:path|resolve_directory", json!({"directory": 8})),
+        ("plugin:window|close", json!({"label": "main"})),
+        ("plugin:event|emit", json!({"event": "x", "payload": null})),
+    ] {
+        let error = app.invoke(cmd, args).expect_err(cmd);
+        let text = error.to_string();
+        assert!(text.contains("not allowed"), "{cmd} refused for another reason: {text}");
+    }
+}
+
+#[test]
+fn our_own_commands_are_refused_to_a_remote_origin() {
+    let app = TestApp::start();
+    assert!(app.invoke("app_info", json!({})).is_ok());
+    let error = app
+        .invoke_from("https://evil.example", "app_info", json!({}))
+        .expect_err("remote pages get nothing");
+    assert!(error.to_string().contains("not allowed"), "{error}");
+    let error = app
+        .invoke_from(
+            "https://evil.example",
+            "save_settings",
+            json!({"settings": {"cloud": {"kind": "china"}}}),
+        )
+        .expect_err("remote pages cannot change settings");
+    assert!(error.to_string().contains("not allowed"), "{error}");
+    assert!(!app.dirs.path().join("config").join("settings.json").exists());
+}
+
+#[test]
+fn an_unknown_command_is_refused() {
+    let app = TestApp::start();
+    let error = app.invoke("read_private_key", json!({})).expect_err("no such command");
+    assert!(!error.to_string().is_empty());
+}

@@ -1,0 +1,181 @@
+//! End to end: the built app in a real window (WebKitGTK under Xvfb), driven through WebDriver by
+//! `tauri-driver` and Debian's `WebKitWebDriver`. The app runs with its own XDG folders in a
+//! temporary directory, so it never touches a person's settings, logs or keychain.
+//!
+//! These tests need a display, `tauri-driver` and `WebKitWebDriver`, so they are ignored in a plain
+//! `cargo test`; `scripts/test` runs them under `xvfb-run` with `--ignored`.
+
+mod webdriver;
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use webdriver::Session;
+
+/// A running `tauri-driver`, stopped with SIGTERM on drop (SIGKILL would leave its
+/// `WebKitWebDriver` child behind).
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start(xdg_root: &Path) -> Self {
+        let port = free_port();
+        let native_port = free_port();
+        let program = find_tauri_driver();
+        let child = Command::new(&program)
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("XDG_CONFIG_HOME", xdg_root.join("config"))
+            .env("XDG_DATA_HOME", xdg_root.join("data"))
+            .env("XDG_CACHE_HOME", xdg_root.join("cache"))
+            .env("XDG_STATE_HOME", xdg_root.join("state"))
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {}: {error}", program.display()));
+        Self { child, url: format!("http://127.0.0.1:{port}") }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free loopback port")
+}
+
+fn find_tauri_driver() -> PathBuf {
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .map(|home| home.join("bin").join("tauri-driver"));
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join("tauri-driver"))
+        .chain(cargo_bin)
+        .find(|candidate| candidate.is_file())
+        .expect("tauri-driver is not installed: run scripts/test, which installs it")
+}
+
+fn screenshot_path(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir.join(name)
+}
+
+#[test]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: scripts/test runs it under xvfb-run"]
+fn first_screen_wizard_and_settings_in_the_real_window() {
+    assert!(
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some(),
+        "no display: run under xvfb-run (scripts/test does)"
+    );
+    let xdg = tempfile::tempdir().expect("temp dir");
+    let driver = Driver::start(xdg.path());
+    let app = env!("CARGO_BIN_EXE_spconnect");
+    let session = Session::start(&driver.url, app).expect("a WebDriver session on the app");
+
+    // The first screen: the footer shows the version that the Rust command app_info returned.
+    let version = session
+        .wait_for_text("#app-version", |text| text.contains(env!("CARGO_PKG_VERSION")))
+        .expect("the version from app_info");
+    assert_eq!(version, format!("spconnect {}", env!("CARGO_PKG_VERSION")));
+    let shot = screenshot_path("first-screen.png");
+    std::fs::write(&shot, session.screenshot().expect("a screenshot")).expect("saved");
+
+    // The page runs with the security baseline: no global Tauri object, frozen prototypes.
+    let baseline = session
+        .execute("return [typeof window.__TAURI__, Object.isFrozen(Object.prototype)];")
+        .expect("a script runs");
+    assert_eq!(baseline, serde_json::json!(["undefined", true]));
+
+    // Through the wizard frame: Account, Next to Browse, Back to Account.
+    session.find("#new-connection").and_then(|b| b.click()).expect("New connection");
+    session
+        .wait_for_text("#wizard-step-title", |text| text == "Sign in")
+        .expect("the wizard opens on Account");
+    session
+        .find(r#"li[data-step="account"][aria-current="step"]"#)
+        .expect("the step indicator marks Account as current");
+    session.find("#wizard-next").and_then(|b| b.click()).expect("Next");
+    session
+        .wait_for_text("#wizard-step-title", |text| text.contains("Choose what"))
+        .expect("Next goes to Browse");
+    session.find("#wizard-back").and_then(|b| b.click()).expect("Back");
+    session
+        .wait_for_text("#wizard-step-title", |text| text == "Sign in")
+        .expect("Back returns to Account");
+
+    // Settings: choose GCC High and save; the endpoints shown are what save_settings returned.
+    session.find("#nav-settings").and_then(|b| b.click()).expect("Settings");
+    session
+        .wait_for_text("#endpoint-graph", |text| text.contains("https://graph.microsoft.com"))
+        .expect("the default cloud is Global");
+
+    // Custom endpoints with plain http to a public host: Rust refuses it, the message appears
+    // next to the Graph host field, and what was typed stays.
+    session.find(r#"input[name="cloud"][value="custom"]"#).and_then(|r| r.click()).expect("Custom");
+    session.find("#custom-authority").and_then(|i| i.send_keys("login.example.com")).expect("type");
+    session
+        .find("#custom-graph")
+        .and_then(|i| i.send_keys("http://graph.example.com"))
+        .expect("type");
+    session.find("#save-settings").and_then(|b| b.click()).expect("Save");
+    let field_error = session
+        .wait_for_text("#custom-graph-error", |text| text.contains("https"))
+        .expect("the refusal from save_settings, next to the field");
+    assert!(field_error.contains("http://graph.example.com"), "{field_error}");
+    let typed = session
+        .execute("return document.getElementById('custom-graph').value;")
+        .expect("a script runs");
+    assert_eq!(typed, "http://graph.example.com", "nothing typed is lost");
+
+    session
+        .find(r#"input[name="cloud"][value="usGovGccHigh"]"#)
+        .and_then(|radio| radio.click())
+        .expect("GCC High");
+    session.find("#save-settings").and_then(|b| b.click()).expect("Save");
+    session.wait_for_text("#settings-status", |text| text.contains("Saved")).expect("saved");
+    let graph = session
+        .wait_for_text("#endpoint-graph", |text| text.contains("microsoft.us"))
+        .expect("the endpoints from Rust");
+    assert_eq!(graph, "https://graph.microsoft.us");
+    assert_eq!(
+        session.find("#endpoint-authority").and_then(|e| e.text()).expect("authority"),
+        "https://login.microsoftonline.us"
+    );
+
+    let shot = screenshot_path("settings-saved.png");
+    std::fs::write(&shot, session.screenshot().expect("a screenshot")).expect("saved");
+    eprintln!("screenshot: {}", shot.display());
+    session.end().expect("the session ends");
+
+    // The choice reached the app's own config folder under the test's XDG root, nowhere else.
+    let settings = xdg.path().join("config").join("dev.spconnect.desktop").join("settings.json");
+    let saved = std::fs::read_to_string(&settings).expect("settings.json in the test's folder");
+    assert!(saved.contains("usGovGccHigh"), "{saved}");
+    let logs = xdg.path().join("data").join("dev.spconnect.desktop").join("logs");
+    let log_files: Vec<_> = std::fs::read_dir(&logs).expect("log folder").collect();
+    assert_eq!(log_files.len(), 1, "one daily log file in {}", logs.display());
+}
