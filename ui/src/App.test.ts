@@ -1,0 +1,168 @@
+import { afterEach, describe, expect, test } from "vitest";
+import { flushSync, mount, unmount } from "svelte";
+import { clearMocks } from "@tauri-apps/api/mocks";
+import App from "./App.svelte";
+import { fakeBackend, settle } from "./ipc/fake";
+
+let app: ReturnType<typeof mount> | null = null;
+
+async function start(): Promise<void> {
+  app = mount(App, { target: document.body });
+  await settle();
+}
+
+afterEach(() => {
+  if (app) unmount(app);
+  app = null;
+  document.body.innerHTML = "";
+  clearMocks();
+});
+
+function el(id: string): HTMLElement {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`#${id} is not on the page`);
+  return found;
+}
+
+/** The place whose panel is visible, checked against the navigation's aria-current. */
+function shown(): string {
+  const visible = [...document.querySelectorAll("main > section")].filter((s) => !s.hasAttribute("hidden"));
+  expect(visible.length).toBe(1);
+  const place = visible[0]?.id.replace("panel-", "") ?? "";
+  const current = [...document.querySelectorAll('nav button[aria-current="page"]')].map((b) => b.id);
+  expect(current).toEqual([`nav-${place}`]);
+  return place;
+}
+
+function press(key: string, init: KeyboardEventInit = {}, target: EventTarget = document.activeElement ?? document.body) {
+  target.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true, ...init }));
+  flushSync();
+}
+
+describe("App", () => {
+  test("opens on Connections with the honest empty state and the version", async () => {
+    fakeBackend();
+    await start();
+    expect(shown()).toBe("connections");
+    expect(document.querySelector("h1")?.textContent).toBe("spconnect");
+    expect(document.body.textContent).toContain("No connections on this machine yet.");
+    expect(el("app-version").textContent).toBe("spconnect 0.1.0");
+    // Settings are loaded only when that view is first shown.
+    expect(document.getElementById("save-settings")).toBeNull();
+  });
+
+  test("New connection opens the wizard and focuses its heading", async () => {
+    fakeBackend();
+    await start();
+    el("new-connection").click();
+    await settle();
+    expect(shown()).toBe("wizard");
+    expect(document.activeElement?.id).toBe("wizard-heading");
+    expect(document.querySelector('li[aria-current="step"]')?.getAttribute("data-step")).toBe("account");
+  });
+
+  test("Ctrl+1/2/3 jump to the three places", async () => {
+    fakeBackend();
+    await start();
+    press("3", { ctrlKey: true, code: "Digit3" });
+    await settle();
+    expect(shown()).toBe("settings");
+    expect(document.activeElement?.id).toBe("settings-heading");
+    expect(el("endpoint-authority").textContent).toBe("https://login.microsoftonline.com");
+    expect(el("config-dir").textContent).toBe("/home/admin/.config/spconnect");
+
+    press("2", { ctrlKey: true, code: "Digit2" });
+    await settle();
+    expect(shown()).toBe("wizard");
+    // A layout where the digit row gives other characters still works through `code`.
+    press("&", { ctrlKey: true, code: "Digit1" });
+    await settle();
+    expect(shown()).toBe("connections");
+    expect(document.activeElement?.id).toBe("connections-heading");
+    // Without Ctrl nothing happens.
+    press("2");
+    await settle();
+    expect(shown()).toBe("connections");
+  });
+
+  test("arrow keys move along the navigation and activating an item changes the view", async () => {
+    fakeBackend();
+    await start();
+    const first = el("nav-connections");
+    first.focus();
+    press("ArrowDown");
+    expect(document.activeElement?.id).toBe("nav-wizard");
+    press("ArrowRight");
+    expect(document.activeElement?.id).toBe("nav-settings");
+    press("ArrowDown");
+    expect(document.activeElement?.id).toBe("nav-connections");
+    press("ArrowUp");
+    expect(document.activeElement?.id).toBe("nav-settings");
+    press("Home");
+    expect(document.activeElement?.id).toBe("nav-connections");
+    press("End");
+    expect(document.activeElement?.id).toBe("nav-settings");
+    expect(shown()).toBe("connections");
+
+    press("ArrowUp");
+    (document.activeElement as HTMLElement).click();
+    await settle();
+    expect(shown()).toBe("wizard");
+    expect(document.activeElement?.id).toBe("wizard-heading");
+  });
+
+  test("the wizard keeps its step across places; Escape cancels and the next one starts afresh", async () => {
+    fakeBackend();
+    await start();
+    el("new-connection").click();
+    await settle();
+    el("wizard-next").click();
+    await settle();
+    el("nav-settings").click();
+    await settle();
+    el("nav-wizard").click();
+    await settle();
+    expect(document.querySelector('li[aria-current="step"]')?.getAttribute("data-step")).toBe("browse");
+
+    press("Escape");
+    await settle();
+    expect(shown()).toBe("connections");
+    el("new-connection").click();
+    await settle();
+    expect(document.querySelector('li[aria-current="step"]')?.getAttribute("data-step")).toBe("account");
+
+    el("wizard-cancel").click();
+    await settle();
+    expect(shown()).toBe("connections");
+  });
+
+  test("what was typed in Settings survives a visit to another place", async () => {
+    fakeBackend();
+    await start();
+    el("nav-settings").click();
+    await settle();
+    (document.querySelector('input[value="custom"]') as HTMLInputElement).click();
+    flushSync();
+    const input = el("custom-authority") as HTMLInputElement;
+    input.value = "https://login.contoso.test";
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    flushSync();
+
+    el("nav-connections").click();
+    await settle();
+    el("nav-settings").click();
+    await settle();
+    expect((el("custom-authority") as HTMLInputElement).value).toBe("https://login.contoso.test");
+  });
+
+  test("a failing app_info is said, not hidden", async () => {
+    fakeBackend({
+      app_info: () => {
+        throw { code: "internal", message: "The configuration folder is not known.", field: null };
+      },
+    });
+    await start();
+    expect(document.getElementById("app-version")).toBeNull();
+    expect(document.body.textContent).toContain("Version not known: The configuration folder is not known.");
+  });
+});

@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { flushSync, mount, unmount } from "svelte";
+import NewConnection from "./NewConnection.svelte";
+import { settle } from "../ipc/fake";
+
+let app: ReturnType<typeof mount> | null = null;
+
+afterEach(() => {
+  if (app) unmount(app);
+  app = null;
+  document.body.innerHTML = "";
+});
+
+function button(id: string): HTMLButtonElement {
+  const el = document.getElementById(id);
+  if (!(el instanceof HTMLButtonElement)) throw new Error(`#${id} is not a button`);
+  return el;
+}
+
+function currentStep(): string | null {
+  const current = document.querySelectorAll('ol li[aria-current="step"]');
+  expect(current.length).toBe(1);
+  return current[0]?.getAttribute("data-step") ?? null;
+}
+
+describe("New connection wizard", () => {
+  test("lists the four steps in order and starts at Account", () => {
+    app = mount(NewConnection, { target: document.body, props: { oncancel: () => {} } });
+    flushSync();
+    const steps = [...document.querySelectorAll("ol li")].map((li) => li.getAttribute("data-step"));
+    expect(steps).toEqual(["account", "browse", "connection", "test"]);
+    expect(currentStep()).toBe("account");
+    expect(document.getElementById("wizard-step-title")?.textContent).toBe("Sign in");
+    expect(document.body.textContent).toContain("device code");
+    expect(document.body.textContent).toContain("This step is not available in this build yet.");
+    expect(button("wizard-back").disabled).toBe(true);
+    expect(button("wizard-next").disabled).toBe(false);
+  });
+
+  test("Next and Back move one step, are disabled at the ends and move focus to the step title", async () => {
+    app = mount(NewConnection, { target: document.body, props: { oncancel: () => {} } });
+    flushSync();
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      button("wizard-next").click();
+      await settle();
+      seen.push(currentStep() ?? "");
+      expect(document.activeElement?.id).toBe("wizard-step-title");
+      expect(document.body.textContent).toContain("This step is not available in this build yet.");
+    }
+    expect(seen).toEqual(["browse", "connection", "test"]);
+    expect(document.getElementById("wizard-step-title")?.textContent).toBe("Test the connection");
+    expect(document.body.textContent).toContain("latency");
+    expect(button("wizard-next").disabled).toBe(true);
+    expect(button("wizard-back").disabled).toBe(false);
+
+    button("wizard-back").click();
+    await settle();
+    expect(currentStep()).toBe("connection");
+    expect(document.body.textContent).toContain("certificate");
+    expect(button("wizard-next").disabled).toBe(false);
+  });
+
+  test("Cancel asks to leave", () => {
+    const oncancel = vi.fn();
+    app = mount(NewConnection, { target: document.body, props: { oncancel } });
+    flushSync();
+    button("wizard-cancel").click();
+    expect(oncancel).toHaveBeenCalledOnce();
+  });
+});

@@ -1,0 +1,216 @@
+import { afterEach, describe, expect, test } from "vitest";
+import { flushSync, mount, unmount } from "svelte";
+import { clearMocks } from "@tauri-apps/api/mocks";
+import Settings from "./Settings.svelte";
+import type { SettingsView } from "../ipc";
+import { GLOBAL_VIEW, INFO, deferred, fakeBackend, settle } from "../ipc/fake";
+
+let app: ReturnType<typeof mount> | null = null;
+
+async function show(): Promise<void> {
+  app = mount(Settings, { target: document.body, props: { info: INFO } });
+  await settle();
+}
+
+afterEach(() => {
+  if (app) unmount(app);
+  app = null;
+  document.body.innerHTML = "";
+  clearMocks();
+});
+
+function $<T extends Element = HTMLElement>(selector: string): T {
+  const el = document.querySelector<T>(selector);
+  if (!el) throw new Error(`${selector} is not on the page`);
+  return el;
+}
+
+function choose(cloud: string) {
+  $<HTMLInputElement>(`input[name="cloud"][value="${cloud}"]`).click();
+  flushSync();
+}
+
+function type(selector: string, text: string) {
+  const input = $<HTMLInputElement>(selector);
+  input.value = text;
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+  flushSync();
+}
+
+function submit() {
+  $<HTMLButtonElement>("#save-settings").click();
+  flushSync();
+}
+
+const CUSTOM_VIEW: SettingsView = {
+  settings: {
+    cloud: { kind: "custom", authorityHost: "https://login.contoso.test", graphHost: "https://graph.contoso.test" },
+  },
+  endpoints: { authorityHost: "https://login.contoso.test", graphHost: "https://graph.contoso.test" },
+  notice: null,
+};
+
+describe("Settings", () => {
+  test("loads the clouds, the current choice, the endpoints and the folders", async () => {
+    const calls = fakeBackend();
+    await show();
+    expect(calls.map((c) => c.cmd).sort()).toEqual(["get_settings", "list_clouds"]);
+
+    const radios = [...document.querySelectorAll<HTMLInputElement>('input[type="radio"][name="cloud"]')];
+    expect(radios.map((r) => r.value)).toEqual(["global", "usGovGccHigh", "usGovDod", "china", "custom"]);
+    expect(radios.filter((r) => r.checked).map((r) => r.value)).toEqual(["global"]);
+    expect(document.body.textContent).toContain("US Government GCC High");
+    expect($("#cloud-usGovGccHigh-hosts").textContent).toContain("https://login.microsoftonline.us");
+    expect($("#cloud-usGovGccHigh-hosts").textContent).toContain("https://graph.microsoft.us");
+
+    expect($("#endpoint-authority").textContent).toBe("https://login.microsoftonline.com");
+    expect($("#endpoint-graph").textContent).toBe("https://graph.microsoft.com");
+    expect($("#config-dir").textContent).toBe(INFO.configDir);
+    expect($("#log-dir").textContent).toBe(INFO.logDir);
+    expect(document.querySelector("#custom-authority")).toBeNull();
+    expect(document.querySelector("#settings-notice")).toBeNull();
+    expect(document.querySelector("#settings-error")).toBeNull();
+    expect($<HTMLButtonElement>("#save-settings").disabled).toBe(false);
+  });
+
+  test("shows a saved custom cloud and the notice from Rust", async () => {
+    fakeBackend({
+      get_settings: () => ({ ...CUSTOM_VIEW, notice: "The settings file was unreadable; it was kept aside." }),
+    });
+    await show();
+    expect($<HTMLInputElement>('input[value="custom"]').checked).toBe(true);
+    expect($<HTMLInputElement>("#custom-authority").value).toBe("https://login.contoso.test");
+    expect($<HTMLInputElement>("#custom-graph").value).toBe("https://graph.contoso.test");
+    expect($("#settings-notice").textContent).toBe("The settings file was unreadable; it was kept aside.");
+  });
+
+  test("Custom shows two labelled inputs whose values survive switching away and back", async () => {
+    fakeBackend();
+    await show();
+    choose("custom");
+    expect($<HTMLInputElement>("#custom-authority").placeholder).toBe("https://login.example.com");
+    expect($('label[for="custom-authority"]').textContent).toBe("Authority host");
+    expect($('label[for="custom-graph"]').textContent).toBe("Graph host");
+
+    type("#custom-authority", "https://login.fabrikam.test");
+    type("#custom-graph", "https://graph.fabrikam.test");
+    choose("china");
+    expect(document.querySelector("#custom-authority")).toBeNull();
+    choose("custom");
+    expect($<HTMLInputElement>("#custom-authority").value).toBe("https://login.fabrikam.test");
+    expect($<HTMLInputElement>("#custom-graph").value).toBe("https://graph.fabrikam.test");
+  });
+
+  test("Save sends the custom cloud, says Saving… meanwhile, then Saved. with the endpoints", async () => {
+    const answer = deferred<SettingsView>();
+    const calls = fakeBackend({ save_settings: () => answer.promise });
+    await show();
+    choose("custom");
+    type("#custom-authority", "https://login.contoso.test");
+    type("#custom-graph", "https://graph.contoso.test");
+    submit();
+    await settle();
+
+    const button = $<HTMLButtonElement>("#save-settings");
+    expect(button.disabled).toBe(true);
+    expect(button.textContent?.trim()).toBe("Saving…");
+    expect(calls.at(-1)).toEqual({
+      cmd: "save_settings",
+      args: {
+        settings: {
+          cloud: { kind: "custom", authorityHost: "https://login.contoso.test", graphHost: "https://graph.contoso.test" },
+        },
+      },
+    });
+
+    answer.resolve(CUSTOM_VIEW);
+    await settle();
+    expect(button.disabled).toBe(false);
+    expect(button.textContent?.trim()).toBe("Save");
+    const status = $("#settings-status");
+    expect(status.getAttribute("role")).toBe("status");
+    expect(status.getAttribute("aria-live")).toBe("polite");
+    expect(status.textContent).toBe("Saved.");
+    expect($("#endpoint-authority").textContent).toBe("https://login.contoso.test");
+    expect($("#endpoint-graph").textContent).toBe("https://graph.contoso.test");
+  });
+
+  test("Save of a built-in cloud sends only its kind", async () => {
+    const calls = fakeBackend();
+    await show();
+    choose("usGovDod");
+    submit();
+    await settle();
+    expect(calls.at(-1)).toEqual({ cmd: "save_settings", args: { settings: { cloud: { kind: "usGovDod" } } } });
+    expect($("#endpoint-graph").textContent).toBe("https://dod-graph.microsoft.us");
+  });
+
+  test("an invalidInput error shows next to its field and nothing typed is lost", async () => {
+    fakeBackend({
+      save_settings: () => {
+        throw { code: "invalidInput", message: "The Graph host must be an https:// origin.", field: "graphHost" };
+      },
+    });
+    await show();
+    choose("custom");
+    type("#custom-authority", "https://login.contoso.test");
+    type("#custom-graph", "graph.contoso.test/v1.0");
+    submit();
+    await settle();
+
+    const graph = $<HTMLInputElement>("#custom-graph");
+    expect(graph.getAttribute("aria-invalid")).toBe("true");
+    expect(graph.getAttribute("aria-describedby")).toBe("custom-graph-error");
+    expect($("#custom-graph-error").textContent).toBe("The Graph host must be an https:// origin.");
+    expect(document.activeElement).toBe(graph);
+    const authority = $<HTMLInputElement>("#custom-authority");
+    expect(authority.getAttribute("aria-invalid")).toBeNull();
+    expect(document.querySelector("#custom-authority-error")).toBeNull();
+
+    expect($("#settings-error").getAttribute("role")).toBe("alert");
+    expect($("#settings-error").textContent).toBe("Not saved. Check the Graph host.");
+    expect($("#settings-status").textContent).toBe("");
+    expect(authority.value).toBe("https://login.contoso.test");
+    expect(graph.value).toBe("graph.contoso.test/v1.0");
+    expect($<HTMLButtonElement>("#save-settings").disabled).toBe(false);
+
+    type("#custom-graph", "https://graph.contoso.test");
+    expect(graph.getAttribute("aria-invalid")).toBeNull();
+    expect(document.querySelector("#custom-graph-error")).toBeNull();
+  });
+
+  test("an error without a field is shown in the alert only", async () => {
+    fakeBackend({
+      save_settings: () => {
+        throw { code: "storage", message: "The settings file could not be written: disk full.", field: null };
+      },
+    });
+    await show();
+    submit();
+    await settle();
+    expect($("#settings-error").textContent).toBe("The settings file could not be written: disk full.");
+    expect(document.querySelector(".field-error")).toBeNull();
+  });
+
+  test("a failed load says why and can be tried again", async () => {
+    let fail = true;
+    fakeBackend({
+      get_settings: () => {
+        if (fail) throw { code: "storage", message: "The settings folder cannot be read.", field: null };
+        return GLOBAL_VIEW;
+      },
+    });
+    await show();
+    expect($("#settings-error").textContent).toBe("The settings folder cannot be read.");
+    expect($<HTMLButtonElement>("#save-settings").disabled).toBe(true);
+
+    fail = false;
+    const retry = [...document.querySelectorAll("button")].find((b) => b.textContent === "Try again");
+    expect(retry).toBeDefined();
+    retry?.click();
+    await settle();
+    expect(document.querySelector("#settings-error")).toBeNull();
+    expect($("#endpoint-authority").textContent).toBe("https://login.microsoftonline.com");
+    expect($<HTMLButtonElement>("#save-settings").disabled).toBe(false);
+  });
+});
