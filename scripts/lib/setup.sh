@@ -1,0 +1,78 @@
+# Shared set-up for scripts/run and scripts/test: installs whatever is missing, says what it is doing,
+# and stops with a clear message when something cannot be installed. Safe to run again and again.
+# Sourced, not run: it expects `set -euo pipefail` and the repository root as the working folder.
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+fail() { printf '\033[31mspconnect set-up failed: %s\033[0m\n' "$*" >&2; exit 1; }
+
+# Debian packages to build the app (Tauri on WebKitGTK) and to run it.
+BUILD_PACKAGES=(build-essential pkg-config file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
+  libayatana-appindicator3-dev librsvg2-dev)
+# To run it without a display, and for the tests: Xvfb, WebDriver for WebKitGTK, screenshots, and
+# the Secret Service keychain (gnome-keyring on a private D-Bus).
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver imagemagick fonts-dejavu-core gnome-keyring dbus
+  dbus-x11)
+
+# The WebDriver bridge between the tests and WebKitWebDriver, from crates.io.
+TAURI_DRIVER_VERSION=2.1.0
+# Vite 8 needs Node 20.19 or newer.
+NODE_MIN_MAJOR=20
+NODE_MIN_MINOR=19
+
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+ensure_apt() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null || fail "apt-get not found; install these packages by hand: ${missing[*]}"
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || fail "need root or sudo to install: ${missing[*]}"
+    sudo=(sudo)
+  fi
+  say "Installing Debian packages: ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq || fail "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null || fail "apt-get could not install: ${missing[*]}"
+}
+
+ensure_toolchains() {
+  command -v cargo >/dev/null || fail "Rust is not installed (need cargo 1.95 or newer, from rustup)"
+  cargo fmt --version >/dev/null 2>&1 || fail "rustfmt is missing: rustup component add rustfmt"
+  cargo clippy --version >/dev/null 2>&1 || fail "clippy is missing: rustup component add clippy"
+  command -v node >/dev/null && command -v npm >/dev/null \
+    || fail "Node.js is not installed (need Node ${NODE_MIN_MAJOR}.${NODE_MIN_MINOR}+ with npm)"
+  local version major minor
+  version=$(node --version); version=${version#v}
+  major=${version%%.*}; minor=${version#*.}; minor=${minor%%.*}
+  if [ "$major" -lt "$NODE_MIN_MAJOR" ] || { [ "$major" -eq "$NODE_MIN_MAJOR" ] && [ "$minor" -lt "$NODE_MIN_MINOR" ]; }; then
+    fail "Node $version is too old; need ${NODE_MIN_MAJOR}.${NODE_MIN_MINOR} or newer"
+  fi
+}
+
+# npm ci when ui/node_modules is missing or was installed from another package-lock.json.
+ensure_ui_packages() {
+  local stamp=ui/node_modules/.spconnect-lock-sha256 want
+  want=$(sha256sum ui/package-lock.json | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "Installing the UI's npm packages (npm ci)"
+    npm ci --prefix ui --no-audit --no-fund >/dev/null || fail "npm ci failed in ui/"
+    echo "$want" > "$stamp"
+  fi
+}
+
+ensure_tauri_driver() {
+  if ! tauri-driver --help >/dev/null 2>&1; then
+    say "Installing tauri-driver $TAURI_DRIVER_VERSION (cargo install, about two minutes)"
+    cargo install tauri-driver --locked --version "$TAURI_DRIVER_VERSION" --quiet \
+      || fail "cargo install tauri-driver failed"
+  fi
+}
+
+build_ui() {
+  say "Building the UI (vite build → ui/dist)"
+  npm --prefix ui run --silent build >/dev/null || fail "the UI build failed (npm --prefix ui run build)"
+}
