@@ -2,8 +2,9 @@
 # and stops with a clear message when something cannot be installed. Safe to run again and again.
 # Sourced, not run: it expects `set -euo pipefail` and the repository root as the working folder.
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
-fail() { printf '\033[31mspconnect set-up failed: %s\033[0m\n' "$*" >&2; exit 1; }
+if [ -t 2 ]; then bold=$'\033[1m' red=$'\033[31m' plain=$'\033[0m'; else bold='' red='' plain=''; fi
+say() { printf '%s==> %s%s\n' "$bold" "$*" "$plain" >&2; }
+fail() { printf '%sspconnect: %s%s\n' "$red" "$*" "$plain" >&2; exit 1; }
 
 # Debian packages to build the app (Tauri on WebKitGTK) and to run it.
 BUILD_PACKAGES=(build-essential pkg-config file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
@@ -35,7 +36,7 @@ ensure_apt() {
   fi
   say "Installing Debian packages: ${missing[*]}"
   "${sudo[@]}" apt-get update -qq || fail "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
     "${missing[@]}" >/dev/null || fail "apt-get could not install: ${missing[*]}"
 }
 

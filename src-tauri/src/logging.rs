@@ -13,6 +13,9 @@ pub const KEEP_DAYS: usize = 14;
 /// What can stop logging from being set up. The app runs without a log file then.
 #[derive(Debug, thiserror::Error)]
 pub enum LoggingError {
+    /// The log folder could not be created.
+    #[error("the log folder could not be created: {0}")]
+    Folder(#[from] std::io::Error),
     /// The log folder or file could not be created.
     #[error("the log file could not be opened: {0}")]
     File(#[from] InitError),
@@ -23,6 +26,8 @@ pub enum LoggingError {
 
 /// Installs the global subscriber, writing to `log_dir`.
 pub fn install(log_dir: &Path) -> Result<(), LoggingError> {
+    // Created first: the appender prunes old files at start and complains about a missing folder.
+    std::fs::create_dir_all(log_dir)?;
     let file = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix("spconnect")
