@@ -1,0 +1,114 @@
+//! Who is calling Graph: the bearer token, checked as Graph checks it (signature, lifetime,
+//! audience), and what it allows (`scp` for delegated calls, `roles` for app-only calls).
+
+use axum::http::{HeaderMap, header};
+use jsonwebtoken::{Algorithm, Validation};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::error::GraphError;
+use crate::state::Shared;
+
+/// The caller of a Graph or SharePoint request.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The tenant of the token.
+    pub tenant_id: Uuid,
+    /// The client id.
+    pub app_id: Uuid,
+    /// The signed-in user, for delegated tokens.
+    pub user_id: Option<Uuid>,
+    /// Delegated scopes or application roles.
+    pub permissions: Vec<String>,
+    /// How the client authenticated (`appidacr`).
+    pub appidacr: String,
+}
+
+impl Caller {
+    /// Whether the token is app-only.
+    pub fn is_app(&self) -> bool {
+        self.user_id.is_none()
+    }
+
+    /// Whether any of `permissions` is held.
+    pub fn has_any(&self, permissions: &[&str]) -> bool {
+        self.permissions.iter().any(|p| permissions.iter().any(|w| w.eq_ignore_ascii_case(p)))
+    }
+}
+
+/// Validates the `Authorization: Bearer` token for `audiences`.
+pub fn authenticate(
+    shared: &Shared,
+    headers: &HeaderMap,
+    audiences: &[String],
+) -> Result<Caller, GraphError> {
+    let value =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .unwrap_or_default()
+        .trim();
+    if token.is_empty() {
+        return Err(GraphError::unauthenticated("Access token is empty."));
+    }
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.validate_aud = false;
+    validation.leeway = 0;
+    validation.required_spec_claims =
+        ["exp", "nbf", "aud"].iter().map(|s| (*s).to_owned()).collect();
+    let claims = match jsonwebtoken::decode::<Value>(token, shared.key.decoding_key(), &validation)
+    {
+        Ok(data) => data.claims,
+        Err(error) => {
+            return Err(match error.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature
+                | jsonwebtoken::errors::ErrorKind::ImmatureSignature => {
+                    GraphError::unauthenticated("Access token has expired or is not yet valid.")
+                }
+                _ => GraphError::unauthenticated(
+                    "IDX14100: JWT is not well formed, there are no dots (.).",
+                )
+                .with_message_if(
+                    token.contains('.'),
+                    "Access token validation failure. Invalid signature.",
+                ),
+            });
+        }
+    };
+    let text = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let aud = text("aud");
+    if !audiences.iter().any(|a| a.eq_ignore_ascii_case(aud.trim_end_matches('/'))) {
+        return Err(GraphError::unauthenticated(
+            "Access token validation failure. Invalid audience.",
+        ));
+    }
+    let uuid = |name: &str| Uuid::parse_str(&text(name)).ok();
+    let app_only = text("idtyp") == "app";
+    let permissions: Vec<String> = if app_only {
+        claims
+            .get("roles")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    } else {
+        text("scp").split_whitespace().map(str::to_owned).collect()
+    };
+    Ok(Caller {
+        tenant_id: uuid("tid")
+            .ok_or_else(|| GraphError::unauthenticated("Access token has no tenant."))?,
+        app_id: uuid("appid").unwrap_or_default(),
+        user_id: if app_only { None } else { uuid("oid") },
+        permissions,
+        appidacr: text("appidacr"),
+    })
+}
+
+impl GraphError {
+    fn with_message_if(mut self, condition: bool, message: &str) -> Self {
+        if condition {
+            message.clone_into(&mut self.message);
+        }
+        self
+    }
+}

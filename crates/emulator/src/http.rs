@@ -1,0 +1,162 @@
+//! The HTTP side: which host a request was sent to, the router, and the server.
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    extract::{Request, State},
+    http::{HeaderMap, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+};
+
+use crate::state::Shared;
+
+/// Microsoft's sign-in hosts, in every cloud (reference §1.10).
+const LOGIN_HOSTS: &[&str] = &[
+    "login.microsoftonline.com",
+    "login.windows.net",
+    "login.microsoft.com",
+    "sts.windows.net",
+    "login.microsoftonline.us",
+    "login.usgovcloudapi.net",
+    "login.partner.microsoftonline.cn",
+    "login.chinacloudapi.cn",
+];
+/// Microsoft Graph's hosts, in every cloud (reference §4).
+const GRAPH_HOSTS: &[&str] = &[
+    "graph.microsoft.com",
+    "graph.microsoft.us",
+    "dod-graph.microsoft.us",
+    "microsoftgraph.chinacloudapi.cn",
+];
+/// SharePoint Online's host suffixes.
+const SHAREPOINT_SUFFIXES: &[&str] = &[".sharepoint.com", ".sharepoint.us", ".sharepoint.cn"];
+
+/// Which service a Host header names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostKind {
+    /// A Microsoft sign-in host.
+    Login,
+    /// A Microsoft Graph host.
+    Graph,
+    /// A SharePoint host.
+    SharePoint,
+    /// Anything else (the emulator's own loopback address): every service.
+    Any,
+}
+
+/// Where a request was sent: scheme and host as the client saw them.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    scheme: &'static str,
+    host: String,
+    kind: HostKind,
+}
+
+impl Origin {
+    /// The origin of a request. Microsoft hosts are always https (the emulator then sits behind
+    /// a TLS-terminating proxy that keeps the Host header).
+    pub fn of(headers: &HeaderMap, tls: bool) -> Self {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1")
+            .to_ascii_lowercase();
+        let kind = host_kind(&host);
+        let scheme = if tls || kind != HostKind::Any { "https" } else { "http" };
+        Self { scheme, host, kind }
+    }
+
+    /// The host (with port, if any).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// What the host names.
+    pub fn kind(&self) -> HostKind {
+        self.kind
+    }
+
+    /// `scheme://host`.
+    pub fn url(&self) -> String {
+        format!("{}://{}", self.scheme, self.host)
+    }
+
+    /// The authority origin for identity URLs in responses.
+    pub fn login(&self) -> String {
+        self.url()
+    }
+
+    /// The Graph origin that belongs with this authority.
+    pub fn graph(&self) -> String {
+        format!("{}://{}", self.scheme, self.graph_host())
+    }
+
+    /// The Graph host that belongs with this authority (`msgraph_host`).
+    pub fn graph_host(&self) -> String {
+        let bare = self.host.split(':').next().unwrap_or_default();
+        match bare {
+            "login.microsoftonline.us" | "login.usgovcloudapi.net" => "graph.microsoft.us".into(),
+            "login.partner.microsoftonline.cn" | "login.chinacloudapi.cn" => {
+                "microsoftgraph.chinacloudapi.cn".into()
+            }
+            _ if self.kind == HostKind::Login => "graph.microsoft.com".into(),
+            _ => self.host.clone(),
+        }
+    }
+}
+
+/// Classifies a Host header value.
+pub fn host_kind(host: &str) -> HostKind {
+    let bare = host.split(':').next().unwrap_or_default();
+    if LOGIN_HOSTS.contains(&bare) {
+        HostKind::Login
+    } else if GRAPH_HOSTS.contains(&bare) {
+        HostKind::Graph
+    } else if SHAREPOINT_SUFFIXES.iter().any(|suffix| bare.ends_with(suffix)) {
+        HostKind::SharePoint
+    } else {
+        HostKind::Any
+    }
+}
+
+/// Which service a path belongs to on the emulator's own origin.
+fn path_kind(path: &str) -> HostKind {
+    if path.starts_with("/v1.0/") || path == "/v1.0" || path.starts_with("/beta/") {
+        HostKind::Graph
+    } else if path.starts_with("/_api/") || (path.starts_with("/sites/") && path.contains("/_api/"))
+    {
+        HostKind::SharePoint
+    } else {
+        HostKind::Login
+    }
+}
+
+/// Refuses a request whose path does not belong to the Microsoft host it was sent to, and adds
+/// the configured latency.
+async fn route_by_host(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !shared.latency.is_zero() {
+        tokio::time::sleep(shared.latency).await;
+    }
+    let kind = Origin::of(request.headers(), shared.tls).kind();
+    if kind != HostKind::Any && kind != path_kind(request.uri().path()) {
+        return (StatusCode::NOT_FOUND, "This host does not serve that path.").into_response();
+    }
+    next.run(request).await
+}
+
+/// The whole emulator as one router.
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .merge(crate::identity::routes())
+        .route("/v1.0/{*path}", axum::routing::any(crate::graph::handle))
+        .route("/_api/{*path}", axum::routing::any(crate::sharepoint::handle))
+        .route("/sites/{*path}", axum::routing::any(crate::sharepoint::handle))
+        .layer(middleware::from_fn_with_state(shared.clone(), route_by_host))
+        .with_state(shared)
+}

@@ -1,0 +1,501 @@
+//! `/authorize` and the sign-in and consent forms behind it (reference §1.2, §1.3, §1.11).
+
+use std::{collections::HashMap, sync::Arc, time::Duration, time::Instant};
+
+use axum::{
+    extract::{Path, Query, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use uuid::Uuid;
+
+use super::{
+    grants::{self, Delegated},
+    pages,
+    scopes::{ScopeRequest, resolve_resource},
+};
+use crate::{
+    model::{Application, Tenant},
+    state::{AuthCode, DeviceStatus, PendingAuthorization, Shared, World, random_token},
+};
+
+/// The browser session cookie.
+const SESSION_COOKIE: &str = "ESTSAUTH";
+/// How long a sign-in may take.
+const SIGN_IN_TIME: Duration = Duration::from_secs(15 * 60);
+
+/// Finds the client application: owned by `tenant`, or multi-tenant from anywhere.
+pub fn find_client(world: &World, tenant: Option<&Tenant>, app_id: Uuid) -> Option<Application> {
+    if let Some(tenant) = tenant
+        && let Some(app) =
+            tenant.applications.iter().find(|a| a.app_id == app_id && a.deleted.is_none())
+    {
+        return Some(app.clone());
+    }
+    world
+        .external_apps
+        .iter()
+        .chain(world.tenants.iter().flat_map(|t| t.applications.iter()))
+        .find(|a| {
+            a.app_id == app_id
+                && a.deleted.is_none()
+                && (a.sign_in_audience != "AzureADMyOrg"
+                    || tenant.is_none_or(|t| t.id == a.owner_tenant))
+        })
+        .cloned()
+}
+
+/// `GET /{tenant}/oauth2/v2.0/authorize`.
+pub async fn authorize(
+    State(shared): State<Arc<Shared>>,
+    Path(tenant_segment): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let get = |k: &str| query.get(k).map(String::as_str).unwrap_or_default();
+    let world = shared.world();
+    let specific =
+        !matches!(tenant_segment.to_ascii_lowercase().as_str(), "common" | "organizations");
+    let tenant = if specific {
+        match world.tenant(&tenant_segment) {
+            Some(t) => Some(t),
+            None => {
+                return pages::message(
+                    StatusCode::BAD_REQUEST,
+                    "Sorry, but we're having trouble signing you in.",
+                    &format!("AADSTS90002: Tenant '{tenant_segment}' not found."),
+                );
+            }
+        }
+    } else {
+        None
+    };
+    let Ok(client_id) = Uuid::parse_str(get("client_id")) else {
+        return pages::message(
+            StatusCode::BAD_REQUEST,
+            "Sorry, but we're having trouble signing you in.",
+            "AADSTS900144: The request body must contain the following parameter: 'client_id'.",
+        );
+    };
+    let Some(app) = find_client(&world, tenant, client_id) else {
+        return pages::message(
+            StatusCode::BAD_REQUEST,
+            "Sorry, but we're having trouble signing you in.",
+            &format!(
+                "AADSTS700016: Application with identifier '{client_id}' was not found in the directory \
+                 '{tenant_segment}'. This can happen if the application has not been installed by the \
+                 administrator of the tenant or consented to by any user in the tenant."
+            ),
+        );
+    };
+    let redirect_uri = get("redirect_uri").to_owned();
+    let Some(public_client) = grants::match_redirect(&app, &redirect_uri) else {
+        return pages::message(
+            StatusCode::BAD_REQUEST,
+            "Sorry, but we're having trouble signing you in.",
+            &format!(
+                "AADSTS50011: The redirect URI '{redirect_uri}' specified in the request does not match \
+                 the redirect URIs configured for the application '{client_id}'."
+            ),
+        );
+    };
+    drop(world);
+    let mut pending = PendingAuthorization {
+        tenant_segment: tenant_segment.clone(),
+        client_id,
+        redirect_uri,
+        public_client,
+        scope: get("scope").to_owned(),
+        state: query.get("state").cloned(),
+        nonce: query.get("nonce").cloned(),
+        code_challenge: query.get("code_challenge").cloned(),
+        code_challenge_method: query
+            .get("code_challenge_method")
+            .cloned()
+            .unwrap_or_else(|| "plain".into()),
+        response_mode: query.get("response_mode").cloned().unwrap_or_else(|| "query".into()),
+        force_consent: get("prompt") == "consent",
+        user: None,
+        device_code: None,
+        expires: Instant::now() + SIGN_IN_TIME,
+    };
+    if !get("response_type").split_whitespace().any(|t| t == "code") {
+        return redirect_error(
+            &pending,
+            "unsupported_response_type",
+            "AADSTS700054: response_type 'code' is required.",
+        );
+    }
+    if pending.scope.trim().is_empty() {
+        return redirect_error(
+            &pending,
+            "invalid_request",
+            "AADSTS900144: The request body must contain the following parameter: 'scope'.",
+        );
+    }
+    if !matches!(pending.code_challenge_method.as_str(), "S256" | "plain") {
+        return redirect_error(
+            &pending,
+            "invalid_request",
+            "AADSTS501491: Invalid code_challenge_method.",
+        );
+    }
+    if let Some(challenge) = &pending.code_challenge
+        && !(43..=128).contains(&challenge.len())
+    {
+        return redirect_error(
+            &pending,
+            "invalid_request",
+            "AADSTS50147: The code challenge is invalid.",
+        );
+    }
+    if !matches!(pending.response_mode.as_str(), "query" | "fragment" | "form_post") {
+        return redirect_error(&pending, "invalid_request", "AADSTS900144: Invalid response_mode.");
+    }
+    let prompt = get("prompt");
+    if !matches!(prompt, "" | "none" | "login" | "consent" | "select_account") {
+        return redirect_error(
+            &pending,
+            "invalid_request",
+            &format!("AADSTS90023: Invalid prompt value '{prompt}'."),
+        );
+    }
+    // Single sign-on with the browser session, unless a fresh sign-in or an account choice is asked for.
+    let session = session_user(&shared, &headers, &tenant_segment);
+    if !matches!(prompt, "login" | "select_account")
+        && let Some((tenant_id, user_id)) = session
+    {
+        pending.user = Some((tenant_id, user_id));
+        return continue_after_sign_in(&shared, pending, prompt == "none", None);
+    }
+    if prompt == "none" {
+        return redirect_error(
+            &pending,
+            "login_required",
+            "AADSTS50058: A silent sign-in request was sent but no user is signed in.",
+        );
+    }
+    let login_hint = if prompt == "select_account" { "" } else { get("login_hint") };
+    let ctx = random_token(24);
+    shared.sessions().pending.insert(ctx.clone(), pending);
+    pages::sign_in(&tenant_segment, &ctx, login_hint, None)
+}
+
+fn session_user(
+    shared: &Shared,
+    headers: &HeaderMap,
+    tenant_segment: &str,
+) -> Option<(Uuid, Uuid)> {
+    let cookie =
+        headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+            v.split(';').find_map(|pair| {
+                pair.trim().strip_prefix(&format!("{SESSION_COOKIE}=")).map(str::to_owned)
+            })
+        })?;
+    let (tenant_id, user_id) = *shared.sessions().browser.get(&cookie)?;
+    let world = shared.world();
+    let tenant = world.tenants.iter().find(|t| t.id == tenant_id)?;
+    let specific =
+        !matches!(tenant_segment.to_ascii_lowercase().as_str(), "common" | "organizations");
+    if specific && world.tenant(tenant_segment).map(|t| t.id) != Some(tenant_id) {
+        return None;
+    }
+    tenant.user(user_id).map(|_| (tenant_id, user_id))
+}
+
+/// Form fields of the sign-in form.
+#[derive(serde::Deserialize)]
+pub struct SignInForm {
+    ctx: String,
+    login: String,
+    passwd: String,
+}
+
+/// `POST /{tenant}/login`: checks the password and continues to consent or back to the app.
+pub async fn sign_in(
+    State(shared): State<Arc<Shared>>,
+    Path(tenant_segment): Path<String>,
+    axum::Form(form): axum::Form<SignInForm>,
+) -> Response {
+    let Some(mut pending) = take_pending(&shared, &form.ctx) else {
+        return expired();
+    };
+    let found = {
+        let world = shared.world();
+        let tenant = if matches!(
+            pending.tenant_segment.to_ascii_lowercase().as_str(),
+            "common" | "organizations"
+        ) {
+            world.tenant_of_upn(form.login.trim())
+        } else {
+            world.tenant(&pending.tenant_segment)
+        };
+        tenant.and_then(|t| {
+            t.user_by_upn(form.login.trim()).map(|u| (t.id, u.id, u.password == form.passwd))
+        })
+    };
+    let retry = |shared: &Shared, pending: PendingAuthorization, message: &str| {
+        let ctx = random_token(24);
+        shared.sessions().pending.insert(ctx.clone(), pending);
+        pages::sign_in(&tenant_segment, &ctx, form.login.trim(), Some(message))
+    };
+    match found {
+        None => retry(
+            &shared,
+            pending,
+            "AADSTS50034: This username may be incorrect. The user account does not exist in this directory.",
+        ),
+        Some((_, _, false)) => {
+            retry(&shared, pending, "AADSTS50126: Your account or password is incorrect.")
+        }
+        Some((tenant_id, user_id, true)) => {
+            pending.user = Some((tenant_id, user_id));
+            let cookie = random_token(32);
+            shared.sessions().browser.insert(cookie.clone(), (tenant_id, user_id));
+            continue_after_sign_in(&shared, pending, false, Some(cookie))
+        }
+    }
+}
+
+/// Form fields of the consent page.
+#[derive(serde::Deserialize)]
+pub struct ConsentForm {
+    ctx: String,
+    action: String,
+}
+
+/// `POST /{tenant}/consent`: records consent, or reports that the person declined.
+pub async fn consent(
+    State(shared): State<Arc<Shared>>,
+    axum::Form(form): axum::Form<ConsentForm>,
+) -> Response {
+    let Some(mut pending) = take_pending(&shared, &form.ctx) else {
+        return expired();
+    };
+    let Some((tenant_id, user_id)) = pending.user else { return expired() };
+    if form.action != "accept" {
+        return finish_declined(&shared, &pending);
+    }
+    {
+        let mut world = shared.world_mut();
+        let Some(tenant) = world.tenants.iter_mut().find(|t| t.id == tenant_id) else {
+            return expired();
+        };
+        let org_wide = tenant.user(user_id).is_some_and(|u| u.can_admin_consent());
+        let request = ScopeRequest::parse(&pending.scope);
+        for (identifier, permissions) in &request.resources {
+            let Some(resource) = resolve_resource(tenant, identifier) else { continue };
+            let named: Vec<String> =
+                permissions.iter().filter(|p| p.as_str() != ".default").cloned().collect();
+            let mut scopes = named;
+            scopes.extend(request.oidc.iter().cloned());
+            grants::record_consent(
+                tenant,
+                pending.client_id,
+                &resource,
+                &scopes,
+                user_id,
+                org_wide,
+            );
+        }
+    }
+    pending.force_consent = false;
+    continue_after_sign_in(&shared, pending, false, None)
+}
+
+fn take_pending(shared: &Shared, ctx: &str) -> Option<PendingAuthorization> {
+    let pending = shared.sessions().pending.remove(ctx)?;
+    (pending.expires > Instant::now()).then_some(pending)
+}
+
+fn expired() -> Response {
+    pages::message(
+        StatusCode::BAD_REQUEST,
+        "Sorry, but we're having trouble signing you in.",
+        "AADSTS50196: The sign-in session has expired or is unknown. Start the sign-in again.",
+    )
+}
+
+/// After the user is known: consent if needed, then the code (or the device approval).
+fn continue_after_sign_in(
+    shared: &Shared,
+    pending: PendingAuthorization,
+    silent: bool,
+    cookie: Option<String>,
+) -> Response {
+    let Some((tenant_id, user_id)) = pending.user else { return expired() };
+    let decision = {
+        let world = shared.world();
+        let Some(tenant) = world.tenants.iter().find(|t| t.id == tenant_id) else {
+            return expired();
+        };
+        consent_needed(tenant, &pending, user_id)
+    };
+    let mut response = match decision {
+        Err(description) => redirect_error(&pending, "invalid_scope", &description),
+        Ok(missing) if missing.is_empty() && !pending.force_consent => {
+            complete(shared, pending, tenant_id, user_id)
+        }
+        Ok(_) if silent => redirect_error(
+            &pending,
+            "consent_required",
+            "AADSTS65001: The user or administrator has not consented to use the application. Send an interactive authorization request for this user and resource.",
+        ),
+        Ok(missing) => {
+            let world = shared.world();
+            let Some(tenant) = world.tenants.iter().find(|t| t.id == tenant_id) else {
+                return expired();
+            };
+            let Some(user) = tenant.user(user_id) else { return expired() };
+            let admin = user.can_admin_consent();
+            let consentable = missing
+                .iter()
+                .all(|(resource, scopes)| grants::user_consentable(tenant, resource, scopes));
+            let shown: Vec<String> = missing.iter().flat_map(|(_, s)| s.iter().cloned()).collect();
+            let app_name = find_client(&world, Some(tenant), pending.client_id)
+                .map_or_else(|| pending.client_id.to_string(), |a| a.display_name);
+            let segment = pending.tenant_segment.clone();
+            drop(world);
+            if !admin && !consentable {
+                pages::message(
+                    StatusCode::OK,
+                    "Need admin approval",
+                    &format!(
+                        "AADSTS90094: {app_name} needs permission to access resources in your organization \
+                         that only an admin can grant. Please ask an admin to grant permission to this app \
+                         before you can use it."
+                    ),
+                )
+            } else {
+                let ctx = random_token(24);
+                shared.sessions().pending.insert(ctx.clone(), pending);
+                pages::consent(&segment, &ctx, &app_name, &shown, admin)
+            }
+        }
+    };
+    if let Some(cookie) = cookie
+        && let Ok(value) = HeaderValue::from_str(&format!(
+            "{SESSION_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=None"
+        ))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// The permissions per resource that still need consent; an error for an invalid scope.
+fn consent_needed(
+    tenant: &Tenant,
+    pending: &PendingAuthorization,
+    user_id: Uuid,
+) -> Result<Vec<(super::scopes::Resource, Vec<String>)>, String> {
+    let request = ScopeRequest::parse(&pending.scope);
+    let mut missing = Vec::new();
+    for (identifier, permissions) in &request.resources {
+        let Some(resource) = resolve_resource(tenant, identifier) else {
+            return Err(format!(
+                "AADSTS500011: The resource principal named {identifier} was not found in the tenant named {}.",
+                tenant.display_name
+            ));
+        };
+        match grants::decide(tenant, pending.client_id, &resource, permissions, user_id) {
+            Ok(Delegated::Granted(_)) => {
+                if pending.force_consent {
+                    let named =
+                        permissions.iter().filter(|p| p.as_str() != ".default").cloned().collect();
+                    missing.push((resource, named));
+                }
+            }
+            Ok(Delegated::NeedsConsent(scopes)) => missing.push((resource, scopes)),
+            Err(error) => return Err(format!("AADSTS{}: {}", error.code, error.message)),
+        }
+    }
+    Ok(missing)
+}
+
+fn complete(
+    shared: &Shared,
+    pending: PendingAuthorization,
+    tenant_id: Uuid,
+    user_id: Uuid,
+) -> Response {
+    if let Some(device_code) = &pending.device_code {
+        if let Some(grant) = shared.sessions().device_codes.get_mut(device_code) {
+            grant.status = DeviceStatus::Approved { tenant_id, user_id };
+        }
+        return pages::message(
+            StatusCode::OK,
+            "You have signed in",
+            "You have signed in to the application on your device. You may now close this window.",
+        );
+    }
+    let code = format!("1.A{}", random_token(64));
+    shared.sessions().codes.insert(
+        code.clone(),
+        AuthCode {
+            tenant_id,
+            user_id,
+            request: pending.clone(),
+            issued: Instant::now(),
+            redeemed: false,
+        },
+    );
+    let mut params = vec![("code", code)];
+    if let Some(state) = &pending.state {
+        params.push(("state", state.clone()));
+    }
+    params.push((
+        "session_state",
+        Uuid::new_v5(&Uuid::NAMESPACE_OID, user_id.as_bytes()).to_string(),
+    ));
+    redirect(&pending, &params)
+}
+
+fn finish_declined(shared: &Shared, pending: &PendingAuthorization) -> Response {
+    if let Some(device_code) = &pending.device_code {
+        if let Some(grant) = shared.sessions().device_codes.get_mut(device_code) {
+            grant.status = DeviceStatus::Declined;
+        }
+        return pages::message(
+            StatusCode::OK,
+            "Sign-in cancelled",
+            "You declined to sign in to the application.",
+        );
+    }
+    redirect_error(
+        pending,
+        "access_denied",
+        "AADSTS65004: User declined to consent to access the app.",
+    )
+}
+
+/// Redirects back to the client with an error (and `state`).
+pub fn redirect_error(pending: &PendingAuthorization, error: &str, description: &str) -> Response {
+    let mut params =
+        vec![("error", error.to_owned()), ("error_description", description.to_owned())];
+    if let Some(state) = &pending.state {
+        params.push(("state", state.clone()));
+    }
+    redirect(pending, &params)
+}
+
+fn redirect(pending: &PendingAuthorization, params: &[(&str, String)]) -> Response {
+    if pending.response_mode == "form_post" {
+        return pages::form_post(&pending.redirect_uri, params);
+    }
+    let Ok(mut url) = url::Url::parse(&pending.redirect_uri) else {
+        return pages::message(StatusCode::BAD_REQUEST, "Bad redirect URI", &pending.redirect_uri);
+    };
+    let encoded: String =
+        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+    if pending.response_mode == "fragment" {
+        url.set_fragment(Some(&encoded));
+    } else {
+        let existing = url.query().map(str::to_owned);
+        url.set_query(Some(&match existing {
+            Some(q) if !q.is_empty() => format!("{q}&{encoded}"),
+            _ => encoded,
+        }));
+    }
+    (StatusCode::FOUND, [(header::LOCATION, url.to_string())]).into_response()
+}

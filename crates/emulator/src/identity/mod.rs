@@ -1,0 +1,40 @@
+//! The Microsoft identity platform: discovery, `/authorize` with its sign-in and consent pages,
+//! `/token` (authorization code with PKCE, refresh token, client credentials with certificate
+//! assertions, device code) and `/devicecode` (reference §1).
+
+mod authorize;
+mod device;
+mod discovery;
+pub mod error;
+mod grants;
+mod issue;
+mod pages;
+pub mod scopes;
+mod token;
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    routing::{get, post},
+};
+
+use crate::state::Shared;
+
+/// The identity routes, under `/{tenant}/…` and `/common/discovery/instance`.
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/common/discovery/instance", get(discovery::instance))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route("/{tenant}/discovery/v2.0/keys", get(discovery::keys))
+        .route("/{tenant}/discovery/keys", get(discovery::keys))
+        .route("/{tenant}/oauth2/v2.0/authorize", get(authorize::authorize))
+        .route("/{tenant}/oauth2/v2.0/token", post(token::token))
+        .route("/{tenant}/oauth2/v2.0/devicecode", post(device::device_code))
+        .route("/{tenant}/login", post(authorize::sign_in))
+        .route("/{tenant}/consent", post(authorize::consent))
+        .route("/devicelogin", get(device::device_login_page).post(device::device_login))
+}

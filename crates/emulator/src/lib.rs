@@ -1,0 +1,25 @@
+//! The tenant emulator: a local Microsoft identity platform (login.microsoftonline.com), Microsoft
+//! Graph (graph.microsoft.com) and SharePoint REST (`{tenant}.sharepoint.com/_api`) on loopback,
+//! answering the requests real clients send the way Microsoft documents them. Tests start it
+//! in-process ([`Emulator::start`]); the `spconnect-emulator` binary runs it on its own.
+//!
+//! It owns the seeded demo tenants, the protocol behaviour and the fault injection; it is never
+//! used by product code except the demo mode and tests. Facts come from
+//! `shared/reference/microsoft-identity-and-graph.md`.
+
+mod graph;
+mod http;
+mod identity;
+mod keys;
+mod model;
+mod resources;
+mod seed;
+mod server;
+mod sharepoint;
+mod state;
+
+pub use keys::{Certificate, KeyError, SigningKey};
+pub use seed::{
+    DEMO_DOMAIN, DEMO_TENANT_ID, DEMO_USERS, SECOND_DOMAIN, SECOND_TENANT_ID, SPCONNECT_CLIENT_ID,
+};
+pub use server::{Config, Emulator, StartError, TenantSpec};

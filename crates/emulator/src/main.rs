@@ -1,0 +1,52 @@
+//! `spconnect-emulator`: the tenant emulator as a program of its own.
+
+use std::time::Duration;
+
+use clap::Parser;
+use spconnect_emulator::{Config, Emulator, TenantSpec};
+
+/// A local Microsoft identity platform, Microsoft Graph and SharePoint REST for tests and demos.
+/// Listens on 127.0.0.1 only; the first line on stdout is the base URL.
+#[derive(Parser, Debug)]
+#[command(name = "spconnect-emulator", version, about)]
+struct Arguments {
+    /// The port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// The tenants to serve: `demo`.
+    #[arg(long, default_value = "demo")]
+    tenant: String,
+    /// Milliseconds of latency added to every response.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+}
+
+fn main() -> std::process::ExitCode {
+    let arguments = Arguments::parse();
+    let tenant = match arguments.tenant.as_str() {
+        "demo" => TenantSpec::Demo,
+        other => {
+            eprintln!("spconnect-emulator: unknown --tenant '{other}' (known: demo)");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let config = Config {
+        port: arguments.port,
+        tenant,
+        latency: Duration::from_millis(arguments.latency_ms),
+    };
+    match Emulator::start(config) {
+        Ok(emulator) => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout();
+            let _ = writeln!(stdout, "{}", emulator.base_url());
+            let _ = stdout.flush();
+            emulator.wait();
+            std::process::ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("spconnect-emulator: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

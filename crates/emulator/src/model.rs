@@ -1,0 +1,371 @@
+//! The directory and SharePoint content of one emulated tenant.
+
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A directory role that matters to spconnect, with the role template id Entra ID uses everywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // the names Entra ID gives them
+pub enum DirectoryRole {
+    /// Can do everything, including granting Microsoft Graph application permissions.
+    GlobalAdministrator,
+    /// Can grant application permissions of any API except Microsoft Graph.
+    CloudApplicationAdministrator,
+    /// Manages SharePoint, including `Sites.Selected` site grants.
+    SharePointAdministrator,
+}
+
+impl DirectoryRole {
+    /// The role template id (constant across tenants).
+    pub fn template_id(self) -> &'static str {
+        match self {
+            Self::GlobalAdministrator => "62e90394-69f5-4237-9190-012177145e10",
+            Self::CloudApplicationAdministrator => "158c047a-c907-4556-b7ef-446551a6b5f7",
+            Self::SharePointAdministrator => "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
+        }
+    }
+
+    /// The display name.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Self::GlobalAdministrator => "Global Administrator",
+            Self::CloudApplicationAdministrator => "Cloud Application Administrator",
+            Self::SharePointAdministrator => "SharePoint Administrator",
+        }
+    }
+}
+
+/// A person who can sign in.
+#[derive(Clone, Debug)]
+pub struct User {
+    /// Object id.
+    pub id: Uuid,
+    /// User principal name, e.g. `admin@contoso.onmicrosoft.com`.
+    pub upn: String,
+    /// Display name.
+    pub display_name: String,
+    /// Given name.
+    pub given_name: String,
+    /// Surname.
+    pub surname: String,
+    /// Job title.
+    pub job_title: String,
+    /// The documented demo password (emulator only).
+    pub password: String,
+    /// Directory roles held.
+    pub roles: Vec<DirectoryRole>,
+}
+
+impl User {
+    /// Whether the user may consent on behalf of the organisation (admin consent).
+    pub fn can_admin_consent(&self) -> bool {
+        self.roles.iter().any(|role| {
+            matches!(
+                role,
+                DirectoryRole::GlobalAdministrator | DirectoryRole::CloudApplicationAdministrator
+            )
+        })
+    }
+}
+
+/// A permission a resource exposes: an app role (application permission) or an OAuth2 scope
+/// (delegated permission).
+#[derive(Clone, Debug)]
+pub struct Permission {
+    /// The permission id.
+    pub id: &'static str,
+    /// The value, e.g. `Sites.Read.All`.
+    pub value: &'static str,
+    /// Whether only an administrator can consent (delegated scopes only).
+    pub admin_consent_required: bool,
+}
+
+/// A certificate or secret registered on an application.
+#[derive(Clone, Debug)]
+pub struct KeyCredential {
+    /// The credential id.
+    pub key_id: Uuid,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// The DER certificate (public part).
+    pub der: Vec<u8>,
+    /// `customKeyIdentifier`, base64 as Graph returns it.
+    pub custom_key_identifier: Option<String>,
+    /// Validity start.
+    pub start: OffsetDateTime,
+    /// Validity end.
+    pub end: OffsetDateTime,
+    /// `AsymmetricX509Cert`.
+    pub key_type: String,
+    /// `Verify`.
+    pub usage: String,
+}
+
+/// A client secret registered on an application.
+#[derive(Clone, Debug)]
+pub struct PasswordCredential {
+    /// The credential id.
+    pub key_id: Uuid,
+    /// The secret text (emulator only; never logged).
+    pub secret: String,
+    /// Validity end.
+    pub end: OffsetDateTime,
+}
+
+/// An application object (app registration).
+#[derive(Clone, Debug)]
+pub struct Application {
+    /// Object id.
+    pub id: Uuid,
+    /// Client id.
+    pub app_id: Uuid,
+    /// Display name.
+    pub display_name: String,
+    /// The alternate key used by upserts.
+    pub unique_name: Option<String>,
+    /// `AzureADMyOrg`, `AzureADMultipleOrgs`, …
+    pub sign_in_audience: String,
+    /// Redirect URIs of the desktop/mobile platform.
+    pub public_client_redirect_uris: Vec<String>,
+    /// Redirect URIs of the web platform.
+    pub web_redirect_uris: Vec<String>,
+    /// Allow public client flows (device code).
+    pub is_fallback_public_client: bool,
+    /// Certificates.
+    pub key_credentials: Vec<KeyCredential>,
+    /// Secrets.
+    pub password_credentials: Vec<PasswordCredential>,
+    /// The raw `requiredResourceAccess` JSON.
+    pub required_resource_access: Value,
+    /// Other properties a client set, kept and returned as given.
+    pub extra: Map<String, Value>,
+    /// Creation time.
+    pub created: OffsetDateTime,
+    /// Deletion time, when in the deleted-items container.
+    pub deleted: Option<OffsetDateTime>,
+    /// The tenant that owns the registration.
+    pub owner_tenant: Uuid,
+}
+
+/// A service principal (enterprise application) in this tenant.
+#[derive(Clone, Debug)]
+pub struct ServicePrincipal {
+    /// Object id (differs per tenant).
+    pub id: Uuid,
+    /// The application's client id.
+    pub app_id: Uuid,
+    /// Display name.
+    pub display_name: String,
+    /// The tenant that owns the application.
+    pub app_owner_tenant: Uuid,
+    /// Application permissions this resource exposes.
+    pub app_roles: Vec<Permission>,
+    /// Delegated permissions this resource exposes.
+    pub scopes: Vec<Permission>,
+    /// Identifier URIs / service principal names.
+    pub names: Vec<String>,
+    /// Creation time.
+    pub created: OffsetDateTime,
+    /// Deletion time.
+    pub deleted: Option<OffsetDateTime>,
+}
+
+/// An app role granted to a service principal (application permission, admin-consented).
+#[derive(Clone, Debug)]
+pub struct AppRoleAssignment {
+    /// The assignment id (base64url, not a GUID).
+    pub id: String,
+    /// The client service principal.
+    pub principal_id: Uuid,
+    /// The resource service principal.
+    pub resource_id: Uuid,
+    /// The app role.
+    pub app_role_id: Uuid,
+    /// Creation time.
+    pub created: OffsetDateTime,
+}
+
+/// Delegated permissions consented for a client on a resource (an `oauth2PermissionGrant`).
+#[derive(Clone, Debug)]
+pub struct DelegatedGrant {
+    /// The client service principal.
+    pub client_id: Uuid,
+    /// The resource service principal.
+    pub resource_id: Uuid,
+    /// `None` for all users (admin consent), or one user.
+    pub principal: Option<Uuid>,
+    /// Scope values.
+    pub scopes: Vec<String>,
+}
+
+/// A site grant for `Sites.Selected`.
+#[derive(Clone, Debug)]
+pub struct SitePermission {
+    /// The permission id within the site.
+    pub id: String,
+    /// `read`, `write`, `owner` or `fullcontrol`.
+    pub roles: Vec<String>,
+    /// The client id granted.
+    pub app_id: Uuid,
+    /// The display name given with the grant.
+    pub app_display_name: String,
+}
+
+/// A SharePoint web (a site collection's root web or a subsite).
+#[derive(Clone, Debug)]
+pub struct Web {
+    /// The site collection id.
+    pub site_id: Uuid,
+    /// The web id.
+    pub web_id: Uuid,
+    /// Server-relative URL, `/` for the tenant root, `/sites/hr/benefits` for a subsite.
+    pub path: String,
+    /// The URL name (last path segment, or `root`).
+    pub name: String,
+    /// Display name.
+    pub display_name: String,
+    /// Description.
+    pub description: String,
+    /// The parent web (for subsites).
+    pub parent: Option<Uuid>,
+    /// Lists and libraries.
+    pub lists: Vec<List>,
+    /// Site grants (`Sites.Selected`), on site collections.
+    pub permissions: Vec<SitePermission>,
+    /// Creation time.
+    pub created: OffsetDateTime,
+}
+
+/// A list or document library.
+#[derive(Clone, Debug)]
+pub struct List {
+    /// List id.
+    pub id: Uuid,
+    /// URL name.
+    pub name: String,
+    /// Display name.
+    pub display_name: String,
+    /// Description.
+    pub description: String,
+    /// `genericList`, `documentLibrary`, …
+    pub template: String,
+    /// Hidden list.
+    pub hidden: bool,
+    /// A system list (omitted unless `system` is selected).
+    pub system: bool,
+    /// Columns.
+    pub columns: Vec<Column>,
+    /// Content types.
+    pub content_types: Vec<ContentType>,
+    /// Items.
+    pub items: Vec<Item>,
+    /// The drive id of a document library.
+    pub drive_id: Option<String>,
+    /// Creation time.
+    pub created: OffsetDateTime,
+}
+
+/// A column definition; `facet` is the one type facet, e.g. `("text", {...})`.
+#[derive(Clone, Debug)]
+pub struct Column {
+    /// Column id.
+    pub id: Uuid,
+    /// Internal name, used in `fields`.
+    pub name: String,
+    /// Display name.
+    pub display_name: String,
+    /// Description.
+    pub description: String,
+    /// Group.
+    pub column_group: String,
+    /// Hidden column.
+    pub hidden: bool,
+    /// Indexed.
+    pub indexed: bool,
+    /// Read only.
+    pub read_only: bool,
+    /// Required.
+    pub required: bool,
+    /// Unique values enforced.
+    pub enforce_unique_values: bool,
+    /// The type facet name and value.
+    pub facet: (&'static str, Value),
+}
+
+/// A content type.
+#[derive(Clone, Debug)]
+pub struct ContentType {
+    /// Id, e.g. `0x0100…`.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Group.
+    pub group: String,
+    /// Hidden.
+    pub hidden: bool,
+}
+
+/// A list item.
+#[derive(Clone, Debug)]
+pub struct Item {
+    /// Item id (1, 2, …).
+    pub id: u32,
+    /// Field values by internal name.
+    pub fields: Map<String, Value>,
+    /// Creation time.
+    pub created: OffsetDateTime,
+    /// Last modification time.
+    pub modified: OffsetDateTime,
+    /// Who created it (display name).
+    pub created_by: String,
+}
+
+/// One tenant: its directory and its SharePoint content.
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    /// Tenant id.
+    pub id: Uuid,
+    /// The initial domain, e.g. `contoso.onmicrosoft.com`.
+    pub domain: String,
+    /// The organisation's name.
+    pub display_name: String,
+    /// The SharePoint host, e.g. `contoso.sharepoint.com`.
+    pub sharepoint_host: String,
+    /// Users.
+    pub users: Vec<User>,
+    /// Application objects registered in this tenant.
+    pub applications: Vec<Application>,
+    /// Service principals in this tenant.
+    pub service_principals: Vec<ServicePrincipal>,
+    /// Application permission grants.
+    pub app_role_assignments: Vec<AppRoleAssignment>,
+    /// Delegated permission grants.
+    pub delegated_grants: Vec<DelegatedGrant>,
+    /// SharePoint webs.
+    pub webs: Vec<Web>,
+}
+
+impl Tenant {
+    /// The tenant's `sharepoint.com` resource identifier, e.g. `https://contoso.sharepoint.com`.
+    pub fn sharepoint_resource(&self) -> String {
+        format!("https://{}", self.sharepoint_host)
+    }
+
+    /// Finds a user by UPN (case-insensitive).
+    pub fn user_by_upn(&self, upn: &str) -> Option<&User> {
+        self.users.iter().find(|user| user.upn.eq_ignore_ascii_case(upn))
+    }
+
+    /// Finds a user by object id.
+    pub fn user(&self, id: Uuid) -> Option<&User> {
+        self.users.iter().find(|user| user.id == id)
+    }
+
+    /// A live (not deleted) service principal by client id.
+    pub fn service_principal_by_app_id(&self, app_id: Uuid) -> Option<&ServicePrincipal> {
+        self.service_principals.iter().find(|sp| sp.app_id == app_id && sp.deleted.is_none())
+    }
+}

@@ -1,0 +1,477 @@
+//! The deterministic demo tenants. Ids are UUIDv5 of readable names, so they are the same in every
+//! run and on every machine. The passwords are documented in the crate's README section of
+//! `ARCHITECTURE.md`; they exist only in the emulator.
+
+use serde_json::{Map, Value, json};
+use time::{OffsetDateTime, macros::datetime};
+use uuid::Uuid;
+
+use crate::{
+    model::{
+        Application, Column, ContentType, DelegatedGrant, DirectoryRole, Item, List,
+        ServicePrincipal, Tenant, User, Web,
+    },
+    resources::{
+        GRAPH_APP_ID, GRAPH_APP_ROLES, GRAPH_SCOPES, MICROSOFT_TENANT, SHAREPOINT_APP_ID,
+        SHAREPOINT_APP_ROLES, SHAREPOINT_SCOPES,
+    },
+};
+
+/// The demo tenant's id.
+pub const DEMO_TENANT_ID: &str = "b5a1c6d2-3e4f-4a5b-8c9d-0e1f2a3b4c5d";
+/// The demo tenant's initial domain.
+pub const DEMO_DOMAIN: &str = "contoso.onmicrosoft.com";
+/// The second, small tenant (for moving things between tenants).
+pub const SECOND_TENANT_ID: &str = "c6b2d7e3-4f50-4b6c-9dae-1f2a3b4c5d6e";
+/// The second tenant's initial domain.
+pub const SECOND_DOMAIN: &str = "fabrikam.onmicrosoft.com";
+/// spconnect's own multi-tenant public client id, consented in both demo tenants.
+pub const SPCONNECT_CLIENT_ID: &str = "5c0e6f2a-7b1d-4c8e-9a3f-2d4b6e8f0a1c";
+
+/// The seeded people: (UPN local part, display name, password, roles).
+pub const DEMO_USERS: &[(&str, &str, &str, &[DirectoryRole])] = &[
+    ("admin", "Adele Vance", "Demo-Admin-2026!", &[DirectoryRole::GlobalAdministrator]),
+    (
+        "cloudadmin",
+        "Alex Wilber",
+        "Demo-Cloud-2026!",
+        &[DirectoryRole::CloudApplicationAdministrator],
+    ),
+    ("user", "Megan Bowen", "Demo-User-2026!", &[]),
+];
+
+/// When the seeded objects were created.
+pub const SEEDED_AT: OffsetDateTime = datetime!(2026-01-15 09:00 UTC);
+
+const NAMESPACE: Uuid = Uuid::from_u128(0x5c0e_6f2a_0000_4000_8000_0000_0000_0001);
+
+/// A deterministic id for a seeded object.
+pub fn seeded_id(name: &str) -> Uuid {
+    Uuid::new_v5(&NAMESPACE, name.as_bytes())
+}
+
+fn parse(id: &str) -> Uuid {
+    Uuid::parse_str(id).unwrap_or_else(|_| seeded_id(id))
+}
+
+/// The demo tenant (Contoso) with sites, lists and libraries covering every column type.
+pub fn demo_tenant() -> Tenant {
+    let mut tenant = empty_tenant(DEMO_TENANT_ID, DEMO_DOMAIN, "Contoso", "contoso.sharepoint.com");
+    tenant.users = users(DEMO_DOMAIN, DEMO_USERS);
+    let webs = [
+        ("/", "Contoso", "The intranet home", None),
+        ("/sites/hr", "Human Resources", "People, onboarding and benefits", None),
+        ("/sites/hr/benefits", "Benefits", "Benefit plans and enrolment", Some("/sites/hr")),
+        ("/sites/finance", "Finance", "Budgets, invoices and reports", None),
+        ("/sites/projects", "Projects", "Project delivery", None),
+        ("/sites/projects/alpha", "Project Alpha", "The Alpha programme", Some("/sites/projects")),
+    ];
+    for (path, title, description, parent) in webs {
+        let site_path = parent.unwrap_or(path);
+        let mut web = web(&tenant.sharepoint_host, site_path, path, title, description);
+        web.parent = parent.map(|p| seeded_id(&format!("web:{}{p}", tenant.sharepoint_host)));
+        web.lists = standard_lists(&tenant.sharepoint_host, path);
+        if path == "/sites/hr" {
+            web.lists.push(employees_list(&tenant.sharepoint_host, path));
+        }
+        tenant.webs.push(web);
+    }
+    tenant
+}
+
+/// The second tenant (Fabrikam): one administrator and one site.
+pub fn second_tenant() -> Tenant {
+    let mut tenant =
+        empty_tenant(SECOND_TENANT_ID, SECOND_DOMAIN, "Fabrikam", "fabrikam.sharepoint.com");
+    tenant.users = users(
+        SECOND_DOMAIN,
+        &[(
+            "admin",
+            "Fabrikam Admin",
+            "Demo-Fabrikam-2026!",
+            &[DirectoryRole::GlobalAdministrator],
+        )],
+    );
+    for (path, title) in [("/", "Fabrikam"), ("/sites/sales", "Sales")] {
+        let mut web = web(&tenant.sharepoint_host, path, path, title, "");
+        web.lists = standard_lists(&tenant.sharepoint_host, path);
+        tenant.webs.push(web);
+    }
+    tenant
+}
+
+fn empty_tenant(id: &str, domain: &str, name: &str, sharepoint_host: &str) -> Tenant {
+    let tenant_id = parse(id);
+    let mut tenant = Tenant {
+        id: tenant_id,
+        domain: domain.to_owned(),
+        display_name: name.to_owned(),
+        sharepoint_host: sharepoint_host.to_owned(),
+        users: Vec::new(),
+        applications: Vec::new(),
+        service_principals: Vec::new(),
+        app_role_assignments: Vec::new(),
+        delegated_grants: Vec::new(),
+        webs: Vec::new(),
+    };
+    let graph = first_party_sp(
+        &tenant,
+        GRAPH_APP_ID,
+        "Microsoft Graph",
+        GRAPH_APP_ROLES,
+        GRAPH_SCOPES,
+        vec!["https://graph.microsoft.com".into(), "https://graph.microsoft.com/".into()],
+    );
+    let sharepoint = first_party_sp(
+        &tenant,
+        SHAREPOINT_APP_ID,
+        "Office 365 SharePoint Online",
+        SHAREPOINT_APP_ROLES,
+        SHAREPOINT_SCOPES,
+        vec![format!("https://{sharepoint_host}"), format!("https://{sharepoint_host}/")],
+    );
+    let spconnect = ServicePrincipal {
+        id: seeded_id(&format!("sp:{tenant_id}:spconnect")),
+        app_id: parse(SPCONNECT_CLIENT_ID),
+        display_name: "spconnect".into(),
+        app_owner_tenant: parse(MICROSOFT_TENANT),
+        app_roles: Vec::new(),
+        scopes: Vec::new(),
+        names: vec![SPCONNECT_CLIENT_ID.into()],
+        created: SEEDED_AT,
+        deleted: None,
+    };
+    // Tenant-wide (admin) consent for what spconnect asks for.
+    tenant.delegated_grants.push(DelegatedGrant {
+        client_id: spconnect.id,
+        resource_id: graph.id,
+        principal: None,
+        scopes: [
+            "User.Read",
+            "Sites.Read.All",
+            "Sites.FullControl.All",
+            "Application.ReadWrite.All",
+            "AppRoleAssignment.ReadWrite.All",
+            "offline_access",
+            "openid",
+            "profile",
+        ]
+        .map(String::from)
+        .to_vec(),
+    });
+    tenant.delegated_grants.push(DelegatedGrant {
+        client_id: spconnect.id,
+        resource_id: sharepoint.id,
+        principal: None,
+        scopes: vec!["AllSites.Read".into()],
+    });
+    tenant.service_principals.extend([graph, sharepoint, spconnect]);
+    tenant
+}
+
+fn first_party_sp(
+    tenant: &Tenant,
+    app_id: &str,
+    name: &str,
+    roles: &[crate::model::Permission],
+    scopes: &[crate::model::Permission],
+    names: Vec<String>,
+) -> ServicePrincipal {
+    ServicePrincipal {
+        id: seeded_id(&format!("sp:{}:{app_id}", tenant.id)),
+        app_id: parse(app_id),
+        display_name: name.into(),
+        app_owner_tenant: parse(MICROSOFT_TENANT),
+        app_roles: roles.to_vec(),
+        scopes: scopes.to_vec(),
+        names: std::iter::once(app_id.to_owned()).chain(names).collect(),
+        created: SEEDED_AT,
+        deleted: None,
+    }
+}
+
+/// The public client application spconnect registers for itself (lives in the publisher's
+/// tenant; here it is known to every tenant through its service principal).
+pub fn spconnect_application() -> Application {
+    Application {
+        id: seeded_id("app:spconnect"),
+        app_id: parse(SPCONNECT_CLIENT_ID),
+        display_name: "spconnect".into(),
+        unique_name: None,
+        sign_in_audience: "AzureADMultipleOrgs".into(),
+        public_client_redirect_uris: vec!["http://localhost".into(), "http://127.0.0.1".into()],
+        web_redirect_uris: Vec::new(),
+        is_fallback_public_client: true,
+        key_credentials: Vec::new(),
+        password_credentials: Vec::new(),
+        required_resource_access: json!([]),
+        extra: Map::new(),
+        created: SEEDED_AT,
+        deleted: None,
+        owner_tenant: parse(MICROSOFT_TENANT),
+    }
+}
+
+fn users(domain: &str, people: &[(&str, &str, &str, &[DirectoryRole])]) -> Vec<User> {
+    people
+        .iter()
+        .map(|(local, name, password, roles)| {
+            let upn = format!("{local}@{domain}");
+            let (given, surname) = name.split_once(' ').unwrap_or((name, ""));
+            User {
+                id: seeded_id(&format!("user:{upn}")),
+                upn,
+                display_name: (*name).into(),
+                given_name: given.into(),
+                surname: surname.into(),
+                job_title: roles.first().map_or("Employee", |r| r.display_name()).into(),
+                password: (*password).into(),
+                roles: roles.to_vec(),
+            }
+        })
+        .collect()
+}
+
+fn web(host: &str, site_path: &str, path: &str, title: &str, description: &str) -> Web {
+    let name = path.rsplit('/').find(|s| !s.is_empty()).unwrap_or("root").to_owned();
+    Web {
+        site_id: seeded_id(&format!("site:{host}{site_path}")),
+        web_id: seeded_id(&format!("web:{host}{path}")),
+        path: path.to_owned(),
+        name,
+        display_name: title.into(),
+        description: description.into(),
+        parent: None,
+        lists: Vec::new(),
+        permissions: Vec::new(),
+        created: SEEDED_AT,
+    }
+}
+
+fn column(list_key: &str, name: &str, display: &str, facet: &'static str, value: Value) -> Column {
+    Column {
+        id: seeded_id(&format!("column:{list_key}:{name}")),
+        name: name.into(),
+        display_name: display.into(),
+        description: String::new(),
+        column_group: "Custom Columns".into(),
+        hidden: false,
+        indexed: false,
+        read_only: false,
+        required: false,
+        enforce_unique_values: false,
+        facet: (facet, value),
+    }
+}
+
+/// The columns every list has: Title, plus the read-only and hidden system columns.
+fn base_columns(list_key: &str) -> Vec<Column> {
+    let text = json!({"allowMultipleLines": false, "appendChangesToExistingText": false,
+        "linesForEditing": 0, "maxLength": 255});
+    let mut title = column(list_key, "Title", "Title", "text", text.clone());
+    title.id = Uuid::parse_str("fa564e0f-0c70-4ab9-b863-0177e6ddd247").unwrap_or(title.id);
+    title.required = true;
+    title.column_group = "Custom Columns".into();
+    let mut columns = vec![title];
+    for (name, display, facet, value) in [
+        ("Created", "Created", "dateTime", json!({"displayAs": "default", "format": "dateTime"})),
+        ("Modified", "Modified", "dateTime", json!({"displayAs": "default", "format": "dateTime"})),
+        (
+            "Author",
+            "Created By",
+            "personOrGroup",
+            json!({"allowMultipleSelection": false, "chooseFromType": "peopleAndGroups", "displayAs": "account"}),
+        ),
+        (
+            "Editor",
+            "Modified By",
+            "personOrGroup",
+            json!({"allowMultipleSelection": false, "chooseFromType": "peopleAndGroups", "displayAs": "account"}),
+        ),
+    ] {
+        let mut c = column(list_key, name, display, facet, value);
+        c.read_only = true;
+        c.column_group = "_Hidden".into();
+        columns.push(c);
+    }
+    let mut hidden = column(list_key, "_UIVersionString", "Version", "text", text);
+    hidden.hidden = true;
+    hidden.read_only = true;
+    hidden.column_group = "_Hidden".into();
+    columns.push(hidden);
+    columns
+}
+
+fn list(host: &str, web_path: &str, name: &str, display: &str, template: &str) -> List {
+    let key = format!("{host}{web_path}:{name}");
+    let id = seeded_id(&format!("list:{key}"));
+    List {
+        id,
+        name: name.into(),
+        display_name: display.into(),
+        description: String::new(),
+        template: template.into(),
+        hidden: false,
+        system: false,
+        columns: base_columns(&key),
+        content_types: vec![if template == "documentLibrary" {
+            content_type("0x0101", "Document", "Create a new document.")
+        } else {
+            content_type("0x01", "Item", "Create a new list item.")
+        }],
+        items: Vec::new(),
+        drive_id: (template == "documentLibrary").then(|| drive_id(id)),
+        created: SEEDED_AT,
+    }
+}
+
+/// The Graph drive id of a library (Graph's ids are opaque `b!…` strings).
+pub fn drive_id(list_id: Uuid) -> String {
+    use base64::Engine;
+    format!("b!{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(list_id.as_bytes()))
+}
+
+fn content_type(id: &str, name: &str, description: &str) -> ContentType {
+    ContentType {
+        id: id.into(),
+        name: name.into(),
+        description: description.into(),
+        group: "List Content Types".into(),
+        hidden: false,
+    }
+}
+
+fn standard_lists(host: &str, web_path: &str) -> Vec<List> {
+    let mut documents = list(host, web_path, "Shared Documents", "Documents", "documentLibrary");
+    for (n, file) in ["Welcome.docx", "Policies.pdf", "Budget.xlsx"].iter().enumerate() {
+        documents
+            .items
+            .push(item(n as u32 + 1, &[("FileLeafRef", json!(file)), ("Title", json!(""))]));
+    }
+    let mut assets = list(host, web_path, "SiteAssets", "Site Assets", "documentLibrary");
+    assets.hidden = false;
+    let mut announcements = list(host, web_path, "Announcements", "Announcements", "announcements");
+    announcements.items.push(item(1, &[("Title", json!("Welcome to the new intranet"))]));
+    let mut form_templates =
+        list(host, web_path, "FormServerTemplates", "Form Templates", "documentLibrary");
+    form_templates.hidden = true;
+    let mut appdata = list(host, web_path, "appdata", "appdata", "genericList");
+    appdata.hidden = true;
+    appdata.system = true;
+    vec![documents, assets, announcements, form_templates, appdata]
+}
+
+fn item(id: u32, fields: &[(&str, Value)]) -> Item {
+    let mut map: Map<String, Value> =
+        fields.iter().map(|(k, v)| ((*k).into(), v.clone())).collect();
+    map.insert("id".into(), json!(id.to_string()));
+    map.insert("ContentType".into(), json!("Item"));
+    map.insert("Created".into(), json!("2026-01-15T09:00:00Z"));
+    map.insert("Modified".into(), json!("2026-01-15T09:00:00Z"));
+    map.insert("AuthorLookupId".into(), json!("6"));
+    map.insert("EditorLookupId".into(), json!("6"));
+    map.insert("_UIVersionString".into(), json!("1.0"));
+    Item {
+        id,
+        fields: map,
+        created: SEEDED_AT,
+        modified: SEEDED_AT,
+        created_by: "Adele Vance".into(),
+    }
+}
+
+/// A list with one column of every type Graph models, and a few items.
+fn employees_list(host: &str, web_path: &str) -> List {
+    let mut list = list(host, web_path, "Employees", "Employees", "genericList");
+    list.description = "Every column type, for browsing and tests".into();
+    let key = format!("{host}{web_path}:Employees");
+    let departments_list = seeded_id(&format!("list:{host}{web_path}:Shared Documents"));
+    let columns = [
+        column(
+            &key,
+            "Notes",
+            "Notes",
+            "text",
+            json!({"allowMultipleLines": true, "appendChangesToExistingText": false, "linesForEditing": 6, "maxLength": 63999, "textType": "plain"}),
+        ),
+        column(&key, "Salary", "Salary", "currency", json!({"locale": "en-us"})),
+        column(
+            &key,
+            "Level",
+            "Level",
+            "number",
+            json!({"decimalPlaces": "none", "displayAs": "number", "maximum": 10.0, "minimum": 1.0}),
+        ),
+        column(
+            &key,
+            "Department",
+            "Department",
+            "choice",
+            json!({"allowTextEntry": false, "choices": ["Engineering", "Finance", "HR", "Sales"], "displayAs": "dropDownMenu"}),
+        ),
+        column(
+            &key,
+            "StartDate",
+            "Start date",
+            "dateTime",
+            json!({"displayAs": "default", "format": "dateOnly"}),
+        ),
+        column(
+            &key,
+            "Manager",
+            "Manager",
+            "personOrGroup",
+            json!({"allowMultipleSelection": false, "chooseFromType": "peopleOnly", "displayAs": "nameWithPresence"}),
+        ),
+        column(&key, "Remote", "Remote", "boolean", json!({})),
+        column(
+            &key,
+            "Handbook",
+            "Handbook",
+            "lookup",
+            json!({"allowMultipleValues": false, "allowUnlimitedLength": false, "columnName": "Title", "listId": departments_list.to_string()}),
+        ),
+        column(
+            &key,
+            "Tenure",
+            "Tenure (years)",
+            "calculated",
+            json!({"format": "dateOnly", "formula": "=DATEDIF([StartDate],TODAY(),\"Y\")", "outputType": "number"}),
+        ),
+        column(&key, "Profile", "Profile page", "hyperlinkOrPicture", json!({"isPicture": false})),
+        column(&key, "Office", "Office location", "geolocation", json!({})),
+        column(
+            &key,
+            "Skills",
+            "Skills",
+            "term",
+            json!({"allowMultipleValues": true, "showFullyQualifiedName": false}),
+        ),
+        column(&key, "Photo", "Photo", "thumbnail", json!({})),
+        column(&key, "_ModerationStatus", "Approval Status", "contentApprovalStatus", json!({})),
+    ];
+    list.columns.extend(columns);
+    list.columns.iter_mut().filter(|c| c.name == "Department").for_each(|c| c.indexed = true);
+    let people = [
+        ("Lidia Holloway", "Engineering", 6, "2019-03-04", true, 98000.0),
+        ("Nestor Wilke", "Finance", 4, "2021-07-19", false, 72000.0),
+        ("Patti Fernandez", "HR", 7, "2016-11-01", false, 105000.0),
+        ("Pradeep Gupta", "Sales", 3, "2023-02-13", true, 61000.0),
+        ("Isaiah Langer", "Engineering", 5, "2020-09-28", true, 88000.0),
+    ];
+    for (n, (name, department, level, start, remote, salary)) in people.into_iter().enumerate() {
+        list.items.push(item(
+            n as u32 + 1,
+            &[
+                ("Title", json!(name)),
+                ("Department", json!(department)),
+                ("Level", json!(level)),
+                ("StartDate", json!(format!("{start}T08:00:00Z"))),
+                ("Remote", json!(remote)),
+                ("Salary", json!(salary)),
+                ("Notes", json!(format!("{name} joined {department}."))),
+            ],
+        ));
+    }
+    list
+}

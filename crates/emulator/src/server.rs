@@ -1,0 +1,131 @@
+//! Starting and stopping the emulator.
+
+use std::{net::SocketAddr, sync::Arc, thread, time::Duration};
+
+use tokio::sync::oneshot;
+
+use crate::{
+    keys::{KeyError, SigningKey},
+    seed,
+    state::{Shared, World},
+};
+
+/// Which tenants to serve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TenantSpec {
+    /// The deterministic demo tenant (Contoso) and the second tenant (Fabrikam).
+    Demo,
+}
+
+/// How to run the emulator.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The loopback port; 0 picks a free one.
+    pub port: u16,
+    /// The tenants.
+    pub tenant: TenantSpec,
+    /// Latency added to every response.
+    pub latency: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self { port: 0, tenant: TenantSpec::Demo, latency: Duration::ZERO }
+    }
+}
+
+/// Why the emulator did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The port could not be bound.
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind {
+        /// The port.
+        port: u16,
+        /// The reason.
+        source: std::io::Error,
+    },
+    /// The signing key could not be made.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The runtime could not start.
+    #[error("cannot start the emulator's runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct Emulator {
+    address: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// Starts the emulator on 127.0.0.1 in a thread of its own, and returns once it listens.
+    pub fn start(config: Config) -> Result<Self, StartError> {
+        let shared = Arc::new(shared_state(&config)?);
+        let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))
+            .map_err(|source| StartError::Bind { port: config.port, source })?;
+        listener.set_nonblocking(true).map_err(StartError::Runtime)?;
+        let address = listener.local_addr().map_err(StartError::Runtime)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(StartError::Runtime)?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = thread::Builder::new()
+            .name("emulator".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
+                    let app = crate::http::router(shared);
+                    let _ = axum::serve(listener, app)
+                        .with_graceful_shutdown(async {
+                            let _ = stopped.await;
+                        })
+                        .await;
+                });
+            })
+            .map_err(StartError::Runtime)?;
+        Ok(Self { address, stop: Some(stop), thread: Some(thread) })
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:41234`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Blocks until the server stops (the binary uses this).
+    pub fn wait(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn shared_state(config: &Config) -> Result<Shared, StartError> {
+    let world = match config.tenant {
+        TenantSpec::Demo => World {
+            tenants: vec![seed::demo_tenant(), seed::second_tenant()],
+            external_apps: vec![seed::spconnect_application()],
+        },
+    };
+    Ok(Shared::new(world, SigningKey::generate()?, config.latency, false))
+}

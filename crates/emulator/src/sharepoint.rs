@@ -1,0 +1,246 @@
+//! SharePoint REST (`/_api/…`), enough to prove a connection works the way SharePoint runtimes use
+//! it: the web, its lists and list items, with app-only tokens for `https://{tenant}.sharepoint.com`
+//! and the refusal of secret-based app-only tokens (reference §3.10).
+
+use std::sync::Arc;
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, HeaderValue, Method, StatusCode, Uri},
+    response::{IntoResponse, Response},
+};
+use serde_json::{Value, json};
+
+use crate::{
+    graph::auth::{self, Caller},
+    http::{HostKind, Origin},
+    model::{List, Tenant, Web},
+    resources::SHAREPOINT_APP_ID,
+    state::Shared,
+};
+
+const READ_ROLES: &[&str] =
+    &["Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"];
+const READ_SCOPES: &[&str] =
+    &["AllSites.Read", "AllSites.Write", "AllSites.Manage", "AllSites.FullControl"];
+
+/// A SharePoint REST error: `{"odata.error": {"code", "message": {"lang", "value"}}}`.
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(
+            json!({"odata.error": {"code": code, "message": {"lang": "en-US", "value": message}}}),
+        ),
+    )
+        .into_response()
+}
+
+fn access_denied() -> Response {
+    error(
+        StatusCode::FORBIDDEN,
+        "-2147024891, System.UnauthorizedAccessException",
+        "Access denied. You do not have permission to perform this action or access this resource.",
+    )
+}
+
+fn not_found(what: &str) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "-1, Microsoft.SharePoint.Client.ResourceNotFoundException",
+        &format!("{what} does not exist."),
+    )
+}
+
+/// Every `…/_api/…` request.
+pub async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let origin = Origin::of(&headers, shared.tls);
+    let world = shared.world();
+    let tenant = if origin.kind() == HostKind::SharePoint {
+        let host = origin.host().split(':').next().unwrap_or_default();
+        match world.tenant_by_sharepoint_host(host) {
+            Some(index) => &world.tenants[index],
+            None => return not_found("The site"),
+        }
+    } else {
+        &world.tenants[0]
+    };
+    let path = uri.path();
+    let Some(split) = path.find("/_api/") else { return not_found("The resource") };
+    let (web_path, api) = (&path[..split], &path[split + "/_api/".len()..]);
+    let web_path = if web_path.is_empty() { "/" } else { web_path };
+    let Some(web) = tenant.webs.iter().find(|w| w.path.eq_ignore_ascii_case(web_path)) else {
+        return not_found("The site");
+    };
+    let caller = match auth::authenticate(
+        &shared,
+        &headers,
+        &[tenant.sharepoint_resource(), SHAREPOINT_APP_ID.to_owned()],
+    ) {
+        Ok(caller) if caller.tenant_id == tenant.id => caller,
+        Ok(_) | Err(_) => return unauthorized("Invalid audience Uri or token.", "invalid_client"),
+    };
+    if caller.is_app() && caller.appidacr != "2" {
+        return unauthorized("Unsupported app only token.", "invalid_client");
+    }
+    if !allowed(&caller, tenant, web) {
+        return access_denied();
+    }
+    if method != Method::GET {
+        return error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
+            "The method is not supported.",
+        );
+    }
+    let verbose = headers
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("odata=verbose"));
+    let site_url = format!(
+        "https://{}{}",
+        tenant.sharepoint_host,
+        if web.path == "/" { "" } else { web.path.as_str() }
+    );
+    let segments: Vec<String> = api.split('/').filter(|s| !s.is_empty()).map(decode).collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let body = match segments.as_slice() {
+        ["web"] => Some(web_json(tenant, web)),
+        ["web", "lists"] => Some(
+            json!({"value": web.lists.iter().map(|l| list_json(l, &site_url)).collect::<Vec<_>>()}),
+        ),
+        ["web", "lists", reference, rest @ ..] | ["web", reference, rest @ ..] => {
+            match find_list(web, reference) {
+                None => return not_found("List"),
+                Some(list) => match rest {
+                    [] => Some(list_json(list, &site_url)),
+                    ["items"] => {
+                        Some(json!({"value": list.items.iter().map(item_json).collect::<Vec<_>>()}))
+                    }
+                    ["fields"] => Some(
+                        json!({"value": list.columns.iter().map(|c| json!({"Id": c.id, "InternalName": c.name, "Title": c.display_name, "Hidden": c.hidden, "ReadOnlyField": c.read_only, "Required": c.required, "TypeAsString": c.facet.0})).collect::<Vec<_>>()}),
+                    ),
+                    _ => None,
+                },
+            }
+        }
+        _ => None,
+    };
+    match body {
+        Some(body) if verbose => Json(verbose_form(body)).into_response(),
+        Some(body) => Json(body).into_response(),
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
+            "The expression is not valid.",
+        ),
+    }
+}
+
+fn unauthorized(reason: &str, category: &str) -> Response {
+    let mut response =
+        (StatusCode::UNAUTHORIZED, Json(json!({"error_description": reason}))).into_response();
+    if let Ok(value) =
+        HeaderValue::from_str(&format!("3000003;reason=\"{reason}\";category=\"{category}\""))
+    {
+        response.headers_mut().insert("x-ms-diagnostics", value);
+    }
+    if let Ok(value) = HeaderValue::from_str(
+        "Bearer realm=\"\",client_id=\"00000003-0000-0ff1-ce00-000000000000\"",
+    ) {
+        response.headers_mut().insert("www-authenticate", value);
+    }
+    response
+}
+
+fn allowed(caller: &Caller, tenant: &Tenant, web: &Web) -> bool {
+    if caller.is_app() {
+        if caller.has_any(READ_ROLES) {
+            return true;
+        }
+        let collection =
+            tenant.webs.iter().find(|w| w.site_id == web.site_id && w.parent.is_none());
+        caller.has_any(&["Sites.Selected"])
+            && collection.is_some_and(|c| c.permissions.iter().any(|p| p.app_id == caller.app_id))
+    } else {
+        caller.has_any(READ_SCOPES)
+    }
+}
+
+fn decode(segment: &str) -> String {
+    url::form_urlencoded::parse(format!("x={segment}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+fn find_list<'a>(web: &'a Web, reference: &str) -> Option<&'a List> {
+    if let Some(title) = reference.strip_prefix("getbytitle('").and_then(|r| r.strip_suffix("')")) {
+        return web
+            .lists
+            .iter()
+            .find(|l| l.display_name.eq_ignore_ascii_case(&title.replace("''", "'")));
+    }
+    let id = reference
+        .strip_prefix("lists(guid'")
+        .or_else(|| reference.strip_prefix("(guid'"))
+        .or_else(|| reference.strip_prefix("guid'"))?;
+    let id = id.trim_end_matches(')').trim_end_matches('\'');
+    web.lists.iter().find(|l| l.id.to_string().eq_ignore_ascii_case(id))
+}
+
+fn web_json(tenant: &Tenant, web: &Web) -> Value {
+    json!({
+        "Id": web.web_id,
+        "Title": web.display_name,
+        "Description": web.description,
+        "Url": format!("https://{}{}", tenant.sharepoint_host, if web.path == "/" { "" } else { web.path.as_str() }),
+        "ServerRelativeUrl": web.path,
+        "Created": web.created.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        "WebTemplate": "STS",
+        "Language": 1033,
+    })
+}
+
+fn list_json(list: &List, site_url: &str) -> Value {
+    let (template, base_type) = match list.template.as_str() {
+        "documentLibrary" => (101, 1),
+        "announcements" => (104, 0),
+        _ => (100, 0),
+    };
+    json!({
+        "Id": list.id,
+        "Title": list.display_name,
+        "Description": list.description,
+        "BaseTemplate": template,
+        "BaseType": base_type,
+        "Hidden": list.hidden,
+        "ItemCount": list.items.len(),
+        "EntityTypeName": list.name.replace(' ', "_x0020_"),
+        "ParentWebUrl": site_url,
+        "Created": list.created.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+    })
+}
+
+fn item_json(item: &crate::model::Item) -> Value {
+    let mut json = json!({"Id": item.id, "ID": item.id});
+    for (name, value) in &item.fields {
+        if name != "id" {
+            json[name] = value.clone();
+        }
+    }
+    json
+}
+
+/// `odata=verbose`: `{"d": {...}}` and `{"d": {"results": [...]}}`.
+fn verbose_form(body: Value) -> Value {
+    match body.get("value") {
+        Some(list) => json!({"d": {"results": list}}),
+        None => json!({"d": body}),
+    }
+}

@@ -1,0 +1,231 @@
+//! Everything the running emulator holds: the tenants, the signing key, the sign-in state
+//! (pending authorizations, codes, refresh tokens, device codes, browser sessions).
+
+use std::{
+    collections::HashMap,
+    sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard},
+    time::{Duration, Instant},
+};
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::{
+    keys::SigningKey,
+    model::{Application, Tenant},
+};
+
+/// The directory data of all tenants.
+pub struct World {
+    /// The tenants.
+    pub tenants: Vec<Tenant>,
+    /// Multi-tenant applications owned outside the seeded tenants (spconnect's own client).
+    pub external_apps: Vec<Application>,
+}
+
+impl World {
+    /// A tenant by id, initial domain or (for `common`/`organizations`) `None`.
+    pub fn tenant(&self, name: &str) -> Option<&Tenant> {
+        self.tenants.iter().find(|t| {
+            t.id.to_string().eq_ignore_ascii_case(name) || t.domain.eq_ignore_ascii_case(name)
+        })
+    }
+
+    /// The tenant whose users include `upn`'s domain.
+    pub fn tenant_of_upn(&self, upn: &str) -> Option<&Tenant> {
+        self.tenants.iter().find(|t| t.user_by_upn(upn).is_some())
+    }
+
+    /// The tenant whose SharePoint host is `host`.
+    pub fn tenant_by_sharepoint_host(&self, host: &str) -> Option<usize> {
+        self.tenants.iter().position(|t| t.sharepoint_host.eq_ignore_ascii_case(host))
+    }
+
+    /// An application registration usable in `tenant`: owned by it, or a multi-tenant app with a
+    /// service principal there.
+    pub fn application_for<'a>(
+        &'a self,
+        tenant: &'a Tenant,
+        app_id: Uuid,
+    ) -> Option<&'a Application> {
+        let owned = tenant.applications.iter().find(|a| a.app_id == app_id && a.deleted.is_none());
+        owned.or_else(|| {
+            tenant.service_principal_by_app_id(app_id)?;
+            self.external_apps
+                .iter()
+                .chain(self.tenants.iter().flat_map(|t| t.applications.iter()))
+                .find(|a| {
+                    a.app_id == app_id
+                        && a.deleted.is_none()
+                        && a.sign_in_audience != "AzureADMyOrg"
+                })
+        })
+    }
+}
+
+/// What the person asked for at /authorize, kept while they sign in.
+#[derive(Clone, Debug)]
+pub struct PendingAuthorization {
+    /// The tenant segment of the URL (`common`, a domain or an id).
+    pub tenant_segment: String,
+    /// The client.
+    pub client_id: Uuid,
+    /// The redirect URI as sent.
+    pub redirect_uri: String,
+    /// Whether `redirect_uri` is a public-client (desktop) URI.
+    pub public_client: bool,
+    /// The scopes requested.
+    pub scope: String,
+    /// `state`, echoed back.
+    pub state: Option<String>,
+    /// `nonce`, put in the id token.
+    pub nonce: Option<String>,
+    /// PKCE challenge.
+    pub code_challenge: Option<String>,
+    /// `S256` or `plain`.
+    pub code_challenge_method: String,
+    /// `query`, `fragment` or `form_post`.
+    pub response_mode: String,
+    /// `prompt=consent` was given.
+    pub force_consent: bool,
+    /// The user who has signed in, once they have.
+    pub user: Option<(Uuid, Uuid)>,
+    /// A device code this sign-in approves, for the device code flow.
+    pub device_code: Option<String>,
+    /// When it expires.
+    pub expires: Instant,
+}
+
+/// An issued authorization code.
+#[derive(Clone, Debug)]
+pub struct AuthCode {
+    /// The tenant.
+    pub tenant_id: Uuid,
+    /// The user.
+    pub user_id: Uuid,
+    /// The request it answers.
+    pub request: PendingAuthorization,
+    /// When it was issued (codes live 10 minutes).
+    pub issued: Instant,
+    /// Redeemed already (single use).
+    pub redeemed: bool,
+}
+
+/// An issued refresh token.
+#[derive(Clone, Debug)]
+pub struct RefreshGrant {
+    /// The tenant.
+    pub tenant_id: Uuid,
+    /// The client.
+    pub client_id: Uuid,
+    /// The user.
+    pub user_id: Uuid,
+    /// Whether it was issued to a public client.
+    pub public_client: bool,
+    /// When it was issued.
+    pub issued: OffsetDateTime,
+}
+
+/// The state of a device code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceStatus {
+    /// Waiting for the person.
+    Pending,
+    /// Approved by a user of a tenant.
+    Approved {
+        /// The tenant.
+        tenant_id: Uuid,
+        /// The user.
+        user_id: Uuid,
+    },
+    /// The person declined.
+    Declined,
+    /// Tokens were issued already.
+    Redeemed,
+}
+
+/// An issued device code.
+#[derive(Clone, Debug)]
+pub struct DeviceGrant {
+    /// The code the person types.
+    pub user_code: String,
+    /// The tenant segment of the request.
+    pub tenant_segment: String,
+    /// The client.
+    pub client_id: Uuid,
+    /// Requested scopes.
+    pub scope: String,
+    /// Progress.
+    pub status: DeviceStatus,
+    /// Expiry.
+    pub expires: Instant,
+}
+
+/// Sign-in state that is not directory data.
+#[derive(Default)]
+pub struct Sessions {
+    /// Pending authorizations by context id.
+    pub pending: HashMap<String, PendingAuthorization>,
+    /// Codes.
+    pub codes: HashMap<String, AuthCode>,
+    /// Refresh tokens.
+    pub refresh_tokens: HashMap<String, RefreshGrant>,
+    /// Device codes.
+    pub device_codes: HashMap<String, DeviceGrant>,
+    /// Browser sessions (cookie value → tenant, user).
+    pub browser: HashMap<String, (Uuid, Uuid)>,
+    /// Per user: refresh tokens issued before this instant are revoked.
+    pub revoked_before: HashMap<Uuid, OffsetDateTime>,
+    /// Users for whom the token endpoint demands MFA.
+    pub mfa_required: Vec<Uuid>,
+}
+
+/// The emulator's shared state.
+pub struct Shared {
+    world: RwLock<World>,
+    sessions: Mutex<Sessions>,
+    /// The token-signing key.
+    pub key: SigningKey,
+    /// Added to every response.
+    pub latency: Duration,
+    /// Whether the emulator serves HTTPS.
+    pub tls: bool,
+}
+
+impl Shared {
+    /// State over `world`.
+    pub fn new(world: World, key: SigningKey, latency: Duration, tls: bool) -> Self {
+        Self { world: RwLock::new(world), sessions: Mutex::default(), key, latency, tls }
+    }
+
+    /// Reads the directory.
+    pub fn world(&self) -> RwLockReadGuard<'_, World> {
+        self.world.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Changes the directory.
+    pub fn world_mut(&self) -> RwLockWriteGuard<'_, World> {
+        self.world.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The sign-in state.
+    pub fn sessions(&self) -> MutexGuard<'_, Sessions> {
+        self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A random URL-safe token of `bytes` random bytes.
+pub fn random_token(bytes: usize) -> String {
+    use base64::Engine;
+    let mut raw = Vec::with_capacity(bytes);
+    while raw.len() < bytes {
+        raw.extend_from_slice(Uuid::new_v4().as_bytes());
+    }
+    raw.truncate(bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// Now, in UTC.
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}

@@ -1,0 +1,49 @@
+//! The `spconnect-emulator` program: prints its URL first, serves the demo tenant, refuses bad
+//! arguments with a clear message.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+};
+
+#[test]
+fn the_program_prints_its_url_and_serves_discovery() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spconnect-emulator"))
+        .args(["--port", "0", "--tenant", "demo", "--latency-ms", "1"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the emulator starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("a first line");
+    let base = line.trim().to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut reply = agent
+        .get(format!("{base}/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration"))
+        .call()
+        .expect("reachable");
+    assert_eq!(reply.status(), 200);
+    let text = reply.body_mut().read_to_string().expect("body");
+    assert!(text.contains("\"issuer\""), "{text}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn an_unknown_tenant_kind_is_refused() {
+    let output = Command::new(env!("CARGO_BIN_EXE_spconnect-emulator"))
+        .args(["--tenant", "mars"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown --tenant 'mars'"));
+}
+
+#[test]
+fn help_describes_the_options() {
+    let output = Command::new(env!("CARGO_BIN_EXE_spconnect-emulator")).arg("--help").output().expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    for option in ["--port", "--tenant", "--latency-ms"] {
+        assert!(text.contains(option), "{option} in {text}");
+    }
+}

@@ -1,0 +1,416 @@
+//! The identity platform over loopback: discovery, the sign-in form, PKCE, refresh-token rotation,
+//! client credentials with certificate assertions, the device code flow and the error shapes.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use spconnect_emulator::{DEMO_DOMAIN, DEMO_TENANT_ID, SPCONNECT_CLIENT_ID};
+
+fn assert_aad_error(reply: &Reply, error: &str, code: u64) {
+    assert!(reply.status == 400 || reply.status == 401, "status {}: {}", reply.status, reply.text);
+    let body = reply.json();
+    assert_eq!(body["error"], error, "{body}");
+    assert_eq!(body["error_codes"], serde_json::json!([code]), "{body}");
+    let description = body["error_description"].as_str().expect("description");
+    assert!(description.starts_with(&format!("AADSTS{code}: ")), "{description}");
+    assert!(
+        description.contains("\r\nTrace ID: ")
+            && description.contains("\r\nCorrelation ID: ")
+            && description.contains("\r\nTimestamp: "),
+        "{description}"
+    );
+    for field in ["timestamp", "trace_id", "correlation_id", "error_uri"] {
+        assert!(body[field].is_string(), "{field} missing in {body}");
+    }
+    assert!(
+        body["error_uri"].as_str().unwrap_or_default().ends_with(&format!("/error?code={code}"))
+    );
+}
+
+#[test]
+fn discovery_documents_describe_the_tenant() {
+    let client = Client::start();
+    let by_domain =
+        client.get(&format!("/{DEMO_DOMAIN}/v2.0/.well-known/openid-configuration"), &[]).json();
+    assert_eq!(by_domain["issuer"], format!("{}/{DEMO_TENANT_ID}/v2.0", client.base));
+    assert_eq!(
+        by_domain["token_endpoint"],
+        format!("{}/{DEMO_TENANT_ID}/oauth2/v2.0/token", client.base)
+    );
+    assert!(
+        by_domain["token_endpoint_auth_methods_supported"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|m| m == "private_key_jwt")
+    );
+    let common = client.get("/common/v2.0/.well-known/openid-configuration", &[]).json();
+    assert_eq!(common["issuer"], format!("{}/{{tenantid}}/v2.0", client.base));
+    let unknown = client.get("/nowhere.example/v2.0/.well-known/openid-configuration", &[]);
+    assert_aad_error(&unknown, "invalid_request", 90002);
+
+    let keys = client.get(&format!("/{DEMO_TENANT_ID}/discovery/v2.0/keys"), &[]).json();
+    let key = &keys["keys"][0];
+    for field in ["kty", "use", "kid", "x5t", "n", "e", "x5c", "issuer"] {
+        assert!(!key[field].is_null(), "{field} missing in {key}");
+    }
+    let instance = client.get("/common/discovery/instance?api-version=1.1&authorization_endpoint=https%3A%2F%2Flogin.microsoftonline.com%2Fcommon%2Foauth2%2Fv2.0%2Fauthorize", &[]).json();
+    assert_eq!(instance["api-version"], "1.1");
+    assert!(instance["metadata"].as_array().expect("metadata").len() >= 5);
+}
+
+#[test]
+fn a_microsoft_host_header_is_routed_as_that_host() {
+    let client = Client::start();
+    let as_login = client.get(
+        &format!("/{DEMO_TENANT_ID}/v2.0/.well-known/openid-configuration"),
+        &[("Host", "login.microsoftonline.com")],
+    );
+    assert_eq!(
+        as_login.json()["issuer"],
+        format!("https://login.microsoftonline.com/{DEMO_TENANT_ID}/v2.0")
+    );
+    assert_eq!(as_login.json()["msgraph_host"], "graph.microsoft.com");
+    let wrong_host = client.get(
+        &format!("/{DEMO_TENANT_ID}/v2.0/.well-known/openid-configuration"),
+        &[("Host", "graph.microsoft.com")],
+    );
+    assert_eq!(wrong_host.status, 404);
+    let gcc = client.get(
+        &format!("/{DEMO_TENANT_ID}/v2.0/.well-known/openid-configuration"),
+        &[("Host", "login.microsoftonline.us")],
+    );
+    assert_eq!(gcc.json()["msgraph_host"], "graph.microsoft.us");
+}
+
+#[test]
+fn sign_in_with_pkce_gives_access_refresh_and_id_tokens() {
+    let client = Client::start();
+    let tokens = client.user_token(ADMIN);
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert!(tokens["expires_in"].as_i64().is_some_and(|s| (3600..5400).contains(&s)), "{tokens}");
+    assert!(tokens["refresh_token"].is_string() && tokens["id_token"].is_string());
+    let access = claims(tokens["access_token"].as_str().expect("token"));
+    assert_eq!(access["aud"], "https://graph.microsoft.com");
+    assert_eq!(access["tid"], DEMO_TENANT_ID);
+    assert_eq!(access["upn"], ADMIN.0);
+    assert_eq!(access["appid"], SPCONNECT_CLIENT_ID);
+    assert_eq!(access["ver"], "1.0");
+    for claim in ["iss", "oid", "name", "scp", "iat", "nbf", "exp"] {
+        assert!(!access[claim].is_null(), "{claim} missing in {access}");
+    }
+    assert!(
+        access["scp"].as_str().expect("scp").split(' ').any(|s| s == "Sites.FullControl.All"),
+        "{access}"
+    );
+    let id = claims(tokens["id_token"].as_str().expect("id token"));
+    assert_eq!(id["aud"], SPCONNECT_CLIENT_ID);
+    assert_eq!(id["iss"], format!("{}/{DEMO_TENANT_ID}/v2.0", client.base));
+    assert_eq!(id["preferred_username"], ADMIN.0);
+}
+
+#[test]
+fn a_wrong_password_shows_the_form_again_with_an_error() {
+    let client = Client::start();
+    let page = client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[("login_hint", USER.0)], None);
+    assert!(page.text.contains(&format!("value=\"{}\"", USER.0)), "login_hint pre-fills the form");
+    let retry = client.submit_sign_in(DEMO_TENANT_ID, &page, (USER.0, "wrong"));
+    assert_eq!(retry.status, 200);
+    assert!(retry.text.contains("AADSTS50126"), "{}", retry.text);
+    assert!(!retry.text.contains("wrong"), "the password is never echoed");
+}
+
+#[test]
+fn the_code_is_single_use_and_bound_to_the_verifier() {
+    let client = Client::start();
+    let code = client.sign_in_code(USER, GRAPH_SCOPES);
+    assert_aad_error(
+        &client.redeem(&code, "a-different-verifier-that-is-long-enough-for-pkce-rules"),
+        "invalid_grant",
+        501481,
+    );
+    let code = client.sign_in_code(USER, GRAPH_SCOPES);
+    assert_eq!(client.redeem(&code, VERIFIER).status, 200);
+    assert_aad_error(&client.redeem(&code, VERIFIER), "invalid_grant", 54005);
+}
+
+#[test]
+fn a_public_client_that_sends_a_secret_is_refused() {
+    let client = Client::start();
+    let code = client.sign_in_code(USER, GRAPH_SCOPES);
+    let reply = client.form(
+        &format!("/{DEMO_TENANT_ID}/oauth2/v2.0/token"),
+        &[
+            ("client_id", SPCONNECT_CLIENT_ID),
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+            ("client_secret", "x"),
+        ],
+        &[],
+    );
+    assert_aad_error(&reply, "invalid_client", 700025);
+}
+
+#[test]
+fn refresh_tokens_rotate_and_mint_tokens_for_sharepoint_too() {
+    let client = Client::start();
+    let tokens = client.user_token(ADMIN);
+    let first = tokens["refresh_token"].as_str().expect("rt").to_owned();
+    let refresh = |rt: &str, scope: &str| {
+        client.form(
+            &format!("/{DEMO_TENANT_ID}/oauth2/v2.0/token"),
+            &[
+                ("client_id", SPCONNECT_CLIENT_ID),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", rt),
+                ("scope", scope),
+            ],
+            &[],
+        )
+    };
+    let second = refresh(&first, "https://graph.microsoft.com/.default offline_access");
+    assert_eq!(second.status, 200, "{}", second.text);
+    let second_rt = second.json()["refresh_token"].as_str().expect("rotated").to_owned();
+    assert_ne!(second_rt, first);
+    assert_eq!(
+        refresh(&first, "https://graph.microsoft.com/.default").status,
+        200,
+        "the old token is not revoked"
+    );
+    let sharepoint = refresh(&second_rt, "https://contoso.sharepoint.com/.default");
+    assert_eq!(sharepoint.status, 200, "{}", sharepoint.text);
+    assert_eq!(
+        claims(sharepoint.json()["access_token"].as_str().expect("at"))["aud"],
+        "https://contoso.sharepoint.com"
+    );
+    assert_aad_error(&refresh("1.Anot-a-real-token", "User.Read"), "invalid_grant", 9002313);
+}
+
+#[test]
+fn prompt_none_needs_a_session_and_uses_it_when_there_is_one() {
+    let client = Client::start();
+    let silent = client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[("prompt", "none")], None);
+    assert_eq!(silent.status, 302);
+    assert_eq!(silent.redirect_param("error").as_deref(), Some("login_required"));
+    assert_eq!(silent.redirect_param("state").as_deref(), Some("state-123"));
+
+    let page = client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[], None);
+    let done = client.submit_sign_in(DEMO_TENANT_ID, &page, USER);
+    let cookie = done.set_cookie.clone().expect("a session cookie");
+    let cookie = cookie.split(';').next().expect("name=value").to_owned();
+    let sso = client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[("prompt", "none")], Some(&cookie));
+    assert_eq!(sso.status, 302, "{}", sso.text);
+    assert!(sso.redirect_param("code").is_some(), "{:?}", sso.location);
+    let forced =
+        client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[("prompt", "login")], Some(&cookie));
+    assert_eq!(forced.status, 200, "prompt=login shows the form even with a session");
+}
+
+#[test]
+fn loopback_redirects_match_whatever_the_port_but_not_another_path() {
+    let client = Client::start();
+    let page = client.get(&format!("/{DEMO_TENANT_ID}/oauth2/v2.0/authorize?client_id={SPCONNECT_CLIENT_ID}&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%3A49152%2F&scope=User.Read"), &[]);
+    assert_eq!(page.status, 200, "{}", page.text);
+    let mismatch = client.get(&format!("/{DEMO_TENANT_ID}/oauth2/v2.0/authorize?client_id={SPCONNECT_CLIENT_ID}&response_type=code&redirect_uri=https%3A%2F%2Fevil.example%2F&scope=User.Read"), &[]);
+    assert_eq!(mismatch.status, 400);
+    assert!(mismatch.text.contains("AADSTS50011"), "{}", mismatch.text);
+}
+
+#[test]
+fn a_user_without_admin_rights_cannot_consent_to_admin_scopes() {
+    let client = Client::start();
+    let page = client.authorize(DEMO_TENANT_ID, "openid https://graph.microsoft.com/Sites.Manage.All https://graph.microsoft.com/Application.Read.All", &[], None);
+    let reply = client.submit_sign_in(DEMO_TENANT_ID, &page, USER);
+    assert!(reply.text.contains("AADSTS90094"), "{}", reply.text);
+    let page = client.authorize(
+        DEMO_TENANT_ID,
+        "openid https://graph.microsoft.com/Sites.Manage.All",
+        &[],
+        None,
+    );
+    let consent = client.submit_sign_in(DEMO_TENANT_ID, &page, USER);
+    assert!(
+        consent.text.contains("Sites.Manage.All"),
+        "the consent page lists it: {}",
+        consent.text
+    );
+    let ctx = consent.hidden("ctx");
+    let accepted = client.form(
+        &format!("/{DEMO_TENANT_ID}/consent"),
+        &[("ctx", &ctx), ("action", "accept")],
+        &[],
+    );
+    assert_eq!(accepted.status, 302, "{}", accepted.text);
+    let code = accepted.redirect_param("code").expect("a code after consent");
+    let tokens = client.redeem(&code, VERIFIER);
+    assert_eq!(tokens.status, 200, "{}", tokens.text);
+}
+
+#[test]
+fn client_credentials_with_rs256_and_ps256_assertions() {
+    let client = Client::start();
+    let admin = client.user_token(ADMIN)["access_token"].as_str().expect("at").to_owned();
+    let cert = TestCert::new(365);
+    let (_, app_id) = connection_app(&client, &admin, &cert, "Sites.Read.All");
+    let audience = token_url(&client);
+    for ps256 in [false, true] {
+        let reply = client_credentials(
+            &client,
+            &app_id,
+            &cert.assertion(&app_id, &audience, ps256, 0),
+            "https://graph.microsoft.com/.default",
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let body = reply.json();
+        assert!(body.get("refresh_token").is_none());
+        let access = claims(body["access_token"].as_str().expect("at"));
+        assert_eq!(access["roles"], serde_json::json!(["Sites.Read.All"]));
+        assert_eq!(access["appid"], app_id.as_str());
+        assert_eq!(access["appidacr"], "2");
+        assert_eq!(access["idtyp"], "app");
+        let site =
+            client.graph("GET", "/sites/root", body["access_token"].as_str().expect("at"), None);
+        assert_eq!(site.status, 200, "the token works on Graph: {}", site.text);
+    }
+    let sharepoint = client_credentials(
+        &client,
+        &app_id,
+        &cert.assertion(&app_id, &audience, true, 0),
+        "https://contoso.sharepoint.com/.default",
+    );
+    assert_eq!(sharepoint.status, 200);
+    assert!(
+        claims(sharepoint.json()["access_token"].as_str().expect("at")).get("roles").is_none(),
+        "no SharePoint roles were granted"
+    );
+}
+
+#[test]
+fn bad_client_assertions_are_refused_with_their_codes() {
+    let client = Client::start();
+    let admin = client.user_token(ADMIN)["access_token"].as_str().expect("at").to_owned();
+    let cert = TestCert::new(365);
+    let (_, app_id) = connection_app(&client, &admin, &cert, "Sites.Read.All");
+    let audience = token_url(&client);
+    let graph = "https://graph.microsoft.com/.default";
+    assert_aad_error(
+        &client_credentials(
+            &client,
+            &app_id,
+            &cert.assertion(&app_id, &audience, false, -3600),
+            graph,
+        ),
+        "invalid_client",
+        700024,
+    );
+    assert_aad_error(
+        &client_credentials(
+            &client,
+            &app_id,
+            &TestCert::new(30).assertion(&app_id, &audience, false, 0),
+            graph,
+        ),
+        "invalid_client",
+        700027,
+    );
+    assert_aad_error(
+        &client_credentials(
+            &client,
+            &app_id,
+            &cert.assertion(&app_id, "https://elsewhere.example/token", false, 0),
+            graph,
+        ),
+        "invalid_client",
+        700027,
+    );
+    assert_aad_error(
+        &client_credentials(
+            &client,
+            &app_id,
+            &cert.assertion(&app_id, &audience, false, 0),
+            "https://graph.microsoft.com/Sites.Read.All",
+        ),
+        "invalid_scope",
+        1002012,
+    );
+    let no_credential = client.form(
+        &format!("/{DEMO_TENANT_ID}/oauth2/v2.0/token"),
+        &[("client_id", &app_id), ("scope", graph), ("grant_type", "client_credentials")],
+        &[],
+    );
+    assert_aad_error(&no_credential, "invalid_client", 7000218);
+    let common = client.form(
+        "/common/oauth2/v2.0/token",
+        &[("client_id", &app_id), ("scope", graph), ("grant_type", "client_credentials")],
+        &[],
+    );
+    assert_aad_error(&common, "invalid_request", 9001023);
+    let unknown = client_credentials(
+        &client,
+        "7d6c9a57-0000-4000-8000-000000000000",
+        &cert.assertion("7d6c9a57-0000-4000-8000-000000000000", &audience, false, 0),
+        graph,
+    );
+    assert_aad_error(&unknown, "unauthorized_client", 700016);
+}
+
+#[test]
+fn device_code_flow_from_code_to_tokens() {
+    let client = Client::start();
+    let start = client.form(
+        &format!("/{DEMO_TENANT_ID}/oauth2/v2.0/devicecode"),
+        &[("client_id", SPCONNECT_CLIENT_ID), ("scope", GRAPH_SCOPES)],
+        &[],
+    );
+    assert_eq!(start.status, 200, "{}", start.text);
+    let body = start.json();
+    for field in
+        ["device_code", "user_code", "verification_uri", "expires_in", "interval", "message"]
+    {
+        assert!(!body[field].is_null(), "{field} missing in {body}");
+    }
+    assert!(body.get("verification_uri_complete").is_none());
+    let device_code = body["device_code"].as_str().expect("device code").to_owned();
+    let poll = || {
+        client.form(
+            &format!("/{DEMO_TENANT_ID}/oauth2/v2.0/token"),
+            &[
+                ("client_id", SPCONNECT_CLIENT_ID),
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("device_code", &device_code),
+            ],
+            &[],
+        )
+    };
+    assert_aad_error(&poll(), "authorization_pending", 70016);
+    let page =
+        client.form("/devicelogin", &[("otc", body["user_code"].as_str().expect("code"))], &[]);
+    let done = client.submit_sign_in(DEMO_TENANT_ID, &page, USER);
+    assert!(done.text.contains("You have signed in"), "{}", done.text);
+    let tokens = poll();
+    assert_eq!(tokens.status, 200, "{}", tokens.text);
+    assert_eq!(claims(tokens.json()["access_token"].as_str().expect("at"))["upn"], USER.0);
+    assert_eq!(poll().status, 400, "a device code is redeemed once");
+}
+
+#[test]
+fn unsupported_grants_and_missing_parameters_have_their_codes() {
+    let client = Client::start();
+    let path = format!("/{DEMO_TENANT_ID}/oauth2/v2.0/token");
+    assert_aad_error(
+        &client.form(&path, &[("client_id", SPCONNECT_CLIENT_ID)], &[]),
+        "invalid_request",
+        900144,
+    );
+    assert_aad_error(
+        &client.form(&path, &[("client_id", SPCONNECT_CLIENT_ID), ("grant_type", "password")], &[]),
+        "unsupported_grant_type",
+        70003,
+    );
+    let json_body: Value = serde_json::json!({"grant_type": "client_credentials"});
+    let reply = client.send("POST", &path, "", Some(json_body), &[]);
+    assert_aad_error(&reply, "invalid_request", 900144);
+}
