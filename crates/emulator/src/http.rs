@@ -121,33 +121,63 @@ pub fn host_kind(host: &str) -> HostKind {
     }
 }
 
-/// Which service a path belongs to on the emulator's own origin.
-fn path_kind(path: &str) -> HostKind {
-    if path.starts_with("/v1.0/") || path == "/v1.0" || path.starts_with("/beta/") {
+/// Which service a path belongs to on the emulator's own origin (`None`: the control API, only
+/// on the emulator's own address).
+fn path_kind(path: &str) -> Option<HostKind> {
+    if path == "/_emulator" || path.starts_with("/_emulator/") {
+        return None;
+    }
+    Some(if path.starts_with("/v1.0/") || path == "/v1.0" || path.starts_with("/beta/") {
         HostKind::Graph
     } else if path.starts_with("/_api/") || (path.starts_with("/sites/") && path.contains("/_api/"))
     {
         HostKind::SharePoint
     } else {
         HostKind::Login
-    }
+    })
 }
 
-/// Refuses a request whose path does not belong to the Microsoft host it was sent to, and adds
-/// the configured latency.
+/// Refuses a request whose path does not belong to the Microsoft host it was sent to, applies
+/// injected faults and latency, and logs the request (method, host, path and status only).
 async fn route_by_host(
     State(shared): State<Arc<Shared>>,
     request: Request,
     next: Next,
 ) -> Response {
-    if !shared.latency.is_zero() {
-        tokio::time::sleep(shared.latency).await;
+    let origin = Origin::of(request.headers(), shared.tls);
+    let path = request.uri().path().to_owned();
+    let method = request.method().to_string();
+    let kind = path_kind(&path);
+    let response = if kind.is_none() {
+        if origin.kind() == HostKind::Any {
+            next.run(request).await
+        } else {
+            (StatusCode::NOT_FOUND, "This host does not serve that path.").into_response()
+        }
+    } else if origin.kind() != HostKind::Any && Some(origin.kind()) != kind {
+        (StatusCode::NOT_FOUND, "This host does not serve that path.").into_response()
+    } else {
+        let latency = shared.latency();
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        match shared.take_fault(&path) {
+            Some(fault) => crate::control::fault_response(&fault, kind),
+            None => next.run(request).await,
+        }
+    };
+    if kind.is_some() {
+        shared.record(crate::state::LoggedRequest {
+            time: crate::state::now()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            method,
+            host: origin.host().to_owned(),
+            path,
+            status: response.status().as_u16(),
+        });
     }
-    let kind = Origin::of(request.headers(), shared.tls).kind();
-    if kind != HostKind::Any && kind != path_kind(request.uri().path()) {
-        return (StatusCode::NOT_FOUND, "This host does not serve that path.").into_response();
-    }
-    next.run(request).await
+    response
 }
 
 /// The whole emulator as one router.
@@ -157,6 +187,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1.0/{*path}", axum::routing::any(crate::graph::handle))
         .route("/_api/{*path}", axum::routing::any(crate::sharepoint::handle))
         .route("/sites/{*path}", axum::routing::any(crate::sharepoint::handle))
+        .merge(crate::control::routes())
         .layer(middleware::from_fn_with_state(shared.clone(), route_by_host))
         .with_state(shared)
 }

@@ -125,6 +125,7 @@ fn shared_state(config: &Config) -> Result<Shared, StartError> {
         TenantSpec::Demo => World {
             tenants: vec![seed::demo_tenant(), seed::second_tenant()],
             external_apps: vec![seed::spconnect_application()],
+            replication_delay: Duration::ZERO,
         },
     };
     Ok(Shared::new(world, SigningKey::generate()?, config.latency, false))

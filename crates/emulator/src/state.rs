@@ -21,9 +21,17 @@ pub struct World {
     pub tenants: Vec<Tenant>,
     /// Multi-tenant applications owned outside the seeded tenants (spconnect's own client).
     pub external_apps: Vec<Application>,
+    /// How long new applications, service principals and grants stay invisible to reads and to
+    /// the token endpoint, as Entra ID's replication makes them (reference §2.8).
+    pub replication_delay: Duration,
 }
 
 impl World {
+    /// Whether an object created at `created` has replicated (is visible) yet.
+    pub fn replicated(&self, created: OffsetDateTime) -> bool {
+        created + self.replication_delay <= now()
+    }
+
     /// A tenant by id, initial domain or (for `common`/`organizations`) `None`.
     pub fn tenant(&self, name: &str) -> Option<&Tenant> {
         self.tenants.iter().find(|t| {
@@ -48,9 +56,15 @@ impl World {
         tenant: &'a Tenant,
         app_id: Uuid,
     ) -> Option<&'a Application> {
-        let owned = tenant.applications.iter().find(|a| a.app_id == app_id && a.deleted.is_none());
+        let owned = tenant
+            .applications
+            .iter()
+            .find(|a| a.app_id == app_id && a.deleted.is_none() && self.replicated(a.created));
         owned.or_else(|| {
-            tenant.service_principal_by_app_id(app_id)?;
+            let sp = tenant.service_principal_by_app_id(app_id)?;
+            if !self.replicated(sp.created) {
+                return None;
+            }
             self.external_apps
                 .iter()
                 .chain(self.tenants.iter().flat_map(|t| t.applications.iter()))
@@ -180,14 +194,69 @@ pub struct Sessions {
     pub mfa_required: Vec<Uuid>,
 }
 
+/// What an injected fault does to a matching request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FaultKind {
+    /// 429 Too Many Requests with `Retry-After`.
+    Throttle,
+    /// 503 Service Unavailable with `Retry-After`.
+    Unavailable,
+    /// The connection is closed before a complete response.
+    Drop,
+}
+
+/// A fault waiting for matching requests.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fault {
+    /// What happens.
+    pub kind: FaultKind,
+    /// Requests whose path starts with this are hit (empty: every request except `/_emulator`).
+    #[serde(default)]
+    pub path_prefix: String,
+    /// How many requests are hit before the fault is gone.
+    #[serde(default = "one")]
+    pub count: u32,
+    /// The `Retry-After` seconds for throttling and unavailability.
+    #[serde(default = "one")]
+    pub retry_after: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// One line of the request log: never a body, a query string or a header value.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggedRequest {
+    /// When it arrived (RFC 3339).
+    pub time: String,
+    /// The method.
+    pub method: String,
+    /// The Host header.
+    pub host: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The status answered.
+    pub status: u16,
+}
+
+/// How many requests the log keeps.
+pub const LOG_CAPACITY: usize = 10_000;
+
 /// The emulator's shared state.
 pub struct Shared {
     world: RwLock<World>,
     sessions: Mutex<Sessions>,
     /// The token-signing key.
     pub key: SigningKey,
-    /// Added to every response.
-    pub latency: Duration,
+    latency: Mutex<Duration>,
+    /// Faults waiting for requests.
+    pub faults: Mutex<Vec<Fault>>,
+    /// The latest requests.
+    pub log: Mutex<std::collections::VecDeque<LoggedRequest>>,
     /// Whether the emulator serves HTTPS.
     pub tls: bool,
 }
@@ -195,7 +264,46 @@ pub struct Shared {
 impl Shared {
     /// State over `world`.
     pub fn new(world: World, key: SigningKey, latency: Duration, tls: bool) -> Self {
-        Self { world: RwLock::new(world), sessions: Mutex::default(), key, latency, tls }
+        Self {
+            world: RwLock::new(world),
+            sessions: Mutex::default(),
+            key,
+            latency: Mutex::new(latency),
+            faults: Mutex::default(),
+            log: Mutex::default(),
+            tls,
+        }
+    }
+
+    /// The latency added to every response.
+    pub fn latency(&self) -> Duration {
+        *self.latency.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Changes the added latency.
+    pub fn set_latency(&self, latency: Duration) {
+        *self.latency.lock().unwrap_or_else(|p| p.into_inner()) = latency;
+    }
+
+    /// Takes one hit of the first fault matching `path`, if any.
+    pub fn take_fault(&self, path: &str) -> Option<Fault> {
+        let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let index = faults.iter().position(|f| path.starts_with(&f.path_prefix))?;
+        let fault = faults[index].clone();
+        faults[index].count = faults[index].count.saturating_sub(1);
+        if faults[index].count == 0 {
+            faults.remove(index);
+        }
+        Some(fault)
+    }
+
+    /// Adds a line to the request log.
+    pub fn record(&self, entry: LoggedRequest) {
+        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        if log.len() == LOG_CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(entry);
     }
 
     /// Reads the directory.

@@ -14,10 +14,13 @@ fn the_program_prints_its_url_and_serves_discovery() {
         .spawn()
         .expect("the emulator starts");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("a first line");
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("a first line");
     let base = line.trim().to_owned();
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let mut reply = agent
         .get(format!("{base}/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration"))
         .call()
@@ -41,7 +44,10 @@ fn an_unknown_tenant_kind_is_refused() {
 
 #[test]
 fn help_describes_the_options() {
-    let output = Command::new(env!("CARGO_BIN_EXE_spconnect-emulator")).arg("--help").output().expect("runs");
+    let output = Command::new(env!("CARGO_BIN_EXE_spconnect-emulator"))
+        .arg("--help")
+        .output()
+        .expect("runs");
     let text = String::from_utf8_lossy(&output.stdout);
     for option in ["--port", "--tenant", "--latency-ms"] {
         assert!(text.contains(option), "{option} in {text}");

@@ -144,6 +144,7 @@ fn applications(request: &Request<'_>, segments: &[&str]) -> Result<Reply, Graph
         let world = request.shared.world();
         world.tenants[t].applications.iter().position(|a| {
             a.deleted.is_none()
+                && (matches!(key, Key::UniqueName(_)) || world.replicated(a.created))
                 && match &key {
                     Key::Id(id) => a.id.to_string().eq_ignore_ascii_case(id),
                     Key::AppId(id) => a.app_id.to_string().eq_ignore_ascii_case(id),
@@ -596,14 +597,17 @@ fn service_principals(request: &Request<'_>, segments: &[&str]) -> Result<Reply,
     let key_text = match &key {
         Key::Id(v) | Key::AppId(v) | Key::UniqueName(v) => v.clone(),
     };
-    let found = request.shared.world().tenants[t].service_principals.iter().position(|sp| {
+    let world = request.shared.world();
+    let found = world.tenants[t].service_principals.iter().position(|sp| {
         sp.deleted.is_none()
+            && world.replicated(sp.created)
             && match &key {
                 Key::Id(id) => sp.id.to_string().eq_ignore_ascii_case(id),
                 Key::AppId(id) => sp.app_id.to_string().eq_ignore_ascii_case(id),
                 Key::UniqueName(_) => false,
             }
     });
+    drop(world);
     match (rest, request.method.clone(), found) {
         ([], Method::PATCH, None) if matches!(key, Key::AppId(_)) => {
             require(request, WRITE)?;
@@ -662,6 +666,7 @@ fn create_service_principal(
         .find(|a| {
             a.app_id == app_uuid
                 && a.deleted.is_none()
+                && world.replicated(a.created)
                 && (a.owner_tenant == tenant_id || a.sign_in_audience != "AzureADMyOrg")
         })
         .cloned()
@@ -812,7 +817,7 @@ fn assignments(
             if !tenant
                 .service_principals
                 .iter()
-                .any(|s| s.id == principal_id && s.deleted.is_none())
+                .any(|s| s.id == principal_id && s.deleted.is_none() && world.replicated(s.created))
             {
                 return Err(GraphError::resource_not_found(&principal_id.to_string()));
             }

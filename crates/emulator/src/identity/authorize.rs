@@ -27,8 +27,10 @@ const SIGN_IN_TIME: Duration = Duration::from_secs(15 * 60);
 /// Finds the client application: owned by `tenant`, or multi-tenant from anywhere.
 pub fn find_client(world: &World, tenant: Option<&Tenant>, app_id: Uuid) -> Option<Application> {
     if let Some(tenant) = tenant
-        && let Some(app) =
-            tenant.applications.iter().find(|a| a.app_id == app_id && a.deleted.is_none())
+        && let Some(app) = tenant
+            .applications
+            .iter()
+            .find(|a| a.app_id == app_id && a.deleted.is_none() && world.replicated(a.created))
     {
         return Some(app.clone());
     }
@@ -39,6 +41,7 @@ pub fn find_client(world: &World, tenant: Option<&Tenant>, app_id: Uuid) -> Opti
         .find(|a| {
             a.app_id == app_id
                 && a.deleted.is_none()
+                && world.replicated(a.created)
                 && (a.sign_in_audience != "AzureADMyOrg"
                     || tenant.is_none_or(|t| t.id == a.owner_tenant))
         })

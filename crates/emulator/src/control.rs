@@ -1,0 +1,190 @@
+//! The control API under `/_emulator/` (only on the emulator's own address, never on a Microsoft
+//! host): inject faults and latency, delay replication, revoke a user's refresh tokens, require
+//! MFA, and read the request log and the objects clients created. Documented at `GET /_emulator`.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Json, Router,
+    body::Body,
+    extract::{Path, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post, put},
+};
+use serde_json::{Value, json};
+
+use crate::{
+    http::HostKind,
+    identity::error::AadError,
+    state::{Fault, FaultKind, Shared, now},
+};
+
+/// The control routes.
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/_emulator", get(describe))
+        .route("/_emulator/faults", post(add_fault).get(list_faults).delete(clear_faults))
+        .route("/_emulator/latency", put(set_latency))
+        .route("/_emulator/replication-delay", put(set_replication_delay))
+        .route("/_emulator/users/{upn}/revoke-sessions", post(revoke_sessions))
+        .route("/_emulator/users/{upn}/mfa", put(require_mfa))
+        .route("/_emulator/requests", get(requests).delete(clear_requests))
+        .route("/_emulator/objects", get(objects))
+}
+
+async fn describe() -> Json<Value> {
+    Json(json!({
+        "description": "Control API of the spconnect tenant emulator. Not part of any Microsoft API.",
+        "endpoints": [
+            {"method": "POST", "path": "/_emulator/faults", "body": {"kind": "throttle | unavailable | drop", "pathPrefix": "/v1.0/sites (optional)", "count": 1, "retryAfter": 1}, "does": "the next `count` requests whose path starts with pathPrefix get 429 or 503 with Retry-After, or a dropped connection"},
+            {"method": "GET | DELETE", "path": "/_emulator/faults", "does": "list or clear pending faults"},
+            {"method": "PUT", "path": "/_emulator/latency", "body": {"ms": 250}, "does": "latency added to every response"},
+            {"method": "PUT", "path": "/_emulator/replication-delay", "body": {"seconds": 30}, "does": "new applications, service principals and grants stay invisible this long: the token endpoint answers AADSTS700016, Graph 404 Request_ResourceNotFound"},
+            {"method": "POST", "path": "/_emulator/users/{upn}/revoke-sessions", "does": "refresh tokens issued so far fail with AADSTS50173"},
+            {"method": "PUT", "path": "/_emulator/users/{upn}/mfa", "body": {"required": true}, "does": "refresh-token grants fail with interaction_required (AADSTS50076)"},
+            {"method": "GET | DELETE", "path": "/_emulator/requests", "does": "the request log: time, method, host, path and status (no bodies, queries or headers)"},
+            {"method": "GET", "path": "/_emulator/objects", "does": "applications, service principals, app role assignments and site grants per tenant"},
+        ],
+    }))
+}
+
+/// The answer a fault gives instead of the real one.
+pub fn fault_response(fault: &Fault, kind: Option<HostKind>) -> Response {
+    let retry_after = fault.retry_after.to_string();
+    let mut response = match fault.kind {
+        FaultKind::Drop => {
+            let failing = futures_util::stream::once(async {
+                Err::<axum::body::Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "dropped by the emulator"))
+            });
+            return Response::new(Body::from_stream(failing));
+        }
+        FaultKind::Throttle if kind == Some(HostKind::Login) => {
+            let mut error = AadError::new("temporarily_unavailable", 50196, "The server is busy. Retry after the time in Retry-After.");
+            error.status = StatusCode::TOO_MANY_REQUESTS;
+            error.into_response()
+        }
+        FaultKind::Throttle => (
+            StatusCode::TOO_MANY_REQUESTS,
+            Json(json!({"error": {"code": "activityLimitReached", "message": "The request has been throttled", "innerError": {"code": "throttledRequest", "innerError": {"code": "quota"}, "date": now().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()}}})),
+        )
+            .into_response(),
+        FaultKind::Unavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"error": {"code": "serviceNotAvailable", "message": "The service is temporarily unavailable. Retry after the time in Retry-After.", "innerError": {}}})),
+        )
+            .into_response(),
+    };
+    if let Ok(value) = HeaderValue::from_str(&retry_after) {
+        response.headers_mut().insert(header::RETRY_AFTER, value.clone());
+        if kind == Some(HostKind::SharePoint) || fault.kind == FaultKind::Throttle {
+            response.headers_mut().insert("RateLimit-Reset", value);
+            response.headers_mut().insert("RateLimit-Remaining", HeaderValue::from_static("0"));
+        }
+    }
+    response
+}
+
+async fn add_fault(State(shared): State<Arc<Shared>>, Json(fault): Json<Fault>) -> Response {
+    if fault.count == 0 {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": "count must be at least 1"})))
+            .into_response();
+    }
+    let body = json!(fault);
+    shared.faults.lock().unwrap_or_else(|p| p.into_inner()).push(fault);
+    (StatusCode::CREATED, Json(body)).into_response()
+}
+
+async fn list_faults(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(json!({"value": *shared.faults.lock().unwrap_or_else(|p| p.into_inner())}))
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.faults.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(serde::Deserialize)]
+struct Milliseconds {
+    ms: u64,
+}
+
+async fn set_latency(
+    State(shared): State<Arc<Shared>>,
+    Json(body): Json<Milliseconds>,
+) -> StatusCode {
+    shared.set_latency(Duration::from_millis(body.ms));
+    StatusCode::NO_CONTENT
+}
+
+#[derive(serde::Deserialize)]
+struct Seconds {
+    seconds: u64,
+}
+
+async fn set_replication_delay(
+    State(shared): State<Arc<Shared>>,
+    Json(body): Json<Seconds>,
+) -> StatusCode {
+    shared.world_mut().replication_delay = Duration::from_secs(body.seconds);
+    StatusCode::NO_CONTENT
+}
+
+fn user_id(shared: &Shared, upn: &str) -> Option<uuid::Uuid> {
+    shared.world().tenant_of_upn(upn).and_then(|t| t.user_by_upn(upn)).map(|u| u.id)
+}
+
+async fn revoke_sessions(State(shared): State<Arc<Shared>>, Path(upn): Path<String>) -> StatusCode {
+    let Some(id) = user_id(&shared, &upn) else { return StatusCode::NOT_FOUND };
+    let mut sessions = shared.sessions();
+    sessions.revoked_before.insert(id, now());
+    sessions.browser.retain(|_, (_, user)| *user != id);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(serde::Deserialize)]
+struct Required {
+    required: bool,
+}
+
+async fn require_mfa(
+    State(shared): State<Arc<Shared>>,
+    Path(upn): Path<String>,
+    Json(body): Json<Required>,
+) -> StatusCode {
+    let Some(id) = user_id(&shared, &upn) else { return StatusCode::NOT_FOUND };
+    let mut sessions = shared.sessions();
+    sessions.mfa_required.retain(|u| *u != id);
+    if body.required {
+        sessions.mfa_required.push(id);
+    }
+    StatusCode::NO_CONTENT
+}
+
+async fn requests(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(json!({"value": *shared.log.lock().unwrap_or_else(|p| p.into_inner())}))
+}
+
+async fn clear_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.log.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn objects(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let world = shared.world();
+    let tenants: Vec<Value> = world
+        .tenants
+        .iter()
+        .map(|tenant| {
+            json!({
+                "tenantId": tenant.id,
+                "domain": tenant.domain,
+                "applications": tenant.applications.iter().map(|a| json!({"id": a.id, "appId": a.app_id, "displayName": a.display_name, "uniqueName": a.unique_name, "deleted": a.deleted.is_some(), "keyCredentials": a.key_credentials.len()})).collect::<Vec<_>>(),
+                "servicePrincipals": tenant.service_principals.iter().filter(|sp| sp.app_owner_tenant == tenant.id).map(|sp| json!({"id": sp.id, "appId": sp.app_id, "displayName": sp.display_name, "deleted": sp.deleted.is_some()})).collect::<Vec<_>>(),
+                "appRoleAssignments": tenant.app_role_assignments.iter().map(|a| json!({"id": a.id, "principalId": a.principal_id, "resourceId": a.resource_id, "appRoleId": a.app_role_id})).collect::<Vec<_>>(),
+                "siteGrants": tenant.webs.iter().flat_map(|w| w.permissions.iter().map(move |p| json!({"siteId": w.site_id, "path": w.path, "appId": p.app_id, "roles": p.roles}))).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Json(json!({"value": tenants}))
+}
