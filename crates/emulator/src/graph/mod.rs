@@ -4,6 +4,7 @@
 //! authorization rules, OData options, paging and error envelope (reference §2, §3).
 
 mod applications;
+mod batch;
 pub mod auth;
 mod directory;
 pub mod error;
@@ -166,6 +167,7 @@ fn route(request: &Request<'_>) -> Result<Reply, GraphError> {
         "me" | "organization" | "users" => directory::route(request),
         "applications" | "servicePrincipals" | "directory" => applications::route(request),
         "sites" | "drives" => sites::route(request),
+        "$batch" if request.method == Method::POST && request.segments.len() == 1 => batch::batch(request),
         _ => Err(GraphError::new(
             StatusCode::BAD_REQUEST,
             "BadRequest",
