@@ -3,7 +3,7 @@
 //! does not grant is refused here exactly as in the real window.
 
 use serde_json::{Value, json};
-use spconnect_app::{AppDirs, build_app};
+use spconnect_app::{AppDirs, DemoTenant, Launch, build_app};
 use tauri::{
     App, Manager, WebviewWindow, WebviewWindowBuilder,
     ipc::{CallbackFn, InvokeBody},
@@ -22,15 +22,19 @@ struct TestApp {
 
 impl TestApp {
     fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    fn start_with(demo: Option<DemoTenant>) -> Self {
         let dirs = tempfile::tempdir().expect("temp dir");
-        let app = build_app(
-            mock_builder(),
-            Some(AppDirs {
+        let launch = Launch {
+            dirs: Some(AppDirs {
                 config_dir: dirs.path().join("config"),
                 log_dir: dirs.path().join("logs"),
             }),
-        )
-        .expect("the app builds on the mock runtime");
+            demo,
+        };
+        let app = build_app(mock_builder(), launch).expect("the app builds on the mock runtime");
         let window = match app.get_webview_window("main") {
             Some(window) => window,
             None => WebviewWindowBuilder::new(&app, "main", Default::default())
@@ -69,6 +73,17 @@ fn app_info_reports_the_version_and_the_folders_in_use() {
     assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
     let config_dir = info["configDir"].as_str().expect("a string");
     assert!(config_dir.starts_with(&app.dirs.path().display().to_string()), "{config_dir}");
+    assert_eq!(info["demo"], Value::Null, "not on the demo tenant unless asked");
+}
+
+#[test]
+fn on_the_demo_tenant_app_info_says_so() {
+    let app = TestApp::start_with(Some(DemoTenant { base_url: "http://127.0.0.1:4000".into() }));
+    let info = app.invoke("app_info", json!({})).expect("granted");
+    assert_eq!(
+        info["demo"],
+        json!({"organization": "Contoso", "domain": "contoso.onmicrosoft.com", "baseUrl": "http://127.0.0.1:4000"})
+    );
 }
 
 #[test]

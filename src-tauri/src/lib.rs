@@ -8,11 +8,20 @@ mod ipc;
 mod logging;
 mod state;
 
-use std::{path::PathBuf, time::Instant};
+use std::time::Instant;
 
 use tauri::{App, Builder, Manager, Runtime};
 
-pub use state::{AppDirs, AppState};
+pub use state::{AppDirs, AppState, DemoTenant};
+
+/// How the app is started.
+#[derive(Clone, Debug, Default)]
+pub struct Launch {
+    /// Where settings and logs go; `None` uses the app's own folders (tests pass temporary ones).
+    pub dirs: Option<AppDirs>,
+    /// The demo tenant to connect to instead of Microsoft.
+    pub demo: Option<DemoTenant>,
+}
 
 /// Where the app keeps its files, unless [`AppDirs`] are given: resolved from Tauri's path API
 /// (on Linux `$XDG_CONFIG_HOME/<identifier>` and `$XDG_DATA_HOME/<identifier>/logs`).
@@ -20,9 +29,8 @@ fn resolve_dirs<R: Runtime>(app: &App<R>) -> tauri::Result<AppDirs> {
     Ok(AppDirs { config_dir: app.path().app_config_dir()?, log_dir: app.path().app_log_dir()? })
 }
 
-/// Builds the app on any runtime, so tests can use Tauri's mock runtime. `dirs` overrides where
-/// settings and logs go (tests pass a temporary folder); `None` uses the app's own folders.
-pub fn build_app<R: Runtime>(builder: Builder<R>, dirs: Option<AppDirs>) -> tauri::Result<App<R>> {
+/// Builds the app on any runtime, so tests can use Tauri's mock runtime.
+pub fn build_app<R: Runtime>(builder: Builder<R>, launch: Launch) -> tauri::Result<App<R>> {
     let started = Instant::now();
     let app = builder
         .invoke_handler(tauri::generate_handler![
@@ -34,27 +42,64 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, dirs: Option<AppDirs>) -> taur
         ])
         .build(tauri::generate_context!())?;
     // Managed before the event loop runs, so before the page can send its first command.
-    let dirs = match dirs {
+    let dirs = match launch.dirs {
         Some(dirs) => dirs,
         None => resolve_dirs(&app)?,
     };
-    app.manage(AppState::new(dirs, started));
+    app.manage(AppState::new(dirs, launch.demo, started));
     Ok(app)
 }
 
-/// Starts the desktop app: logging first, then the window.
+/// The command line: `--demo` connects to the built-in demo tenant.
+const USAGE: &str = "usage: spconnect [--demo]";
+
+/// Starts the desktop app: the demo tenant if asked for, logging, then the window.
 pub fn run() {
-    let app = match build_app(tauri::Builder::default(), None) {
+    let mut demo_requested = false;
+    for argument in std::env::args().skip(1) {
+        match argument.as_str() {
+            "--demo" => demo_requested = true,
+            "--help" | "-h" => {
+                eprintln!(
+                    "{USAGE}\n  --demo  connect to the built-in demo tenant (Contoso), not to Microsoft"
+                );
+                return;
+            }
+            other => {
+                eprintln!("spconnect: unknown argument '{other}'\n{USAGE}");
+                std::process::exit(2);
+            }
+        }
+    }
+    // The emulator lives as long as the process: the app's run loop ends by exiting.
+    let emulator = if demo_requested {
+        match spconnect_emulator::Emulator::start(spconnect_emulator::Config::default()) {
+            Ok(emulator) => Some(emulator),
+            Err(error) => {
+                eprintln!("spconnect: the demo tenant could not start: {error}");
+                std::process::exit(1);
+            }
+        }
+    } else {
+        None
+    };
+    let demo = emulator.as_ref().map(|e| DemoTenant { base_url: e.base_url() });
+    let app = match build_app(tauri::Builder::default(), Launch { dirs: None, demo }) {
         Ok(app) => app,
         Err(error) => {
             eprintln!("spconnect could not start: {error}");
             std::process::exit(1);
         }
     };
-    let log_dir: PathBuf = app.state::<AppState>().dirs().log_dir.clone();
+    let log_dir = app.state::<AppState>().dirs().log_dir.clone();
     if let Err(error) = logging::install(&log_dir) {
         eprintln!("spconnect: logging to {} is off: {error}", log_dir.display());
     }
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), "spconnect started");
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        demo = emulator.is_some(),
+        "spconnect started"
+    );
+    let _keep_alive = emulator;
     app.run(|_, _| {});
 }

@@ -17,9 +17,17 @@ pub struct AppDirs {
     pub log_dir: PathBuf,
 }
 
+/// The built-in demo tenant the app is connected to (`--demo`), served by the tenant emulator.
+#[derive(Clone, Debug)]
+pub struct DemoTenant {
+    /// The emulator's base URL, standing in for the sign-in and Graph endpoints.
+    pub base_url: String,
+}
+
 /// State shared by the commands.
 pub struct AppState {
     dirs: AppDirs,
+    demo: Option<DemoTenant>,
     settings: SettingsStore,
     started: Instant,
     first_paint_reported: AtomicBool,
@@ -27,9 +35,14 @@ pub struct AppState {
 
 impl AppState {
     /// State for an app whose folders are `dirs`, started at `started`.
-    pub fn new(dirs: AppDirs, started: Instant) -> Self {
+    pub fn new(dirs: AppDirs, demo: Option<DemoTenant>, started: Instant) -> Self {
         let settings = SettingsStore::in_dir(&dirs.config_dir);
-        Self { dirs, settings, started, first_paint_reported: AtomicBool::new(false) }
+        Self { dirs, demo, settings, started, first_paint_reported: AtomicBool::new(false) }
+    }
+
+    /// The demo tenant, when the app runs on it.
+    pub fn demo(&self) -> Option<&DemoTenant> {
+        self.demo.as_ref()
     }
 
     /// The app's folders.

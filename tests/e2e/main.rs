@@ -84,9 +84,8 @@ fn screenshot_path(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-#[test]
-#[ignore = "needs a display, tauri-driver and WebKitWebDriver: scripts/test runs it under xvfb-run"]
-fn first_screen_wizard_and_settings_in_the_real_window() {
+/// Starts the built app with `args` in its own XDG folders, driven by a fresh `tauri-driver`.
+fn launch(args: &[&str]) -> (tempfile::TempDir, Driver, Session) {
     assert!(
         std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some(),
         "no display: run under xvfb-run (scripts/test does)"
@@ -94,7 +93,44 @@ fn first_screen_wizard_and_settings_in_the_real_window() {
     let xdg = tempfile::tempdir().expect("temp dir");
     let driver = Driver::start(xdg.path());
     let app = env!("CARGO_BIN_EXE_spconnect");
-    let session = Session::start(&driver.url, app).expect("a WebDriver session on the app");
+    let session = Session::start(&driver.url, app, args).expect("a WebDriver session on the app");
+    (xdg, driver, session)
+}
+
+#[test]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: scripts/test runs it under xvfb-run"]
+fn on_the_demo_tenant_the_window_says_so_and_the_tenant_answers() {
+    let (_xdg, _driver, session) = launch(&["--demo"]);
+    let badge = session
+        .wait_for_text("#demo-badge", |text| text.to_lowercase().contains("demo tenant"))
+        .expect("the demo badge");
+    assert!(badge.contains("Contoso (contoso.onmicrosoft.com), not to Microsoft"), "{badge}");
+    session.find("#nav-settings").and_then(|b| b.click()).expect("Settings");
+    let text = session
+        .wait_for_text("#demo-endpoints", |text| text.contains("http://127.0.0.1:"))
+        .expect("where the demo tenant answers");
+    let base = text
+        .split_whitespace()
+        .find(|word| word.starts_with("http://127.0.0.1:"))
+        .map(|word| word.trim_end_matches(['.', ',']))
+        .expect("a loopback URL")
+        .to_owned();
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let discovery = agent
+        .get(format!("{base}/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration"))
+        .call()
+        .expect("the demo tenant started with the app answers");
+    assert_eq!(discovery.status(), 200);
+    let shot = screenshot_path("demo-tenant.png");
+    std::fs::write(&shot, session.screenshot().expect("a screenshot")).expect("saved");
+    session.end().expect("the session ends");
+}
+
+#[test]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: scripts/test runs it under xvfb-run"]
+fn first_screen_wizard_and_settings_in_the_real_window() {
+    let (xdg, _driver, session) = launch(&[]);
 
     // The first screen: the footer shows the version that the Rust command app_info returned.
     let version = session

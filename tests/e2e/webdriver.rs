@@ -49,11 +49,11 @@ fn value_of(
 impl Session {
     /// Opens a session on the driver at `driver_url` for the Tauri app `application`, retrying
     /// while the driver starts up.
-    pub fn start(driver_url: &str, application: &str) -> Result<Self, String> {
+    pub fn start(driver_url: &str, application: &str, args: &[&str]) -> Result<Self, String> {
         let agent = agent();
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "wry",
-            "tauri:options": {"application": application}
+            "tauri:options": {"application": application, "args": args}
         }}});
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { flushSync, mount, unmount } from "svelte";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import App from "./App.svelte";
-import { fakeBackend, settle } from "./ipc/fake";
+import { DEMO_INFO, fakeBackend, settle } from "./ipc/fake";
 
 let app: ReturnType<typeof mount> | null = null;
 
@@ -49,6 +49,20 @@ describe("App", () => {
     expect(el("app-version").textContent).toBe("spconnect 0.1.0");
     // Settings are loaded only when that view is first shown.
     expect(document.getElementById("save-settings")).toBeNull();
+  });
+
+  test("on the demo tenant a badge says so plainly; otherwise there is none", async () => {
+    fakeBackend({ app_info: () => DEMO_INFO });
+    await start();
+    const badge = el("demo-badge");
+    expect(badge.textContent).toContain("Demo tenant");
+    expect(badge.textContent).toContain("Contoso (contoso.onmicrosoft.com), not to Microsoft");
+    unmount(app!);
+    app = null;
+    document.body.innerHTML = "";
+    fakeBackend();
+    await start();
+    expect(document.getElementById("demo-badge")).toBeNull();
   });
 
   test("New connection opens the wizard and focuses its heading", async () => {

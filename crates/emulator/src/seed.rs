@@ -19,6 +19,8 @@ use crate::{
 
 /// The demo tenant's id.
 pub const DEMO_TENANT_ID: &str = "b5a1c6d2-3e4f-4a5b-8c9d-0e1f2a3b4c5d";
+/// The demo tenant's organisation name.
+pub const DEMO_ORGANIZATION: &str = "Contoso";
 /// The demo tenant's initial domain.
 pub const DEMO_DOMAIN: &str = "contoso.onmicrosoft.com";
 /// The second, small tenant (for moving things between tenants).
@@ -56,7 +58,8 @@ fn parse(id: &str) -> Uuid {
 
 /// The demo tenant (Contoso) with sites, lists and libraries covering every column type.
 pub fn demo_tenant() -> Tenant {
-    let mut tenant = empty_tenant(DEMO_TENANT_ID, DEMO_DOMAIN, "Contoso", "contoso.sharepoint.com");
+    let mut tenant =
+        empty_tenant(DEMO_TENANT_ID, DEMO_DOMAIN, DEMO_ORGANIZATION, "contoso.sharepoint.com");
     tenant.users = users(DEMO_DOMAIN, DEMO_USERS);
     let webs = [
         ("/", "Contoso", "The intranet home", None),

@@ -583,14 +583,24 @@ fn batches_run_in_dependency_order_and_fail_dependents_with_424() {
     ]})));
     assert_eq!(reply.status, 200, "{}", reply.text);
     let responses = reply.json()["responses"].as_array().expect("responses").clone();
-    let status = |id: &str| responses.iter().find(|r| r["id"] == id).expect("present")["status"].as_u64();
+    let status =
+        |id: &str| responses.iter().find(|r| r["id"] == id).expect("present")["status"].as_u64();
     assert_eq!(status("1"), Some(200));
     assert_eq!(status("2"), Some(404));
     assert_eq!(status("3"), Some(424));
     assert_eq!(status("4"), Some(201));
     assert_eq!(status("5"), Some(400));
-    let too_many: Vec<Value> = (0..21).map(|i| json!({"id": i.to_string(), "method": "GET", "url": "/me"})).collect();
-    assert_graph_error(&client.graph("POST", "/$batch", &admin, Some(json!({"requests": too_many}))), 400, "BadRequest");
+    let too_many: Vec<Value> =
+        (0..21).map(|i| json!({"id": i.to_string(), "method": "GET", "url": "/me"})).collect();
+    assert_graph_error(
+        &client.graph("POST", "/$batch", &admin, Some(json!({"requests": too_many}))),
+        400,
+        "BadRequest",
+    );
     let duplicate = json!({"requests": [{"id": "a", "method": "GET", "url": "/me"}, {"id": "A", "method": "GET", "url": "/me"}]});
-    assert_graph_error(&client.graph("POST", "/$batch", &admin, Some(duplicate)), 400, "BadRequest");
+    assert_graph_error(
+        &client.graph("POST", "/$batch", &admin, Some(duplicate)),
+        400,
+        "BadRequest",
+    );
 }

@@ -4,7 +4,7 @@ use tauri::{Runtime, State};
 
 use crate::{
     AppState,
-    ipc::{AppInfo, WireError},
+    ipc::{AppInfo, DemoView, WireError},
 };
 
 /// The product name, version and the folders the app uses.
@@ -16,6 +16,11 @@ pub fn app_info<R: Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>
         version: package.version.to_string(),
         config_dir: state.dirs().config_dir.display().to_string(),
         log_dir: state.dirs().log_dir.display().to_string(),
+        demo: state.demo().map(|demo| DemoView {
+            organization: spconnect_emulator::DEMO_ORGANIZATION.to_owned(),
+            domain: spconnect_emulator::DEMO_DOMAIN.to_owned(),
+            base_url: demo.base_url.clone(),
+        }),
     }
 }
 

@@ -4,4 +4,4 @@ mod error;
 mod views;
 
 pub use error::WireError;
-pub use views::{AppInfo, SettingsView};
+pub use views::{AppInfo, DemoView, SettingsView};

@@ -13,6 +13,20 @@ pub struct AppInfo {
     pub config_dir: String,
     /// Where the log files are.
     pub log_dir: String,
+    /// The demo tenant, when the app runs on it.
+    pub demo: Option<DemoView>,
+}
+
+/// The built-in demo tenant the app is connected to.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoView {
+    /// The organisation's name.
+    pub organization: String,
+    /// Its domain.
+    pub domain: String,
+    /// Where the demo tenant answers (a loopback address).
+    pub base_url: String,
 }
 
 /// The settings with the endpoints they resolve to.

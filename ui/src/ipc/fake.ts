@@ -8,6 +8,12 @@ export const INFO: AppInfo = {
   version: "0.1.0",
   configDir: "/home/admin/.config/spconnect",
   logDir: "/home/admin/.local/share/spconnect/logs",
+  demo: null,
+};
+
+export const DEMO_INFO: AppInfo = {
+  ...INFO,
+  demo: { organization: "Contoso", domain: "contoso.onmicrosoft.com", baseUrl: "http://127.0.0.1:4000" },
 };
 
 export const CLOUDS: CloudOption[] = [

@@ -2,11 +2,21 @@
 // function here; the rest of the UI imports these and never calls `invoke` itself.
 import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 
+/** The built-in demo tenant the app is connected to (started with `--demo`). */
+export type DemoInfo = {
+  organization: string;
+  domain: string;
+  /** The loopback address the demo tenant answers on. */
+  baseUrl: string;
+};
+
 export type AppInfo = {
   productName: string;
   version: string;
   configDir: string;
   logDir: string;
+  /** Set when the app runs on the demo tenant instead of Microsoft. */
+  demo: DemoInfo | null;
 };
 
 export type CloudId = "global" | "usGovGccHigh" | "usGovDod" | "china" | "custom";

@@ -25,16 +25,25 @@ pub fn batch(outer: &Request<'_>) -> Result<Reply, GraphError> {
     }
     let mut ids: Vec<String> = Vec::new();
     for request in requests {
-        let id = request.get("id").and_then(Value::as_str).ok_or_else(|| invalid("Each request must have an id."))?;
+        let id = request
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid("Each request must have an id."))?;
         if ids.iter().any(|seen| seen.eq_ignore_ascii_case(id)) {
             return Err(invalid(&format!("Batch request id '{id}' is duplicated.")));
         }
         ids.push(id.to_owned());
         for dependency in depends_on(request) {
             if !ids[..ids.len() - 1].iter().any(|seen| seen.eq_ignore_ascii_case(&dependency))
-                && !requests.iter().any(|r| r.get("id").and_then(Value::as_str).is_some_and(|i| i.eq_ignore_ascii_case(&dependency)))
+                && !requests.iter().any(|r| {
+                    r.get("id")
+                        .and_then(Value::as_str)
+                        .is_some_and(|i| i.eq_ignore_ascii_case(&dependency))
+                })
             {
-                return Err(invalid(&format!("Request '{id}' depends on '{dependency}', which is not in the batch.")));
+                return Err(invalid(&format!(
+                    "Request '{id}' depends on '{dependency}', which is not in the batch."
+                )));
             }
         }
     }
@@ -42,15 +51,25 @@ pub fn batch(outer: &Request<'_>) -> Result<Reply, GraphError> {
     let mut responses = Vec::new();
     let mut pending: Vec<&Value> = requests.iter().collect();
     while !pending.is_empty() {
-        let ready = pending.iter().position(|r| depends_on(r).iter().all(|d| statuses.contains_key(&d.to_ascii_lowercase())));
+        let ready = pending.iter().position(|r| {
+            depends_on(r).iter().all(|d| statuses.contains_key(&d.to_ascii_lowercase()))
+        });
         let Some(index) = ready else {
             return Err(invalid("The dependsOn references form a cycle."));
         };
         let request = pending.remove(index);
         let id = request.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let failed_dependency = depends_on(request).iter().any(|d| statuses.get(&d.to_ascii_lowercase()).is_some_and(|s| *s >= 400));
+        let failed_dependency = depends_on(request)
+            .iter()
+            .any(|d| statuses.get(&d.to_ascii_lowercase()).is_some_and(|s| *s >= 400));
         let (status, headers, body) = if failed_dependency {
-            (424, json!({"Content-Type": "application/json"}), Some(json!({"error": {"code": "FailedDependency", "message": "A request it depends on failed."}})))
+            (
+                424,
+                json!({"Content-Type": "application/json"}),
+                Some(
+                    json!({"error": {"code": "FailedDependency", "message": "A request it depends on failed."}}),
+                ),
+            )
         } else {
             run(outer, request)
         };
@@ -65,7 +84,11 @@ pub fn batch(outer: &Request<'_>) -> Result<Reply, GraphError> {
 }
 
 fn depends_on(request: &Value) -> Vec<String> {
-    request.get("dependsOn").and_then(Value::as_array).map(|d| d.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+    request
+        .get("dependsOn")
+        .and_then(Value::as_array)
+        .map(|d| d.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
 }
 
 fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Value>) {
@@ -73,35 +96,61 @@ fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Value>) {
         let body = json!({"error": {"code": code, "message": message, "innerError": {}}});
         (status.as_u16(), json!({"Content-Type": "application/json"}), Some(body))
     };
-    let method = request.get("method").and_then(Value::as_str).and_then(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok());
+    let method = request
+        .get("method")
+        .and_then(Value::as_str)
+        .and_then(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok());
     let url = request.get("url").and_then(Value::as_str).unwrap_or_default();
-    let Some(method) = method else { return error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid method.") };
+    let Some(method) = method else {
+        return error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid method.");
+    };
     if url.contains("://") {
         return error(StatusCode::BAD_REQUEST, "BadRequest", "The url must be relative, e.g. /me.");
     }
     let mut headers = HeaderMap::new();
     if let Some(given) = request.get("headers").and_then(Value::as_object) {
         for (name, value) in given {
-            if let (Ok(name), Some(Ok(value))) = (HeaderName::from_bytes(name.as_bytes()), value.as_str().map(HeaderValue::from_str)) {
+            if let (Ok(name), Some(Ok(value))) =
+                (HeaderName::from_bytes(name.as_bytes()), value.as_str().map(HeaderValue::from_str))
+            {
                 headers.insert(name, value);
             }
         }
     }
     let body = request.get("body").cloned();
     if body.is_some() && !headers.contains_key("content-type") {
-        return error(StatusCode::BAD_REQUEST, "BadRequest", "A request with a body must have a Content-Type header.");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "A request with a body must have a Content-Type header.",
+        );
     }
     let (path, query) = url.split_once('?').map_or((url, None), |(p, q)| (p, Some(q)));
     let path = path.trim_start_matches('/');
     let path = path.strip_prefix("v1.0/").unwrap_or(path);
     if let Some(fault) = outer.shared.take_fault(&format!("/v1.0/{path}")) {
-        let status = if fault.kind == FaultKind::Unavailable { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::TOO_MANY_REQUESTS };
-        let (status, _, body) = error(status, "activityLimitReached", "The request has been throttled");
-        return (status, json!({"Retry-After": fault.retry_after.to_string(), "Content-Type": "application/json"}), body);
+        let status = if fault.kind == FaultKind::Unavailable {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        let (status, _, body) =
+            error(status, "activityLimitReached", "The request has been throttled");
+        return (
+            status,
+            json!({"Retry-After": fault.retry_after.to_string(), "Content-Type": "application/json"}),
+            body,
+        );
     }
     let query = match Query::parse(query) {
         Ok(query) => query,
-        Err(e) => return (e.status.as_u16(), json!({"Content-Type": "application/json"}), Some(json!({"error": {"code": e.code, "message": e.message}}))),
+        Err(e) => {
+            return (
+                e.status.as_u16(),
+                json!({"Content-Type": "application/json"}),
+                Some(json!({"error": {"code": e.code, "message": e.message}})),
+            );
+        }
     };
     let inner = Request {
         shared: outer.shared,
@@ -115,7 +164,13 @@ fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Value>) {
         url: format!("{}/{path}", outer.base),
     };
     match route(&inner) {
-        Ok(reply) => (reply.status.as_u16(), json!({"Content-Type": "application/json"}), reply.body),
-        Err(e) => (e.status.as_u16(), json!({"Content-Type": "application/json"}), Some(json!({"error": {"code": e.code, "message": e.message, "innerError": {}}}))),
+        Ok(reply) => {
+            (reply.status.as_u16(), json!({"Content-Type": "application/json"}), reply.body)
+        }
+        Err(e) => (
+            e.status.as_u16(),
+            json!({"Content-Type": "application/json"}),
+            Some(json!({"error": {"code": e.code, "message": e.message, "innerError": {}}})),
+        ),
     }
 }

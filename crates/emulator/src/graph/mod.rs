@@ -4,8 +4,8 @@
 //! authorization rules, OData options, paging and error envelope (reference §2, §3).
 
 mod applications;
-mod batch;
 pub mod auth;
+mod batch;
 mod directory;
 pub mod error;
 pub mod odata;
@@ -167,7 +167,9 @@ fn route(request: &Request<'_>) -> Result<Reply, GraphError> {
         "me" | "organization" | "users" => directory::route(request),
         "applications" | "servicePrincipals" | "directory" => applications::route(request),
         "sites" | "drives" => sites::route(request),
-        "$batch" if request.method == Method::POST && request.segments.len() == 1 => batch::batch(request),
+        "$batch" if request.method == Method::POST && request.segments.len() == 1 => {
+            batch::batch(request)
+        }
         _ => Err(GraphError::new(
             StatusCode::BAD_REQUEST,
             "BadRequest",
