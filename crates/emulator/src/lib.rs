@@ -24,4 +24,4 @@ pub use seed::{
     DEMO_DOMAIN, DEMO_ORGANIZATION, DEMO_TENANT_ID, DEMO_USERS, SECOND_DOMAIN, SECOND_TENANT_ID,
     SPCONNECT_CLIENT_ID,
 };
-pub use server::{Config, Emulator, StartError, TenantSpec};
+pub use server::{Config, Emulator, StartError, TenantSpec, TlsFiles};

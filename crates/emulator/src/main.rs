@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::Parser;
-use spconnect_emulator::{Config, Emulator, TenantSpec};
+use spconnect_emulator::{Config, Emulator, TenantSpec, TlsFiles};
 
 /// A local Microsoft identity platform, Microsoft Graph and SharePoint REST for tests and demos.
 /// Listens on 127.0.0.1 only; the first line on stdout is the base URL.
@@ -19,6 +19,12 @@ struct Arguments {
     /// Milliseconds of latency added to every response.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// Serve HTTPS with this PEM certificate (chain); it should name 127.0.0.1.
+    #[arg(long, requires = "tls_key", value_name = "FILE")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert", value_name = "FILE")]
+    tls_key: Option<std::path::PathBuf>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -30,10 +36,15 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    let tls = match (arguments.tls_cert, arguments.tls_key) {
+        (Some(certificate), Some(key)) => Some(TlsFiles { certificate, key }),
+        _ => None,
+    };
     let config = Config {
         port: arguments.port,
         tenant,
         latency: Duration::from_millis(arguments.latency_ms),
+        tls,
     };
     match Emulator::start(config) {
         Ok(emulator) => {

@@ -1,6 +1,6 @@
 //! Starting and stopping the emulator.
 
-use std::{net::SocketAddr, sync::Arc, thread, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, thread, time::Duration};
 
 use tokio::sync::oneshot;
 
@@ -26,11 +26,22 @@ pub struct Config {
     pub tenant: TenantSpec,
     /// Latency added to every response.
     pub latency: Duration,
+    /// Serve HTTPS with this certificate chain and key (PEM files the caller provides).
+    pub tls: Option<TlsFiles>,
+}
+
+/// The PEM files for HTTPS.
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    /// The certificate chain (it should name `127.0.0.1`, the address the emulator listens on).
+    pub certificate: PathBuf,
+    /// The private key.
+    pub key: PathBuf,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { port: 0, tenant: TenantSpec::Demo, latency: Duration::ZERO }
+        Self { port: 0, tenant: TenantSpec::Demo, latency: Duration::ZERO, tls: None }
     }
 }
 
@@ -51,11 +62,15 @@ pub enum StartError {
     /// The runtime could not start.
     #[error("cannot start the emulator's runtime: {0}")]
     Runtime(std::io::Error),
+    /// The TLS certificate or key could not be read.
+    #[error("cannot use the TLS certificate and key: {0}")]
+    Tls(std::io::Error),
 }
 
 /// A running emulator. Dropping it stops the server.
 pub struct Emulator {
     address: SocketAddr,
+    https: bool,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<thread::JoinHandle<()>>,
 }
@@ -64,6 +79,7 @@ impl Emulator {
     /// Starts the emulator on 127.0.0.1 in a thread of its own, and returns once it listens.
     pub fn start(config: Config) -> Result<Self, StartError> {
         let shared = Arc::new(shared_state(&config)?);
+        // Loaded before anything listens, so a bad file is reported by `start`.
         let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))
             .map_err(|source| StartError::Bind { port: config.port, source })?;
         listener.set_nonblocking(true).map_err(StartError::Runtime)?;
@@ -73,27 +89,57 @@ impl Emulator {
             .enable_all()
             .build()
             .map_err(StartError::Runtime)?;
+        let tls = match &config.tls {
+            Some(files) => Some(
+                runtime
+                    .block_on(axum_server::tls_rustls::RustlsConfig::from_pem_file(
+                        &files.certificate,
+                        &files.key,
+                    ))
+                    .map_err(StartError::Tls)?,
+            ),
+            None => None,
+        };
+        let https = tls.is_some();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = thread::Builder::new()
             .name("emulator".into())
             .spawn(move || {
                 runtime.block_on(async move {
-                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
                     let app = crate::http::router(shared);
-                    let _ = axum::serve(listener, app)
-                        .with_graceful_shutdown(async {
-                            let _ = stopped.await;
-                        })
-                        .await;
+                    match tls {
+                        Some(tls) => {
+                            let handle = axum_server::Handle::new();
+                            let stopper = handle.clone();
+                            tokio::spawn(async move {
+                                let _ = stopped.await;
+                                stopper.graceful_shutdown(Some(Duration::from_secs(1)));
+                            });
+                            let Ok(server) = axum_server::from_tcp_rustls(listener, tls) else {
+                                return;
+                            };
+                            let _ = server.handle(handle).serve(app.into_make_service()).await;
+                        }
+                        None => {
+                            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                                return;
+                            };
+                            let _ = axum::serve(listener, app)
+                                .with_graceful_shutdown(async {
+                                    let _ = stopped.await;
+                                })
+                                .await;
+                        }
+                    }
                 });
             })
             .map_err(StartError::Runtime)?;
-        Ok(Self { address, stop: Some(stop), thread: Some(thread) })
+        Ok(Self { address, https, stop: Some(stop), thread: Some(thread) })
     }
 
-    /// The base URL, e.g. `http://127.0.0.1:41234`.
+    /// The base URL, e.g. `http://127.0.0.1:41234` (`https://…` with TLS).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.address)
+        format!("{}://{}", if self.https { "https" } else { "http" }, self.address)
     }
 
     /// The address it listens on.
@@ -128,5 +174,5 @@ fn shared_state(config: &Config) -> Result<Shared, StartError> {
             replication_delay: Duration::ZERO,
         },
     };
-    Ok(Shared::new(world, SigningKey::generate()?, config.latency, false))
+    Ok(Shared::new(world, SigningKey::generate()?, config.latency, config.tls.is_some()))
 }

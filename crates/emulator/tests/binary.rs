@@ -53,3 +53,19 @@ fn help_describes_the_options() {
         assert!(text.contains(option), "{option} in {text}");
     }
 }
+
+#[test]
+fn unreadable_tls_files_are_reported_at_start() {
+    let dir = std::env::temp_dir().join(format!("emulator-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, "not a certificate").expect("write");
+    std::fs::write(&key, "not a key").expect("write");
+    let config = spconnect_emulator::Config {
+        tls: Some(spconnect_emulator::TlsFiles { certificate: cert, key }),
+        ..spconnect_emulator::Config::default()
+    };
+    let error = spconnect_emulator::Emulator::start(config).err().expect("refused");
+    assert!(error.to_string().contains("TLS"), "{error}");
+    let _ = std::fs::remove_dir_all(dir);
+}
