@@ -13,7 +13,8 @@ struct Arguments {
     /// The port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]
     port: u16,
-    /// The tenants to serve: `demo`.
+    /// The tenants to serve: `demo`, or `large:SITES:LISTS:COLUMNS` (e.g. large:10000:20:30) for
+    /// the demo directory with generated SharePoint content.
     #[arg(long, default_value = "demo")]
     tenant: String,
     /// Milliseconds of latency added to every response.
@@ -29,13 +30,14 @@ struct Arguments {
 
 fn main() -> std::process::ExitCode {
     let arguments = Arguments::parse();
-    let tenant = match arguments.tenant.as_str() {
-        "demo" => TenantSpec::Demo,
-        other => {
-            eprintln!("spconnect-emulator: unknown --tenant '{other}' (known: demo)");
+    let tenant: TenantSpec = match arguments.tenant.parse() {
+        Ok(tenant) => tenant,
+        Err(message) => {
+            eprintln!("spconnect-emulator: {message}");
             return std::process::ExitCode::from(2);
         }
     };
+
     let tls = match (arguments.tls_cert, arguments.tls_key) {
         (Some(certificate), Some(key)) => Some(TlsFiles { certificate, key }),
         _ => None,

@@ -229,12 +229,54 @@ pub struct Web {
     pub description: String,
     /// The parent web (for subsites).
     pub parent: Option<Uuid>,
-    /// Lists and libraries.
+    /// Lists and libraries (for webs of a generated large tenant, see [`Web::lists`]).
     pub lists: Vec<List>,
+    /// For a large tenant: the shape its lists are generated from, on demand.
+    pub generated: Option<Generated>,
     /// Site grants (`Sites.Selected`), on site collections.
     pub permissions: Vec<SitePermission>,
     /// Creation time.
     pub created: OffsetDateTime,
+}
+
+/// The shape of a generated web: its position among the generated sites, and how many lists and
+/// columns per list it has. Lists are built when a request needs them, so a tenant of 10,000 sites
+/// × 20 lists × 30 columns takes megabytes, not gigabytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Generated {
+    /// The web's number among the generated sites (0-based).
+    pub index: u32,
+    /// Lists per web.
+    pub lists: u32,
+    /// Custom columns per list.
+    pub columns: u32,
+}
+
+impl Web {
+    /// One list by id, URL name or display name; for a generated web only that list is built.
+    pub fn find_list(&self, reference: &str) -> Option<std::borrow::Cow<'_, List>> {
+        let matches = |l: &List| {
+            l.id.to_string().eq_ignore_ascii_case(reference)
+                || l.name.eq_ignore_ascii_case(reference)
+                || l.display_name.eq_ignore_ascii_case(reference)
+        };
+        match self.generated {
+            None => self.lists.iter().find(|l| matches(l)).map(std::borrow::Cow::Borrowed),
+            Some(shape) => {
+                let index = crate::seed::generated_list_index(shape, reference)?;
+                let list = crate::seed::generated_list(self, shape, index);
+                matches(&list).then_some(std::borrow::Cow::Owned(list))
+            }
+        }
+    }
+
+    /// The web's lists: stored ones, or generated ones for a large tenant.
+    pub fn lists(&self) -> std::borrow::Cow<'_, [List]> {
+        match self.generated {
+            None => std::borrow::Cow::Borrowed(&self.lists),
+            Some(shape) => std::borrow::Cow::Owned(crate::seed::generated_lists(self, shape)),
+        }
+    }
 }
 
 /// A list or document library.

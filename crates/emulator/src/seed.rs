@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     model::{
-        Application, Column, ContentType, DelegatedGrant, DirectoryRole, Item, List,
+        Application, Column, ContentType, DelegatedGrant, DirectoryRole, Generated, Item, List,
         ServicePrincipal, Tenant, User, Web,
     },
     resources::{
@@ -246,6 +246,7 @@ fn web(host: &str, site_path: &str, path: &str, title: &str, description: &str) 
         description: description.into(),
         parent: None,
         lists: Vec::new(),
+        generated: None,
         permissions: Vec::new(),
         created: SEEDED_AT,
     }
@@ -477,4 +478,120 @@ fn employees_list(host: &str, web_path: &str) -> List {
         ));
     }
     list
+}
+
+/// The largest generated tenant accepted: 100,000 sites × 1,000 lists × 500 columns.
+pub const LARGE_LIMITS: (u32, u32, u32) = (100_000, 1_000, 500);
+
+/// A large tenant: the demo tenant's directory with `sites` generated site collections
+/// (`/sites/site-00001` …), each with `lists` lists of `columns` custom columns, built on demand.
+pub fn large_tenant(sites: u32, lists: u32, columns: u32) -> Tenant {
+    let mut tenant = demo_tenant();
+    let host = tenant.sharepoint_host.clone();
+    tenant.webs.retain(|w| w.path == "/");
+    tenant.webs.reserve(sites as usize);
+    for index in 0..sites {
+        let path = format!("/sites/site-{:05}", index + 1);
+        let title = format!("Site {:05}", index + 1);
+        let mut web = web(&host, &path, &path, &title, "A generated site");
+        web.generated = Some(Generated { index, lists, columns });
+        tenant.webs.push(web);
+    }
+    tenant
+}
+
+/// The marker in the top 32 bits of a generated list's id.
+const GENERATED_LIST_MARKER: u128 = 0x5c0e_6e4e;
+
+/// The id of list `list` of generated web `web`.
+pub fn generated_list_id(web: u32, list: u32) -> Uuid {
+    Uuid::from_u128((GENERATED_LIST_MARKER << 96) | (u128::from(web) << 32) | u128::from(list))
+}
+
+/// The generated web and list numbers a list id encodes, if it is a generated list's.
+pub fn decode_generated_list(id: Uuid) -> Option<(u32, u32)> {
+    let value = id.as_u128();
+    ((value >> 96) == GENERATED_LIST_MARKER)
+        .then_some((((value >> 32) & 0xffff_ffff) as u32, (value & 0xffff_ffff) as u32))
+}
+
+/// Which list of a generated web `reference` (an id or a name) means.
+pub fn generated_list_index(shape: Generated, reference: &str) -> Option<u32> {
+    if let Ok(id) = Uuid::parse_str(reference) {
+        let (web, list) = decode_generated_list(id)?;
+        return (web == shape.index && list < shape.lists).then_some(list);
+    }
+    let number = reference.strip_prefix("List ").or_else(|| reference.strip_prefix("Library "))?;
+    let index = number.parse::<u32>().ok()?.checked_sub(1)?;
+    (index < shape.lists).then_some(index)
+}
+
+/// The id of column `column` of list `list` of generated web `web`.
+fn generated_column_id(web: u32, list: u32, column: u32) -> Uuid {
+    Uuid::from_u128(
+        (GENERATED_COLUMN_MARKER << 96)
+            | (u128::from(web) << 64)
+            | (u128::from(list) << 32)
+            | u128::from(column),
+    )
+}
+
+/// The marker in the top 32 bits of a generated column's id.
+const GENERATED_COLUMN_MARKER: u128 = 0x5c0e_6e4c;
+
+/// The column types generated columns cycle through, with their facets.
+fn generated_facets() -> &'static [(&'static str, Value)] {
+    static FACETS: std::sync::OnceLock<Vec<(&'static str, Value)>> = std::sync::OnceLock::new();
+    FACETS.get_or_init(|| {
+        vec![
+            ("text", json!({"allowMultipleLines": false, "appendChangesToExistingText": false, "linesForEditing": 0, "maxLength": 255})),
+            ("number", json!({"decimalPlaces": "automatic", "displayAs": "number"})),
+            ("choice", json!({"allowTextEntry": false, "choices": ["Red", "Green", "Blue"], "displayAs": "dropDownMenu"})),
+            ("dateTime", json!({"displayAs": "default", "format": "dateOnly"})),
+            ("boolean", json!({})),
+            ("currency", json!({"locale": "en-us"})),
+        ]
+    })
+}
+
+/// Builds the lists of a generated web.
+pub fn generated_lists(web: &Web, shape: Generated) -> Vec<List> {
+    (0..shape.lists).map(|n| generated_list(web, shape, n)).collect()
+}
+
+/// Builds list `n` of a generated web.
+pub fn generated_list(web: &Web, shape: Generated, n: u32) -> List {
+    let library = n.is_multiple_of(5);
+    let name = if library { format!("Library {:02}", n + 1) } else { format!("List {:02}", n + 1) };
+    let id = generated_list_id(shape.index, n);
+    let mut columns = base_columns(&format!("{}:{n}", web.web_id));
+    let facets = generated_facets();
+    for c in 0..shape.columns {
+        let (facet, value) = &facets[c as usize % facets.len()];
+        columns.push(column(
+            "",
+            &format!("Field{:03}", c + 1),
+            &format!("Field {}", c + 1),
+            facet,
+            value.clone(),
+        ));
+    }
+    for (index, column) in columns.iter_mut().enumerate().filter(|(_, c)| c.name != "Title") {
+        column.id = generated_column_id(shape.index, n, index as u32);
+    }
+    let items = (1..=3).map(|i| item(i, &[("Title", json!(format!("{name} item {i}")))])).collect();
+    List {
+        id,
+        name: name.clone(),
+        display_name: name,
+        description: String::new(),
+        template: if library { "documentLibrary" } else { "genericList" }.into(),
+        hidden: false,
+        system: false,
+        columns,
+        content_types: vec![content_type("0x01", "Item", "Create a new list item.")],
+        items,
+        drive_id: library.then(|| drive_id(id)),
+        created: SEEDED_AT,
+    }
 }

@@ -15,6 +15,48 @@ use crate::{
 pub enum TenantSpec {
     /// The deterministic demo tenant (Contoso) and the second tenant (Fabrikam).
     Demo,
+    /// The demo directory with generated SharePoint content: `sites` site collections, each with
+    /// `lists` lists of `columns` custom columns (built on demand, so memory stays small).
+    Large {
+        /// Site collections.
+        sites: u32,
+        /// Lists per site.
+        lists: u32,
+        /// Custom columns per list.
+        columns: u32,
+    },
+}
+
+impl std::str::FromStr for TenantSpec {
+    type Err = String;
+
+    /// `demo` or `large:SITES:LISTS:COLUMNS`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        if text == "demo" {
+            return Ok(Self::Demo);
+        }
+        let numbers: Vec<&str> =
+            text.strip_prefix("large:").map(|r| r.split(':').collect()).unwrap_or_default();
+        let parse = |s: &str, max: u32, what: &str| -> Result<u32, String> {
+            let n: u32 =
+                s.parse().map_err(|_| format!("{what} must be a whole number, not '{s}'"))?;
+            if n == 0 || n > max {
+                return Err(format!("{what} must be between 1 and {max}"));
+            }
+            Ok(n)
+        };
+        match numbers.as_slice() {
+            [sites, lists, columns] => {
+                let (max_sites, max_lists, max_columns) = seed::LARGE_LIMITS;
+                Ok(Self::Large {
+                    sites: parse(sites, max_sites, "SITES")?,
+                    lists: parse(lists, max_lists, "LISTS")?,
+                    columns: parse(columns, max_columns, "COLUMNS")?,
+                })
+            }
+            _ => Err(format!("unknown tenant '{text}' (known: demo, large:SITES:LISTS:COLUMNS)")),
+        }
+    }
 }
 
 /// How to run the emulator.
@@ -170,6 +212,11 @@ fn shared_state(config: &Config) -> Result<Shared, StartError> {
     let world = match config.tenant {
         TenantSpec::Demo => World {
             tenants: vec![seed::demo_tenant(), seed::second_tenant()],
+            external_apps: vec![seed::spconnect_application()],
+            replication_delay: Duration::ZERO,
+        },
+        TenantSpec::Large { sites, lists, columns } => World {
+            tenants: vec![seed::large_tenant(sites, lists, columns), seed::second_tenant()],
             external_apps: vec![seed::spconnect_application()],
             replication_delay: Duration::ZERO,
         },

@@ -112,10 +112,11 @@ pub async fn handle(
     let body = match segments.as_slice() {
         ["web"] => Some(web_json(tenant, web)),
         ["web", "lists"] => Some(
-            json!({"value": web.lists.iter().map(|l| list_json(l, &site_url)).collect::<Vec<_>>()}),
+            json!({"value": web.lists().iter().map(|l| list_json(l, &site_url)).collect::<Vec<_>>()}),
         ),
         ["web", "lists", reference, rest @ ..] | ["web", reference, rest @ ..] => {
-            match find_list(web, reference) {
+            let lists = web.lists();
+            match find_list(&lists, reference) {
                 None => return not_found("List"),
                 Some(list) => match rest {
                     [] => Some(list_json(list, &site_url)),
@@ -179,10 +180,9 @@ fn decode(segment: &str) -> String {
         .unwrap_or_default()
 }
 
-fn find_list<'a>(web: &'a Web, reference: &str) -> Option<&'a List> {
+fn find_list<'a>(lists: &'a [List], reference: &str) -> Option<&'a List> {
     if let Some(title) = reference.strip_prefix("getbytitle('").and_then(|r| r.strip_suffix("')")) {
-        return web
-            .lists
+        return lists
             .iter()
             .find(|l| l.display_name.eq_ignore_ascii_case(&title.replace("''", "'")));
     }
@@ -191,7 +191,7 @@ fn find_list<'a>(web: &'a Web, reference: &str) -> Option<&'a List> {
         .or_else(|| reference.strip_prefix("(guid'"))
         .or_else(|| reference.strip_prefix("guid'"))?;
     let id = id.trim_end_matches(')').trim_end_matches('\'');
-    web.lists.iter().find(|l| l.id.to_string().eq_ignore_ascii_case(id))
+    lists.iter().find(|l| l.id.to_string().eq_ignore_ascii_case(id))
 }
 
 fn web_json(tenant: &Tenant, web: &Web) -> Value {

@@ -39,7 +39,7 @@ fn an_unknown_tenant_kind_is_refused() {
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown --tenant 'mars'"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown tenant 'mars'"));
 }
 
 #[test]

@@ -99,11 +99,14 @@ fn resolve_site(tenant: &Tenant, segments: &[&str]) -> Option<(usize, usize)> {
         [_, site] => tenant
             .webs
             .iter()
-            .position(|w| w.site_id.to_string().eq_ignore_ascii_case(site) && w.parent.is_none())?,
-        [_, site, web] => tenant.webs.iter().position(|w| {
-            w.site_id.to_string().eq_ignore_ascii_case(site)
-                && w.web_id.to_string().eq_ignore_ascii_case(web)
-        })?,
+            .position(|w| Some(w.site_id) == Uuid::parse_str(site).ok() && w.parent.is_none())?,
+        [_, site, web] => {
+            let (site_id, web_id) = (Uuid::parse_str(site).ok(), Uuid::parse_str(web).ok());
+            tenant
+                .webs
+                .iter()
+                .position(|w| Some(w.site_id) == site_id && Some(w.web_id) == web_id)?
+        }
         _ => return None,
     };
     Some((index, 1))
@@ -235,7 +238,7 @@ fn site_operation(
             }
             let with_system = request.query.selects("system");
             let items: Vec<Value> = web
-                .lists
+                .lists()
                 .iter()
                 .filter(|l| with_system || !l.system)
                 .map(|l| list_json(request, tenant, web, l))
@@ -250,20 +253,12 @@ fn site_operation(
             )))
         }
         ["lists", list_ref, more @ ..] => {
-            let list = web
-                .lists
-                .iter()
-                .find(|l| {
-                    l.id.to_string().eq_ignore_ascii_case(list_ref)
-                        || l.name.eq_ignore_ascii_case(list_ref)
-                        || l.display_name.eq_ignore_ascii_case(list_ref)
-                })
-                .ok_or_else(GraphError::item_not_found)?;
-            list_operation(request, tenant, web, list, more)
+            let list = web.find_list(list_ref).ok_or_else(GraphError::item_not_found)?;
+            list_operation(request, tenant, web, &list, more)
         }
         ["columns"] => {
             let columns = web
-                .lists
+                .lists()
                 .iter()
                 .find(|l| l.template == "genericList")
                 .map(|l| l.columns.clone())
@@ -285,7 +280,7 @@ fn site_operation(
         }
         ["drives"] => {
             let items: Vec<Value> = web
-                .lists
+                .lists()
                 .iter()
                 .filter(|l| l.drive_id.is_some() && !l.system)
                 .map(|l| drive_json(tenant, web, l))
@@ -299,10 +294,11 @@ fn site_operation(
             )))
         }
         ["drive"] => {
-            let list = web
-                .lists
+            let lists = web.lists();
+            let list = lists
                 .iter()
                 .find(|l| l.name == "Shared Documents")
+                .or_else(|| lists.iter().find(|l| l.drive_id.is_some()))
                 .ok_or_else(GraphError::item_not_found)?;
             let mut json = drive_json(tenant, web, list);
             json["@odata.context"] = json!(request.context("drives/$entity"));
@@ -579,13 +575,9 @@ fn drives(request: &Request<'_>, rest: &[&str]) -> Result<Reply, GraphError> {
     let Some(drive_id) = rest.first() else {
         return Err(GraphError::bad_request("A drive id is required."));
     };
-    let (web, list) = tenant
-        .webs
-        .iter()
-        .find_map(|w| {
-            w.lists.iter().find(|l| l.drive_id.as_deref() == Some(*drive_id)).map(|l| (w, l))
-        })
-        .ok_or_else(GraphError::item_not_found)?;
+    let (web, lists, index) =
+        find_drive(tenant, drive_id).ok_or_else(GraphError::item_not_found)?;
+    let list = &lists[index];
     authorize_read(request, tenant, web)?;
     match &rest[1..] {
         [] => {
@@ -624,6 +616,26 @@ fn drives(request: &Request<'_>, rest: &[&str]) -> Result<Reply, GraphError> {
         }
         _ => Err(GraphError::bad_request("Resource not found for the segment.")),
     }
+}
+
+/// The web and list of a drive id; generated lists are found from the id itself.
+fn find_drive<'a>(
+    tenant: &'a Tenant,
+    drive_id: &str,
+) -> Option<(&'a Web, std::borrow::Cow<'a, [List]>, usize)> {
+    use base64::Engine;
+    let raw = drive_id.strip_prefix("b!")?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(raw).ok()?;
+    let list_id = Uuid::from_slice(&bytes).ok()?;
+    let web = match crate::seed::decode_generated_list(list_id) {
+        Some((web_index, _)) => {
+            tenant.webs.iter().find(|w| w.generated.is_some_and(|g| g.index == web_index))?
+        }
+        None => tenant.webs.iter().find(|w| w.lists.iter().any(|l| l.id == list_id))?,
+    };
+    let lists = web.lists();
+    let index = lists.iter().position(|l| l.id == list_id && l.drive_id.is_some())?;
+    Some((web, lists, index))
 }
 
 fn mime(name: &str) -> &'static str {

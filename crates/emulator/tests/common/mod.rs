@@ -56,7 +56,11 @@ pub struct Client {
 
 impl Client {
     pub fn start() -> Self {
-        let emulator = Emulator::start(Config::default()).expect("the emulator starts");
+        Self::start_with(Config::default())
+    }
+
+    pub fn start_with(config: Config) -> Self {
+        let emulator = Emulator::start(config).expect("the emulator starts");
         let base = emulator.base_url();
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
