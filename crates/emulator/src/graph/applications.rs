@@ -104,22 +104,13 @@ fn applications(request: &Request<'_>, segments: &[&str]) -> Result<Reply, Graph
             Method::GET => {
                 require(request, READ)?;
                 let world = request.shared.world();
-                let filter =
-                    request.query.filter.as_deref().map(odata::Filter::parse).transpose()?;
-                let items: Vec<Value> = world.tenants[t]
+                let tenant = &world.tenants[t];
+                let items = tenant
                     .applications
                     .iter()
                     .filter(|a| a.deleted.is_none())
-                    .map(|a| application_json(a, &world.tenants[t], false))
-                    .filter(|v| filter.as_ref().is_none_or(|f| f.matches(v)))
-                    .collect();
-                Ok(Reply::ok(odata::page(
-                    items,
-                    &request.query,
-                    &request.context("applications"),
-                    &request.url,
-                    100,
-                )))
+                    .map(|a| application_json(a, tenant, false));
+                filtered_page(request, items, "applications")
             }
             Method::POST => {
                 require(request, WRITE)?;
@@ -214,6 +205,17 @@ fn applications(request: &Request<'_>, segments: &[&str]) -> Result<Reply, Graph
         }
         _ => Err(method_not_allowed()),
     }
+}
+
+/// A page of a directory collection, filtered by `$filter`.
+fn filtered_page(
+    request: &Request<'_>,
+    items: impl Iterator<Item = Value>,
+    context: &str,
+) -> Result<Reply, GraphError> {
+    let filter = request.query.filter.as_deref().map(odata::Filter::parse).transpose()?;
+    let items = items.filter(|v| filter.as_ref().is_none_or(|f| f.matches(v))).collect();
+    Ok(Reply::ok(odata::page(items, &request.query, &request.context(context), &request.url, 100)))
 }
 
 fn new_application(request: &Request<'_>, t: usize) -> Result<Application, GraphError> {
@@ -561,22 +563,12 @@ fn service_principals(request: &Request<'_>, segments: &[&str]) -> Result<Reply,
             Method::GET => {
                 require(request, READ)?;
                 let world = request.shared.world();
-                let filter =
-                    request.query.filter.as_deref().map(odata::Filter::parse).transpose()?;
-                let items: Vec<Value> = world.tenants[t]
+                let items = world.tenants[t]
                     .service_principals
                     .iter()
                     .filter(|sp| sp.deleted.is_none())
-                    .map(service_principal_json)
-                    .filter(|v| filter.as_ref().is_none_or(|f| f.matches(v)))
-                    .collect();
-                Ok(Reply::ok(odata::page(
-                    items,
-                    &request.query,
-                    &request.context("servicePrincipals"),
-                    &request.url,
-                    100,
-                )))
+                    .map(service_principal_json);
+                filtered_page(request, items, "servicePrincipals")
             }
             Method::POST => {
                 require(request, WRITE)?;

@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use super::{error::AadError, scopes::Resource};
-use crate::model::{Application, DelegatedGrant, Tenant};
+use crate::model::{Application, DelegatedGrant, ServicePrincipal, Tenant};
 
 /// Whether `requested` matches one of the application's redirect URIs; `Some(true)` for a
 /// public-client (desktop) URI, `Some(false)` for a web URI. Loopback URIs match whatever the port
@@ -64,10 +64,7 @@ pub fn granted_roles(
     resource: &Resource,
 ) -> Option<(Uuid, Vec<String>)> {
     let client = tenant.service_principal_by_app_id(client_app)?;
-    let resource_sp = tenant
-        .service_principals
-        .iter()
-        .find(|sp| sp.app_id.to_string() == resource.app_id && sp.deleted.is_none())?;
+    let resource_sp = resource_principal(tenant, resource)?;
     let roles = tenant
         .app_role_assignments
         .iter()
@@ -83,12 +80,16 @@ pub fn granted_roles(
     Some((client.id, roles))
 }
 
-fn resource_sp(tenant: &Tenant, resource: &Resource) -> Option<Uuid> {
+/// The resource's service principal in the tenant.
+fn resource_principal<'a>(tenant: &'a Tenant, resource: &Resource) -> Option<&'a ServicePrincipal> {
     tenant
         .service_principals
         .iter()
         .find(|sp| sp.app_id.to_string() == resource.app_id && sp.deleted.is_none())
-        .map(|sp| sp.id)
+}
+
+fn resource_sp(tenant: &Tenant, resource: &Resource) -> Option<Uuid> {
+    resource_principal(tenant, resource).map(|sp| sp.id)
 }
 
 /// The outcome of asking for delegated permissions.
@@ -108,12 +109,8 @@ pub fn decide(
     user: Uuid,
 ) -> Result<Delegated, AadError> {
     let consented = consented_scopes(tenant, client_app, resource, user);
-    let exposed = tenant
-        .service_principals
-        .iter()
-        .find(|sp| sp.app_id.to_string() == resource.app_id)
-        .map(|sp| sp.scopes.clone())
-        .unwrap_or_default();
+    let exposed =
+        resource_principal(tenant, resource).map(|sp| sp.scopes.as_slice()).unwrap_or_default();
     let mut missing = Vec::new();
     for permission in permissions.iter().filter(|p| p.as_str() != ".default") {
         let Some(scope) = exposed.iter().find(|s| s.value.eq_ignore_ascii_case(permission)) else {
@@ -138,12 +135,8 @@ pub fn decide(
 
 /// Whether every permission in `scopes` can be consented by a user without admin rights.
 pub fn user_consentable(tenant: &Tenant, resource: &Resource, scopes: &[String]) -> bool {
-    let exposed = tenant
-        .service_principals
-        .iter()
-        .find(|sp| sp.app_id.to_string() == resource.app_id)
-        .map(|sp| sp.scopes.clone())
-        .unwrap_or_default();
+    let exposed =
+        resource_principal(tenant, resource).map(|sp| sp.scopes.as_slice()).unwrap_or_default();
     scopes
         .iter()
         .all(|s| exposed.iter().any(|e| e.value == s.as_str() && !e.admin_consent_required))
