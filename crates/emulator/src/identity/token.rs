@@ -703,7 +703,14 @@ impl Context<'_> {
         let id_token = oidc
             .openid()
             .then(|| issue::id_token(self.shared, self.authority, tenant, &user, client_id, nonce));
-        Ok(issue::token_response(access, expires_in, scope_text, refresh, id_token))
+        let mut body = issue::token_response(access, expires_in, scope_text, refresh, id_token);
+        if self.get("client_info") == Some("1") {
+            // MSAL asks for it to name the account: base64url of {"uid": oid, "utid": tid}.
+            let info = serde_json::json!({"uid": user.id, "utid": tenant.id}).to_string();
+            body["client_info"] =
+                Value::String(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(info));
+        }
+        Ok(body)
     }
 }
 
