@@ -73,6 +73,25 @@ ensure_tauri_driver() {
   fi
 }
 
+# The Python packages of the emulator's independent-client (MSAL) and schema-fidelity tests, in a
+# virtual environment under target/, reinstalled when the requirements change.
+PYTHON_ENV=target/pyenv
+PYTHON_REQUIREMENTS=crates/emulator/tests/independent/requirements.txt
+ensure_python_packages() {
+  command -v python3 >/dev/null || fail "python3 is not installed (need Python 3.11 with venv)"
+  local stamp=$PYTHON_ENV/.spconnect-requirements-sha256 want
+  want=$(sha256sum "$PYTHON_REQUIREMENTS" | cut -d' ' -f1)
+  [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
+  say "Installing the Python test packages (MSAL for Python, OpenAPI validator) into $PYTHON_ENV"
+  if ! python3 -m venv "$PYTHON_ENV" >/dev/null 2>&1; then
+    ensure_apt python3-venv
+    python3 -m venv "$PYTHON_ENV" || fail "python3 -m venv failed"
+  fi
+  "$PYTHON_ENV/bin/pip" install --quiet --disable-pip-version-check -r "$PYTHON_REQUIREMENTS" \
+    || fail "pip could not install $PYTHON_REQUIREMENTS"
+  echo "$want" > "$stamp"
+}
+
 build_ui() {
   say "Building the UI (vite build → ui/dist)"
   npm --prefix ui run --silent build >/dev/null || fail "the UI build failed (npm --prefix ui run build)"

@@ -709,7 +709,6 @@ pub fn service_principal_json(sp: &ServicePrincipal) -> Value {
         "applicationTemplateId": null,
         "appOwnerOrganizationId": sp.app_owner_tenant,
         "appRoleAssignmentRequired": false,
-        "createdDateTime": time_text(sp.created),
         "description": null,
         "disabledByMicrosoftStatus": null,
         "displayName": sp.display_name,

@@ -267,8 +267,8 @@ impl Context<'_> {
         let mut found_expired = false;
         let certificate = app.key_credentials.iter().find_map(|key| {
             let cert = Certificate::from_der(&key.der).ok()?;
-            let matches = header.x5t.as_deref() == Some(cert.x5t.as_str())
-                || header.x5t_s256.as_deref() == Some(cert.x5t_s256.as_str());
+            let matches = header.x5t.as_deref().is_some_and(|t| same_thumbprint(t, &cert.x5t))
+                || header.x5t_s256.as_deref().is_some_and(|t| same_thumbprint(t, &cert.x5t_s256));
             if !matches {
                 return None;
             }
@@ -355,7 +355,9 @@ impl Context<'_> {
                 ),
             ));
         }
-        let number = |name: &str| claims.get(name).and_then(Value::as_i64);
+        // NumericDate may have a fraction (RFC 7519 §2); MSAL for Python sends one.
+        let number =
+            |name: &str| claims.get(name).and_then(Value::as_f64).map(|n| n.floor() as i64);
         let current = now.unix_timestamp();
         let in_range = match (number("nbf"), number("exp")) {
             (nbf, Some(exp)) => {
@@ -712,6 +714,19 @@ impl Context<'_> {
         }
         Ok(body)
     }
+}
+
+/// Whether a thumbprint header names the same digest as `expected` (unpadded base64url). Clients
+/// differ: MSAL for Python pads, others use plain base64; Entra ID compares the bytes.
+fn same_thumbprint(header: &str, expected: &str) -> bool {
+    let decode = |text: &str| {
+        let trimmed = text.trim_end_matches('=');
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(trimmed)
+            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(trimmed))
+            .ok()
+    };
+    matches!((decode(header), decode(expected)), (Some(a), Some(b)) if a == b)
 }
 
 fn scope_without_default() -> AadError {

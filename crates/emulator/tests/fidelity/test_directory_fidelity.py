@@ -1,0 +1,220 @@
+"""Directory operations (applications, service principals, app role assignments): the bodies
+the emulator returns, and the bodies we send, against Microsoft's Graph description."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from emulator_harness import GRAPH_APP_ID, ClientCertificate, expect, graph_service_principal
+
+SHAREPOINT_APP_ID = "00000003-0000-0ff1-ce00-000000000000"
+SITES_SELECTED_ROLE = "883ea226-0bf2-4a8f-9f9d-92c9162a727d"
+SHAREPOINT_SITES_SELECTED_ROLE = "20d37865-089c-4dee-8c41-6967602d4ac8"
+
+
+@pytest.fixture(scope="module")
+def certificate() -> ClientCertificate:
+    return ClientCertificate(common_name="fidelity test")
+
+
+@pytest.fixture(scope="module")
+def new_application_body(certificate) -> dict:
+    """What spconnect sends to create a connection's app (reference §2.3)."""
+    return {
+        "displayName": "Fidelity test connection",
+        "signInAudience": "AzureADMyOrg",
+        "requiredResourceAccess": [
+            {"resourceAppId": GRAPH_APP_ID,
+             "resourceAccess": [{"id": SITES_SELECTED_ROLE, "type": "Role"}]},
+            {"resourceAppId": SHAREPOINT_APP_ID,
+             "resourceAccess": [{"id": SHAREPOINT_SITES_SELECTED_ROLE, "type": "Role"}]},
+        ],
+        "keyCredentials": [certificate.key_credential()],
+    }
+
+
+@pytest.fixture(scope="module")
+def new_application(graph, new_application_body):
+    """POST /applications (the reply, checked by its own test)."""
+    return graph.post("/applications", new_application_body)
+
+
+@pytest.fixture(scope="module")
+def application(new_application) -> dict:
+    return expect(new_application, 201)
+
+
+@pytest.fixture(scope="module")
+def new_service_principal(graph, application):
+    return graph.post("/servicePrincipals", {"appId": application["appId"]})
+
+
+@pytest.fixture(scope="module")
+def service_principal(new_service_principal) -> dict:
+    return expect(new_service_principal, 201)
+
+
+@pytest.fixture(scope="module")
+def graph_resource(graph) -> dict:
+    return graph_service_principal(graph)
+
+
+# ---- /me ----------------------------------------------------------------------------------------
+
+
+def test_get_me_matches_description(graph, fidelity):
+    if fidelity.description.operation("GET", "/me") is None:
+        pytest.skip("neither Applications.yml nor Sites.yml describes /me (it is in the Users module)")
+    fidelity.response(graph.get("/me"), 200)
+
+
+# ---- applications -------------------------------------------------------------------------------
+
+
+def test_post_applications_request_body_matches_description(fidelity, new_application_body):
+    fidelity.request("POST", "/applications", new_application_body)
+
+
+def test_post_applications_response_matches_description(fidelity, new_application):
+    fidelity.response(new_application, 201)
+
+
+def test_get_applications_page_matches_description(graph, fidelity, application):
+    graph.post("/applications", {"displayName": "Fidelity second app"})  # so that a page has a next link
+
+    body = fidelity.response(graph.get("/applications?$top=1"), 200)
+
+    assert len(body["value"]) == 1
+    assert isinstance(body.get("@odata.nextLink"), str)
+
+
+def test_get_application_by_id_matches_description(graph, fidelity, application):
+    fidelity.response(graph.get(f"/applications/{application['id']}"), 200)
+
+
+def test_get_application_key_credentials_with_key_matches_description(graph, fidelity, application):
+    body = fidelity.response(
+        graph.get(f"/applications/{application['id']}?$select=id,keyCredentials"), 200
+    )
+
+    assert body["keyCredentials"][0]["key"], "key is returned when keyCredentials is selected"
+
+
+def test_get_application_by_app_id_matches_description(graph, fidelity, application):
+    fidelity.response(graph.get(f"/applications(appId='{application['appId']}')"), 200)
+
+
+def test_patch_application_request_body_matches_description_and_answers_204(
+    graph, fidelity, application
+):
+    body = {
+        "displayName": "Fidelity test connection (renamed)",
+        "notes": "Created by the schema fidelity tests.",
+        "tags": ["spconnect"],
+    }
+    fidelity.request("PATCH", f"/applications/{application['id']}", body)
+
+    reply = graph.patch(f"/applications/{application['id']}", body)
+
+    assert reply.status_code == 204, reply.text
+
+
+def test_upsert_application_by_unique_name_matches_description(graph, fidelity):
+    unique_name = f"fidelity-{uuid.uuid4()}"
+    path = f"/applications(uniqueName='{unique_name}')"
+    body = {"displayName": "Fidelity upserted app", "signInAudience": "AzureADMyOrg"}
+    fidelity.request("PATCH", path, body)
+
+    created = graph.patch(path, body, headers={"Prefer": "create-if-missing"})
+
+    fidelity.response(created, 201)
+    fidelity.response(graph.get(path), 200)
+
+
+def test_add_key_request_and_response_match_description(graph, fidelity, application, certificate):
+    rollover = ClientCertificate(common_name="fidelity rollover")
+    path = f"/applications/{application['id']}/addKey"
+    body = {
+        "keyCredential": {"type": "AsymmetricX509Cert", "usage": "Verify", "key": rollover.base64_der},
+        "proof": certificate.proof(application["id"]),
+    }
+    fidelity.request("POST", path, body)
+
+    fidelity.response(graph.post(path, body), 200)
+
+
+def test_restore_deleted_application_matches_description(graph, fidelity):
+    if fidelity.description.operation("POST", f"/directory/deletedItems/{uuid.uuid4()}/restore") is None:
+        pytest.skip("neither file describes /directory/deletedItems (it is in the DirectoryObjects module)")
+    doomed = expect(graph.post("/applications", {"displayName": "Fidelity restored app"}), 201)
+    assert graph.request("DELETE", f"/applications/{doomed['id']}").status_code == 204
+
+    fidelity.response(graph.post(f"/directory/deletedItems/{doomed['id']}/restore", {}), 200)
+
+
+# ---- service principals and app role assignments -------------------------------------------
+
+
+def test_post_service_principal_request_and_response_match_description(
+    fidelity, application, new_service_principal
+):
+    fidelity.request("POST", "/servicePrincipals", {"appId": application["appId"]})
+    fidelity.response(new_service_principal, 201)
+
+
+def test_get_graph_service_principal_by_app_id_matches_description(graph, fidelity):
+    fidelity.response(graph.get(f"/servicePrincipals(appId='{GRAPH_APP_ID}')"), 200)
+
+
+def test_get_graph_service_principal_selected_properties_matches_description(graph, fidelity):
+    body = fidelity.response(
+        graph.get(f"/servicePrincipals(appId='{GRAPH_APP_ID}')?$select=id,appRoles"), 200
+    )
+
+    assert {r["value"] for r in body["appRoles"]} >= {"Sites.Read.All", "Sites.Selected"}
+
+
+def test_get_service_principal_by_id_matches_description(graph, fidelity, service_principal):
+    fidelity.response(graph.get(f"/servicePrincipals/{service_principal['id']}"), 200)
+
+
+def test_grant_app_role_request_and_response_match_description(
+    graph, fidelity, graph_resource, service_principal
+):
+    path = f"/servicePrincipals/{graph_resource['id']}/appRoleAssignedTo"
+    role = next(r for r in graph_resource["appRoles"] if r["value"] == "Sites.Selected")
+    body = {
+        "principalId": service_principal["id"],
+        "resourceId": graph_resource["id"],
+        "appRoleId": role["id"],
+    }
+    fidelity.request("POST", path, body)
+
+    fidelity.response(graph.post(path, body), 201)
+
+
+def test_list_app_role_assignments_matches_description(
+    graph, fidelity, graph_resource, service_principal
+):
+    path = f"/servicePrincipals/{graph_resource['id']}/appRoleAssignedTo"
+    role = next(r for r in graph_resource["appRoles"] if r["value"] == "Sites.Read.All")
+    expect(
+        graph.post(path, {"principalId": service_principal["id"],
+                          "resourceId": graph_resource["id"], "appRoleId": role["id"]}),
+        201,
+    )
+
+    body = fidelity.response(graph.get(path), 200)
+
+    assert any(a["principalId"] == service_principal["id"] for a in body["value"])
+
+
+# ---- errors ---------------------------------------------------------------------------------------
+
+
+def test_unknown_application_404_matches_error_description(graph, fidelity):
+    body = fidelity.error(graph.get(f"/applications/{uuid.uuid4()}"), 404)
+
+    assert body["error"]["code"] == "Request_ResourceNotFound"
