@@ -109,6 +109,10 @@ pub struct PasswordCredential {
     pub key_id: Uuid,
     /// The secret text (emulator only; never logged).
     pub secret: String,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Validity start.
+    pub start: OffsetDateTime,
     /// Validity end.
     pub end: OffsetDateTime,
 }

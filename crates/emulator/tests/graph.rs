@@ -567,7 +567,69 @@ fn sharepoint_rest_accepts_certificate_tokens_and_refuses_secret_ones() {
         401,
         "a Graph token is for Graph"
     );
-    let _ = object_id;
+
+    // The same app with a client secret: Graph accepts its app-only token, SharePoint does not.
+    let secret = client.graph(
+        "POST",
+        &format!("/applications/{object_id}/addPassword"),
+        &admin,
+        Some(json!({"passwordCredential": {"displayName": "test secret"}})),
+    );
+    assert_eq!(secret.status, 200, "{}", secret.text);
+    let secret_text = secret.json()["secretText"].as_str().expect("returned once").to_owned();
+    let listed = client.graph("GET", &format!("/applications/{object_id}"), &admin, None).json();
+    assert!(listed["passwordCredentials"][0]["secretText"].is_null(), "never returned again");
+    let with_secret = |scope: &str| {
+        client.form(
+            &format!("/{}/oauth2/v2.0/token", spconnect_emulator::DEMO_TENANT_ID),
+            &[
+                ("client_id", &app_id),
+                ("client_secret", &secret_text),
+                ("scope", scope),
+                ("grant_type", "client_credentials"),
+            ],
+            &[],
+        )
+    };
+    let graph_secret_token =
+        with_secret("https://graph.microsoft.com/.default").json()["access_token"]
+            .as_str()
+            .expect("at")
+            .to_owned();
+    assert_eq!(claims(&graph_secret_token)["appidacr"], "1");
+    assert_eq!(
+        client.graph("GET", "/sites/root", &graph_secret_token, None).status,
+        200,
+        "Graph accepts secret-based app-only tokens"
+    );
+    let sharepoint_secret_token =
+        with_secret("https://contoso.sharepoint.com/.default").json()["access_token"]
+            .as_str()
+            .expect("at")
+            .to_owned();
+    let refused = client.send("GET", "/sites/hr/_api/web", &sharepoint_secret_token, None, &[]);
+    assert_eq!(refused.status, 401, "{}", refused.text);
+    assert_eq!(refused.json()["error_description"], "Unsupported app only token.");
+    let all_sites = client.graph("GET", "/sites/getAllSites", &graph_secret_token, None).json();
+    assert_eq!(
+        all_sites["value"].as_array().expect("sites").len(),
+        4,
+        "the demo tenant's site collections"
+    );
+    let key_id = secret.json()["keyId"].as_str().expect("keyId").to_owned();
+    assert_eq!(
+        client
+            .graph(
+                "POST",
+                &format!("/applications/{object_id}/removePassword"),
+                &admin,
+                Some(json!({"keyId": key_id}))
+            )
+            .status,
+        204
+    );
+    let after = with_secret("https://graph.microsoft.com/.default").json();
+    assert_eq!(after["error_codes"], json!([7000215]), "a removed secret no longer works");
 }
 
 #[test]

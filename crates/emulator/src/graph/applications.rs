@@ -203,6 +203,16 @@ fn applications(request: &Request<'_>, segments: &[&str]) -> Result<Reply, Graph
         {
             remove_key(request, t, i)
         }
+        ([action], Method::POST, Some(i))
+            if action.trim_start_matches("microsoft.graph.") == "addPassword" =>
+        {
+            add_password(request, t, i)
+        }
+        ([action], Method::POST, Some(i))
+            if action.trim_start_matches("microsoft.graph.") == "removePassword" =>
+        {
+            remove_password(request, t, i)
+        }
         _ => Err(method_not_allowed()),
     }
 }
@@ -473,8 +483,8 @@ pub fn application_json(app: &Application, tenant: &Tenant, with_keys: bool) -> 
         "keyCredentials": app.key_credentials.iter().map(|k| key_json(k, with_keys)).collect::<Vec<_>>(),
         "parentalControlSettings": {"countriesBlockedForMinors": [], "legalAgeGroupRule": "Allow"},
         "passwordCredentials": app.password_credentials.iter().map(|p| json!({
-            "customKeyIdentifier": null, "displayName": null, "endDateTime": time_text(p.end), "hint": p.secret.chars().take(3).collect::<String>(),
-            "keyId": p.key_id, "secretText": null, "startDateTime": time_text(app.created),
+            "customKeyIdentifier": null, "displayName": p.display_name, "endDateTime": time_text(p.end), "hint": p.secret.chars().take(3).collect::<String>(),
+            "keyId": p.key_id, "secretText": null, "startDateTime": time_text(p.start),
         })).collect::<Vec<_>>(),
         "publicClient": {"redirectUris": app.public_client_redirect_uris},
         "requiredResourceAccess": app.required_resource_access,
@@ -502,6 +512,67 @@ fn add_key(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, GraphErro
     json["@odata.context"] = json!(request.context("microsoft.graph.keyCredential"));
     request.shared.world_mut().tenants[t].applications[i].key_credentials.push(new_key);
     Ok(Reply::ok(json))
+}
+
+/// `addPassword`: a client secret, generated here and returned once in `secretText`.
+fn add_password(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, GraphError> {
+    require(request, WRITE)?;
+    let body = request.body_object()?;
+    let given = body.get("passwordCredential").and_then(Value::as_object);
+    let display_name =
+        given.and_then(|p| p.get("displayName")).and_then(Value::as_str).map(str::to_owned);
+    let start = now();
+    let end = match given.and_then(|p| p.get("endDateTime")) {
+        Some(value) => {
+            parse_time(value, "endDateTime")?.unwrap_or(start + time::Duration::days(730))
+        }
+        None => start + time::Duration::days(730),
+    };
+    if end <= start {
+        return Err(bad(
+            "Invalid value specified for property 'endDateTime' of resource 'PasswordCredential'.",
+        ));
+    }
+    let random = crate::state::random_token(30);
+    let secret = format!("{}8Q~{}", &random[..3], &random[3..37]);
+    let credential = crate::model::PasswordCredential {
+        key_id: Uuid::new_v4(),
+        secret: secret.clone(),
+        display_name: display_name.clone(),
+        start,
+        end,
+    };
+    let json = json!({
+        "@odata.context": request.context("microsoft.graph.passwordCredential"),
+        "customKeyIdentifier": null,
+        "displayName": display_name,
+        "endDateTime": time_text(end),
+        "hint": &secret[..3],
+        "keyId": credential.key_id,
+        "secretText": secret,
+        "startDateTime": time_text(start),
+    });
+    request.shared.world_mut().tenants[t].applications[i].password_credentials.push(credential);
+    Ok(Reply::ok(json))
+}
+
+/// `removePassword`.
+fn remove_password(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, GraphError> {
+    require(request, WRITE)?;
+    let key_id = request
+        .body_object()?
+        .get("keyId")
+        .and_then(Value::as_str)
+        .and_then(|k| Uuid::parse_str(k).ok())
+        .ok_or_else(|| bad("Property 'keyId' is required."))?;
+    let mut world = request.shared.world_mut();
+    let secrets = &mut world.tenants[t].applications[i].password_credentials;
+    let before = secrets.len();
+    secrets.retain(|p| p.key_id != key_id);
+    if secrets.len() == before {
+        return Err(GraphError::resource_not_found(&key_id.to_string()));
+    }
+    Ok(Reply::no_content())
 }
 
 /// `removeKey`.
