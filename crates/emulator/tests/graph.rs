@@ -666,3 +666,22 @@ fn batches_run_in_dependency_order_and_fail_dependents_with_424() {
         "BadRequest",
     );
 }
+
+#[test]
+fn lists_expand_columns_content_types_and_items() {
+    let client = Client::start();
+    let admin = token(&client, ADMIN);
+    let list = client.graph("GET", "/sites/contoso.sharepoint.com:/sites/hr:/lists/Employees?$expand=columns,contentTypes,items(expand=fields)", &admin, None).json();
+    assert!(list["columns"].as_array().expect("columns").len() > 10, "{list}");
+    assert!(list["columns"].as_array().expect("columns").iter().all(|c| c["hidden"] == false));
+    assert_eq!(list["contentTypes"][0]["name"], "Item");
+    assert_eq!(list["items"].as_array().expect("items").len(), 5);
+    assert!(list["items"][0]["fields"]["Title"].is_string());
+    let plain = client
+        .graph("GET", "/sites/contoso.sharepoint.com:/sites/hr:/lists/Employees", &admin, None)
+        .json();
+    assert!(
+        plain.get("columns").is_none() && plain.get("items").is_none(),
+        "nothing expanded unless asked"
+    );
+}

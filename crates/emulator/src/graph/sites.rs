@@ -345,7 +345,46 @@ fn list_json(request: &Request<'_>, tenant: &Tenant, web: &Web, list: &List) -> 
     if list.system && request.query.selects("system") {
         json["system"] = json!({});
     }
+    // `$expand=columns,contentTypes,items` as Graph supports it on lists.
+    for expansion in request.query.expand.as_deref().map(odata::split_top_level).unwrap_or_default()
+    {
+        match expansion.split('(').next().unwrap_or_default().trim() {
+            "columns" => {
+                json["columns"] = list
+                    .columns
+                    .iter()
+                    .filter(|c| !c.hidden)
+                    .map(column_json)
+                    .collect::<Vec<_>>()
+                    .into();
+            }
+            "contentTypes" => json["contentTypes"] = content_types_json(list).into(),
+            "items" => {
+                let fields = expansion.contains("fields").then_some(None);
+                json["items"] = list
+                    .items
+                    .iter()
+                    .map(|item| item_json(tenant, web, list, item, fields.as_ref()))
+                    .collect::<Vec<_>>()
+                    .into();
+            }
+            _ => {}
+        }
+    }
     json
+}
+
+fn content_types_json(list: &List) -> Vec<Value> {
+    list.content_types
+        .iter()
+        .map(|c| {
+            json!({
+                "id": format!("{}00{}", c.id, list.id.simple().to_string().to_ascii_uppercase()),
+                "description": c.description, "group": c.group, "hidden": c.hidden, "name": c.name,
+                "readOnly": false, "sealed": false, "parentId": c.id,
+            })
+        })
+        .collect()
 }
 
 fn column_json(column: &Column) -> Value {
@@ -406,11 +445,7 @@ fn list_operation(
             Ok(Reply::ok(json))
         }
         ["contentTypes"] => {
-            let items: Vec<Value> = list.content_types.iter().map(|c| json!({
-                "id": format!("{}00{}", c.id, list.id.simple().to_string().to_ascii_uppercase()),
-                "description": c.description, "group": c.group, "hidden": c.hidden, "name": c.name, "readOnly": false, "sealed": false,
-                "parentId": c.id,
-            })).collect();
+            let items = content_types_json(list);
             Ok(Reply::ok(odata::page(
                 items,
                 &request.query,
