@@ -59,28 +59,59 @@ pub fn fault_response(fault: &Fault, kind: Option<HostKind>) -> Response {
             });
             return Response::new(Body::from_stream(failing));
         }
-        FaultKind::Throttle if kind == Some(HostKind::Login) => {
-            let mut error = AadError::new("temporarily_unavailable", 50196, "The server is busy. Retry after the time in Retry-After.");
-            error.status = StatusCode::TOO_MANY_REQUESTS;
+        _ if kind == Some(HostKind::Login) => {
+            let mut error = AadError::new(
+                "temporarily_unavailable",
+                50196,
+                "The server is temporarily unable to handle the request. Retry after the time in Retry-After.",
+            );
+            error.status = status(fault.kind);
             error.into_response()
         }
-        FaultKind::Throttle => (
-            StatusCode::TOO_MANY_REQUESTS,
-            Json(json!({"error": {"code": "activityLimitReached", "message": "The request has been throttled", "innerError": {"code": "throttledRequest", "innerError": {"code": "quota"}, "date": now().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()}}})),
+        _ if kind == Some(HostKind::SharePoint) => (
+            status(fault.kind),
+            Json(json!({"odata.error": {"code": "-2147024860, Microsoft.SharePoint.SPQueryThrottledException", "message": {"lang": "en-US", "value": "The request has been throttled. Retry after the time in Retry-After."}}})),
         )
             .into_response(),
-        FaultKind::Unavailable => (
+        FaultKind::Throttle => graph_fault(StatusCode::TOO_MANY_REQUESTS, "activityLimitReached", "The request has been throttled"),
+        FaultKind::Unavailable => graph_fault(
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"error": {"code": "serviceNotAvailable", "message": "The service is temporarily unavailable. Retry after the time in Retry-After.", "innerError": {}}})),
-        )
-            .into_response(),
+            "serviceNotAvailable",
+            "The service is temporarily unavailable. Retry after the time in Retry-After.",
+        ),
     };
     if let Ok(value) = HeaderValue::from_str(&retry_after) {
         response.headers_mut().insert(header::RETRY_AFTER, value.clone());
         if kind == Some(HostKind::SharePoint) || fault.kind == FaultKind::Throttle {
             response.headers_mut().insert("RateLimit-Reset", value);
+            response.headers_mut().insert("RateLimit-Limit", HeaderValue::from_static("1200"));
             response.headers_mut().insert("RateLimit-Remaining", HeaderValue::from_static("0"));
         }
+    }
+    response
+}
+
+fn status(kind: FaultKind) -> StatusCode {
+    if kind == FaultKind::Throttle {
+        StatusCode::TOO_MANY_REQUESTS
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+}
+
+/// Graph's error envelope for a fault, with the ids Graph puts in every error.
+fn graph_fault(status: StatusCode, code: &str, message: &str) -> Response {
+    let date = now().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut inner = json!({"date": &date[..19.min(date.len())], "request-id": request_id, "client-request-id": request_id});
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        inner["code"] = json!("throttledRequest");
+    }
+    let mut response =
+        (status, Json(json!({"error": {"code": code, "message": message, "innerError": inner}})))
+            .into_response();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("request-id", value);
     }
     response
 }

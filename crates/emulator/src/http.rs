@@ -22,6 +22,10 @@ const LOGIN_HOSTS: &[&str] = &[
     "login.usgovcloudapi.net",
     "login.partner.microsoftonline.cn",
     "login.chinacloudapi.cn",
+    "login.microsoftonline.de",
+    "login-us.microsoftonline.com",
+    "login.sovcloud-identity.fr",
+    "login.sovcloud-identity.de",
 ];
 /// Microsoft Graph's hosts, in every cloud (reference §4).
 const GRAPH_HOSTS: &[&str] = &[
@@ -29,6 +33,8 @@ const GRAPH_HOSTS: &[&str] = &[
     "graph.microsoft.us",
     "dod-graph.microsoft.us",
     "microsoftgraph.chinacloudapi.cn",
+    "graph.svc.sovcloud.fr",
+    "graph.svc.sovcloud.de",
 ];
 /// SharePoint Online's host suffixes.
 const SHAREPOINT_SUFFIXES: &[&str] = &[".sharepoint.com", ".sharepoint.us", ".sharepoint.cn"];
@@ -95,12 +101,13 @@ impl Origin {
 
     /// The Graph host that belongs with this authority (`msgraph_host`).
     pub fn graph_host(&self) -> String {
-        let bare = self.host.split(':').next().unwrap_or_default();
-        match bare {
+        match bare_host(&self.host).as_str() {
             "login.microsoftonline.us" | "login.usgovcloudapi.net" => "graph.microsoft.us".into(),
             "login.partner.microsoftonline.cn" | "login.chinacloudapi.cn" => {
                 "microsoftgraph.chinacloudapi.cn".into()
             }
+            "login.sovcloud-identity.fr" => "graph.svc.sovcloud.fr".into(),
+            "login.sovcloud-identity.de" => "graph.svc.sovcloud.de".into(),
             _ if self.kind == HostKind::Login => "graph.microsoft.com".into(),
             _ => self.host.clone(),
         }
@@ -109,16 +116,31 @@ impl Origin {
 
 /// Classifies a Host header value.
 pub fn host_kind(host: &str) -> HostKind {
-    let bare = host.split(':').next().unwrap_or_default();
-    if LOGIN_HOSTS.contains(&bare) {
+    let bare = bare_host(host);
+    if LOGIN_HOSTS.contains(&bare.as_str()) {
         HostKind::Login
-    } else if GRAPH_HOSTS.contains(&bare) {
+    } else if GRAPH_HOSTS.contains(&bare.as_str()) {
         HostKind::Graph
     } else if SHAREPOINT_SUFFIXES.iter().any(|suffix| bare.ends_with(suffix)) {
         HostKind::SharePoint
     } else {
         HostKind::Any
     }
+}
+
+/// The host without port and without a trailing dot, lower case.
+fn bare_host(host: &str) -> String {
+    let without_port = if host.starts_with('[') {
+        host.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+    } else {
+        host.split(':').next().unwrap_or_default().to_owned()
+    };
+    without_port.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Whether the Host header names this machine's loopback address (where the control API lives).
+fn is_loopback(host: &str) -> bool {
+    matches!(bare_host(host).as_str(), "127.0.0.1" | "localhost" | "[::1]")
 }
 
 /// Which service a path belongs to on the emulator's own origin (`None`: the control API, only
@@ -149,7 +171,7 @@ async fn route_by_host(
     let method = request.method().to_string();
     let kind = path_kind(&path);
     let response = if kind.is_none() {
-        if origin.kind() == HostKind::Any {
+        if is_loopback(origin.host()) {
             next.run(request).await
         } else {
             (StatusCode::NOT_FOUND, "This host does not serve that path.").into_response()

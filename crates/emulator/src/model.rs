@@ -150,6 +150,8 @@ pub struct Application {
     pub deleted: Option<OffsetDateTime>,
     /// The tenant that owns the registration.
     pub owner_tenant: Uuid,
+    /// Its owners: the users or service principals that created it.
+    pub owners: Vec<Uuid>,
 }
 
 /// A service principal (enterprise application) in this tenant.
@@ -214,6 +216,8 @@ pub struct SitePermission {
     pub app_id: Uuid,
     /// The display name given with the grant.
     pub app_display_name: String,
+    /// When it was granted (grants replicate like other directory changes).
+    pub created: OffsetDateTime,
 }
 
 /// A SharePoint web (a site collection's root web or a subsite).

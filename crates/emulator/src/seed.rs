@@ -212,6 +212,7 @@ pub fn spconnect_application() -> Application {
         created: SEEDED_AT,
         deleted: None,
         owner_tenant: parse(MICROSOFT_TENANT),
+        owners: Vec::new(),
     }
 }
 

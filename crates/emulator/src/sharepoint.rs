@@ -61,15 +61,36 @@ pub async fn handle(
 ) -> Response {
     let origin = Origin::of(&headers, shared.tls);
     let world = shared.world();
+    // The token first: without a valid one nothing, not even whether a site exists, is told.
+    let audiences: Vec<String> = world
+        .tenants
+        .iter()
+        .map(|t| t.sharepoint_resource())
+        .chain(std::iter::once(SHAREPOINT_APP_ID.to_owned()))
+        .collect();
+    let Ok(caller) = auth::authenticate(&shared, &headers, &audiences) else {
+        return unauthorized("Invalid audience Uri or token.", "invalid_client");
+    };
+    // The tenant: the SharePoint host's, which must be the token's; on the emulator's own address,
+    // the token's.
     let tenant = if origin.kind() == HostKind::SharePoint {
-        let host = origin.host().split(':').next().unwrap_or_default();
+        let host = origin.host().split(':').next().unwrap_or_default().trim_end_matches('.');
         match world.tenant_by_sharepoint_host(host) {
             Some(index) => &world.tenants[index],
             None => return not_found("The site"),
         }
     } else {
-        &world.tenants[0]
+        match world.tenants.iter().find(|t| t.id == caller.tenant_id) {
+            Some(tenant) => tenant,
+            None => return unauthorized("Invalid audience Uri or token.", "invalid_client"),
+        }
     };
+    if caller.tenant_id != tenant.id {
+        return unauthorized("Invalid audience Uri or token.", "invalid_client");
+    }
+    if caller.is_app() && caller.appidacr != "2" {
+        return unauthorized("Unsupported app only token.", "invalid_client");
+    }
     let path = uri.path();
     let Some(split) = path.find("/_api/") else { return not_found("The resource") };
     let (web_path, api) = (&path[..split], &path[split + "/_api/".len()..]);
@@ -77,18 +98,7 @@ pub async fn handle(
     let Some(web) = tenant.webs.iter().find(|w| w.path.eq_ignore_ascii_case(web_path)) else {
         return not_found("The site");
     };
-    let caller = match auth::authenticate(
-        &shared,
-        &headers,
-        &[tenant.sharepoint_resource(), SHAREPOINT_APP_ID.to_owned()],
-    ) {
-        Ok(caller) if caller.tenant_id == tenant.id => caller,
-        Ok(_) | Err(_) => return unauthorized("Invalid audience Uri or token.", "invalid_client"),
-    };
-    if caller.is_app() && caller.appidacr != "2" {
-        return unauthorized("Unsupported app only token.", "invalid_client");
-    }
-    if !allowed(&caller, tenant, web) {
+    if !allowed(&world, &caller, tenant, web) {
         return access_denied();
     }
     if method != Method::GET {
@@ -110,7 +120,7 @@ pub async fn handle(
     let segments: Vec<String> = api.split('/').filter(|s| !s.is_empty()).map(decode).collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let body = match segments.as_slice() {
-        ["web"] => Some(web_json(tenant, web)),
+        ["web"] => Some(web_json(web, &site_url)),
         ["web", "lists"] => Some(
             json!({"value": web.lists().iter().map(|l| list_json(l, &site_url)).collect::<Vec<_>>()}),
         ),
@@ -120,12 +130,13 @@ pub async fn handle(
                 None => return not_found("List"),
                 Some(list) => match rest {
                     [] => Some(list_json(list, &site_url)),
-                    ["items"] => {
-                        Some(json!({"value": list.items.iter().map(item_json).collect::<Vec<_>>()}))
-                    }
-                    ["fields"] => Some(
-                        json!({"value": list.columns.iter().map(|c| json!({"Id": c.id, "InternalName": c.name, "Title": c.display_name, "Hidden": c.hidden, "ReadOnlyField": c.read_only, "Required": c.required, "TypeAsString": c.facet.0})).collect::<Vec<_>>()}),
+                    ["items"] => Some(
+                        json!({"value": list.items.iter().map(|i| item_json(list, i, &site_url)).collect::<Vec<_>>()}),
                     ),
+                    ["fields"] => Some(json!({"value": list.columns.iter().map(|c| {
+                            let uri = format!("{site_url}/_api/Web/Lists(guid'{}')/Fields(guid'{}')", list.id, c.id);
+                            json!({"__metadata": metadata(&uri, "SP.Field"), "Id": c.id, "InternalName": c.name, "Title": c.display_name, "Hidden": c.hidden, "ReadOnlyField": c.read_only, "Required": c.required, "TypeAsString": c.facet.0})
+                        }).collect::<Vec<_>>()})),
                     _ => None,
                 },
             }
@@ -134,7 +145,7 @@ pub async fn handle(
     };
     match body {
         Some(body) if verbose => Json(verbose_form(body)).into_response(),
-        Some(body) => Json(body).into_response(),
+        Some(body) => Json(without_metadata(body)).into_response(),
         None => error(
             StatusCode::BAD_REQUEST,
             "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
@@ -159,7 +170,7 @@ fn unauthorized(reason: &str, category: &str) -> Response {
     response
 }
 
-fn allowed(caller: &Caller, tenant: &Tenant, web: &Web) -> bool {
+fn allowed(world: &crate::state::World, caller: &Caller, tenant: &Tenant, web: &Web) -> bool {
     if caller.is_app() {
         if caller.has_any(READ_ROLES) {
             return true;
@@ -167,7 +178,11 @@ fn allowed(caller: &Caller, tenant: &Tenant, web: &Web) -> bool {
         let collection =
             tenant.webs.iter().find(|w| w.site_id == web.site_id && w.parent.is_none());
         caller.has_any(&["Sites.Selected"])
-            && collection.is_some_and(|c| c.permissions.iter().any(|p| p.app_id == caller.app_id))
+            && collection.is_some_and(|c| {
+                c.permissions
+                    .iter()
+                    .any(|p| p.app_id == caller.app_id && world.replicated(p.created))
+            })
     } else {
         caller.has_any(READ_SCOPES)
     }
@@ -194,12 +209,30 @@ fn find_list<'a>(lists: &'a [List], reference: &str) -> Option<&'a List> {
     lists.iter().find(|l| l.id.to_string().eq_ignore_ascii_case(id))
 }
 
-fn web_json(tenant: &Tenant, web: &Web) -> Value {
+/// `__metadata` of an entity in `odata=verbose` answers (removed in the other formats).
+fn metadata(uri: &str, entity_type: &str) -> Value {
+    json!({"id": uri, "uri": uri, "etag": "\"1\"", "type": entity_type})
+}
+
+fn without_metadata(mut body: Value) -> Value {
+    if let Value::Object(map) = &mut body {
+        map.remove("__metadata");
+        if let Some(Value::Array(items)) = map.get_mut("value") {
+            for item in items.iter_mut().filter_map(Value::as_object_mut) {
+                item.remove("__metadata");
+            }
+        }
+    }
+    body
+}
+
+fn web_json(web: &Web, site_url: &str) -> Value {
     json!({
+        "__metadata": metadata(&format!("{site_url}/_api/Web"), "SP.Web"),
         "Id": web.web_id,
         "Title": web.display_name,
         "Description": web.description,
-        "Url": format!("https://{}{}", tenant.sharepoint_host, if web.path == "/" { "" } else { web.path.as_str() }),
+        "Url": site_url,
         "ServerRelativeUrl": web.path,
         "Created": web.created.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
         "WebTemplate": "STS",
@@ -214,6 +247,7 @@ fn list_json(list: &List, site_url: &str) -> Value {
         _ => (100, 0),
     };
     json!({
+        "__metadata": metadata(&format!("{site_url}/_api/Web/Lists(guid'{}')", list.id), "SP.List"),
         "Id": list.id,
         "Title": list.display_name,
         "Description": list.description,
@@ -227,8 +261,10 @@ fn list_json(list: &List, site_url: &str) -> Value {
     })
 }
 
-fn item_json(item: &crate::model::Item) -> Value {
-    let mut json = json!({"Id": item.id, "ID": item.id});
+fn item_json(list: &List, item: &crate::model::Item, site_url: &str) -> Value {
+    let uri = format!("{site_url}/_api/Web/Lists(guid'{}')/Items({})", list.id, item.id);
+    let entity = format!("SP.Data.{}ListItem", list.name.replace(' ', "_x0020_"));
+    let mut json = json!({"__metadata": metadata(&uri, &entity), "Id": item.id, "ID": item.id});
     for (name, value) in &item.fields {
         if name != "id" {
             json[name] = value.clone();

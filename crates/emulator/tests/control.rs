@@ -48,6 +48,11 @@ fn throttling_and_unavailability_come_with_retry_after_then_clear() {
     let busy = client.redeem(&code, VERIFIER);
     assert_eq!(busy.status, 503);
     assert_eq!(busy.header("retry-after"), Some("3"));
+    assert_eq!(
+        busy.json()["error"],
+        "temporarily_unavailable",
+        "the identity platform's own error shape"
+    );
     assert_eq!(client.redeem(&code, VERIFIER).status, 200, "the code is still good after a 503");
 }
 

@@ -685,3 +685,197 @@ fn lists_expand_columns_content_types_and_items() {
         "nothing expanded unless asked"
     );
 }
+
+#[test]
+fn a_401_says_how_to_authenticate() {
+    let client = Client::start();
+    let reply = client.graph("GET", "/me", "", None);
+    assert_eq!(reply.status, 401);
+    let challenge = reply.header("www-authenticate").expect("a challenge");
+    assert!(
+        challenge.starts_with("Bearer ")
+            && challenge.contains("00000003-0000-0000-c000-000000000000"),
+        "{challenge}"
+    );
+}
+
+#[test]
+fn only_owners_and_admins_change_an_application() {
+    let client = Client::start();
+    let admin = token(&client, ADMIN);
+    let user = token(&client, USER);
+    let admins_app = client
+        .graph("POST", "/applications", &admin, Some(json!({"displayName": "Admin's"})))
+        .json();
+    let id = admins_app["id"].as_str().expect("id").to_owned();
+    assert_graph_error(
+        &client.graph(
+            "PATCH",
+            &format!("/applications/{id}"),
+            &user,
+            Some(json!({"displayName": "Mine now"})),
+        ),
+        403,
+        "Authorization_RequestDenied",
+    );
+    assert_graph_error(
+        &client.graph(
+            "POST",
+            &format!("/applications/{id}/addPassword"),
+            &user,
+            Some(json!({"passwordCredential": {}})),
+        ),
+        403,
+        "Authorization_RequestDenied",
+    );
+    assert_graph_error(
+        &client.graph("DELETE", &format!("/applications/{id}"), &user, None),
+        403,
+        "Authorization_RequestDenied",
+    );
+    let own =
+        client.graph("POST", "/applications", &user, Some(json!({"displayName": "User's"}))).json();
+    let own_id = own["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        client
+            .graph(
+                "PATCH",
+                &format!("/applications/{own_id}"),
+                &user,
+                Some(json!({"displayName": "Renamed"}))
+            )
+            .status,
+        204,
+        "an owner may"
+    );
+    assert_eq!(
+        client
+            .graph(
+                "PATCH",
+                &format!("/applications/{own_id}"),
+                &token(&client, CLOUD_ADMIN),
+                Some(json!({"notes": "checked"}))
+            )
+            .status,
+        204,
+        "an application admin may"
+    );
+    assert_eq!(client.graph("DELETE", &format!("/applications/{own_id}"), &user, None).status, 204);
+    assert_graph_error(
+        &client.graph("POST", &format!("/directory/deletedItems/{own_id}/restore"), &user, None),
+        403,
+        "Authorization_RequestDenied",
+    );
+    assert_eq!(
+        client
+            .graph("POST", &format!("/directory/deletedItems/{own_id}/restore"), &admin, None)
+            .status,
+        200
+    );
+}
+
+#[test]
+fn directory_queries_enforce_page_size_and_eventual_consistency() {
+    let client = Client::start();
+    let admin = token(&client, ADMIN);
+    for name in ["Gamma", "alpha", "Beta"] {
+        client.graph("POST", "/applications", &admin, Some(json!({"displayName": name})));
+    }
+    assert_graph_error(
+        &client.graph("GET", "/applications?$top=1000", &admin, None),
+        400,
+        "Request_UnsupportedQuery",
+    );
+    assert_graph_error(
+        &client.graph("GET", "/applications?$count=true", &admin, None),
+        400,
+        "Request_UnsupportedQuery",
+    );
+    let eventual = [("ConsistencyLevel", "eventual")];
+    let counted = client
+        .send(
+            "GET",
+            "/v1.0/applications?$count=true&$search=%22displayName:alp%22",
+            &admin,
+            None,
+            &eventual,
+        )
+        .json();
+    assert_eq!(counted["@odata.count"], 1);
+    assert_eq!(counted["value"][0]["displayName"], "alpha");
+    let ordered = client
+        .graph("GET", "/applications?$orderby=displayName&$select=displayName", &admin, None)
+        .json();
+    let names: Vec<&str> = ordered["value"]
+        .as_array()
+        .expect("apps")
+        .iter()
+        .filter_map(|a| a["displayName"].as_str())
+        .collect();
+    assert_eq!(names, ["alpha", "Beta", "Gamma"]);
+}
+
+#[test]
+fn site_grants_have_unique_ids_and_root_sites_can_be_filtered() {
+    let client = Client::start();
+    let admin = token(&client, ADMIN);
+    let site_id = client.graph("GET", "/sites/root", &admin, None).json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let grant = |app: &str| {
+        client.graph("POST", &format!("/sites/{site_id}/permissions"), &admin, Some(json!({"roles": ["read"], "grantedToIdentities": [{"application": {"id": app, "displayName": "x"}}]}))).json()["id"].as_str().expect("id").to_owned()
+    };
+    let first = grant("11111111-1111-4111-8111-111111111111");
+    let second = grant("22222222-2222-4222-8222-222222222222");
+    assert_eq!(
+        client
+            .graph("DELETE", &format!("/sites/{site_id}/permissions/{first}"), &admin, None)
+            .status,
+        204
+    );
+    let third = grant("33333333-3333-4333-8333-333333333333");
+    assert_ne!(second, third);
+    let roots = client
+        .graph("GET", "/sites?filter=root%20ne%20null&select=siteCollection,webUrl", &admin, None)
+        .json();
+    assert_eq!(
+        roots["value"].as_array().expect("sites").len(),
+        4,
+        "site collections only, no subsites"
+    );
+}
+
+#[test]
+fn sharepoint_rest_checks_the_token_before_anything_and_speaks_verbose() {
+    let client = Client::start();
+    assert_eq!(
+        client.send("GET", "/sites/nowhere/_api/web", "", None, &[]).status,
+        401,
+        "401 before 404"
+    );
+    let tokens = client.user_token(ADMIN);
+    let sharepoint = client.form(
+        &format!("/{}/oauth2/v2.0/token", spconnect_emulator::DEMO_TENANT_ID),
+        &[
+            ("client_id", spconnect_emulator::SPCONNECT_CLIENT_ID),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().expect("rt")),
+            ("scope", "https://contoso.sharepoint.com/.default"),
+        ],
+        &[],
+    );
+    let token = sharepoint.json()["access_token"].as_str().expect("at").to_owned();
+    let verbose = client
+        .send(
+            "GET",
+            "/sites/hr/_api/web/lists/getbytitle('Employees')/items",
+            &token,
+            None,
+            &[("Accept", "application/json;odata=verbose")],
+        )
+        .json();
+    assert_eq!(verbose["d"]["results"][0]["__metadata"]["type"], "SP.Data.EmployeesListItem");
+    let plain = client.send("GET", "/sites/hr/_api/web", &token, None, &[]).json();
+    assert!(plain.get("__metadata").is_none() && plain["Title"] == "Human Resources");
+}

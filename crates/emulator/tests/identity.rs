@@ -414,3 +414,99 @@ fn unsupported_grants_and_missing_parameters_have_their_codes() {
     let reply = client.send("POST", &path, "", Some(json_body), &[]);
     assert_aad_error(&reply, "invalid_request", 900144);
 }
+
+#[test]
+fn common_and_organizations_keep_their_segment_in_endpoints() {
+    let client = Client::start();
+    for segment in ["common", "organizations"] {
+        let document =
+            client.get(&format!("/{segment}/v2.0/.well-known/openid-configuration"), &[]).json();
+        assert_eq!(
+            document["token_endpoint"],
+            format!("{}/{segment}/oauth2/v2.0/token", client.base)
+        );
+        assert_eq!(
+            document["authorization_endpoint"],
+            format!("{}/{segment}/oauth2/v2.0/authorize", client.base)
+        );
+        assert_eq!(
+            document["device_authorization_endpoint"],
+            format!("{}/{segment}/oauth2/v2.0/devicecode", client.base)
+        );
+        assert_eq!(
+            document["issuer"],
+            format!("{}/{{tenantid}}/v2.0", client.base),
+            "only the issuer is a template"
+        );
+        assert!(document["tenant_region_scope"].is_null());
+    }
+    // A sign-in through /organizations ends in the user's own tenant.
+    let page = client.authorize("organizations", GRAPH_SCOPES, &[], None);
+    let done = client.submit_sign_in("organizations", &page, USER);
+    let code = done.redirect_param("code").expect("a code");
+    let tokens = client.form(
+        "/organizations/oauth2/v2.0/token",
+        &[
+            ("client_id", SPCONNECT_CLIENT_ID),
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+        &[],
+    );
+    assert_eq!(tokens.status, 200, "{}", tokens.text);
+    assert_eq!(claims(tokens.json()["access_token"].as_str().expect("at"))["tid"], DEMO_TENANT_ID);
+    assert!(
+        tokens.header("x-ms-request-id").is_some(),
+        "successful token responses carry a request id"
+    );
+}
+
+#[test]
+fn a_single_tenant_app_cannot_sign_in_through_common() {
+    let client = Client::start();
+    let admin = client.user_token(ADMIN)["access_token"].as_str().expect("at").to_owned();
+    let app = client.graph("POST", "/applications", &admin, Some(serde_json::json!({"displayName": "Single tenant", "signInAudience": "AzureADMyOrg", "publicClient": {"redirectUris": ["http://localhost"]}}))).json();
+    let app_id = app["appId"].as_str().expect("appId");
+    let page = client.get(&format!("/common/oauth2/v2.0/authorize?client_id={app_id}&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A1234%2F&scope=User.Read"), &[]);
+    assert_eq!(page.status, 400);
+    assert!(page.text.contains("AADSTS50194"), "{}", page.text);
+    let tenant_page = client.get(&format!("/{DEMO_TENANT_ID}/oauth2/v2.0/authorize?client_id={app_id}&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A1234%2F&scope=User.Read"), &[]);
+    assert_eq!(tenant_page.status, 200, "the tenant's own endpoint works");
+}
+
+#[test]
+fn a_session_for_another_account_than_the_hint_is_not_used() {
+    let client = Client::start();
+    let page = client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[], None);
+    let done = client.submit_sign_in(DEMO_TENANT_ID, &page, USER);
+    let cookie =
+        done.set_cookie.clone().expect("cookie").split(';').next().expect("pair").to_owned();
+    let same = client.authorize(
+        DEMO_TENANT_ID,
+        GRAPH_SCOPES,
+        &[("prompt", "none"), ("login_hint", USER.0)],
+        Some(&cookie),
+    );
+    assert!(same.redirect_param("code").is_some(), "the hinted account's session is used");
+    let other = client.authorize(
+        DEMO_TENANT_ID,
+        GRAPH_SCOPES,
+        &[("prompt", "none"), ("login_hint", ADMIN.0)],
+        Some(&cookie),
+    );
+    assert_eq!(other.redirect_param("error").as_deref(), Some("login_required"));
+    let interactive =
+        client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[("login_hint", ADMIN.0)], Some(&cookie));
+    assert_eq!(interactive.status, 200, "the form, pre-filled, instead of a silent switch");
+    assert!(interactive.text.contains(ADMIN.0));
+}
+
+#[test]
+fn hybrid_response_types_are_refused_rather_than_half_answered() {
+    let client = Client::start();
+    let hybrid = client.get(&format!("/{DEMO_TENANT_ID}/oauth2/v2.0/authorize?client_id={SPCONNECT_CLIENT_ID}&response_type=code%20id_token&redirect_uri=http%3A%2F%2Flocalhost%3A1%2F&scope=openid&nonce=n"), &[]);
+    assert_eq!(hybrid.status, 302);
+    assert_eq!(hybrid.redirect_param("error").as_deref(), Some("unsupported_response_type"));
+}

@@ -177,7 +177,7 @@ fn applications(request: &Request<'_>, segments: &[&str]) -> Result<Reply, Graph
             Ok(Reply::ok(json))
         }
         ([], Method::PATCH, Some(i)) => {
-            require(request, WRITE)?;
+            may_change(request, t, i)?;
             let body = request.body_object()?.clone();
             let mut world = request.shared.world_mut();
             let mut app = world.tenants[t].applications[i].clone();
@@ -189,7 +189,7 @@ fn applications(request: &Request<'_>, segments: &[&str]) -> Result<Reply, Graph
             Ok(Reply::no_content())
         }
         ([], Method::DELETE, Some(i)) => {
-            require(request, WRITE)?;
+            may_change(request, t, i)?;
             request.shared.world_mut().tenants[t].applications[i].deleted = Some(now());
             Ok(Reply::no_content())
         }
@@ -223,9 +223,63 @@ fn filtered_page(
     items: impl Iterator<Item = Value>,
     context: &str,
 ) -> Result<Reply, GraphError> {
-    let filter = request.query.filter.as_deref().map(odata::Filter::parse).transpose()?;
-    let items = items.filter(|v| filter.as_ref().is_none_or(|f| f.matches(v))).collect();
-    Ok(Reply::ok(odata::page(items, &request.query, &request.context(context), &request.url, 100)))
+    let query = &request.query;
+    let unsupported = |message: String| {
+        GraphError::new(StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", message)
+    };
+    if let Some(top) = query.top
+        && !(1..=999).contains(&top)
+    {
+        return Err(unsupported(format!(
+            "Invalid page size specified: '{top}'. Must be between 1 and 999 inclusive."
+        )));
+    }
+    // Advanced queries on directory objects need `ConsistencyLevel: eventual` (reference §3.6).
+    let eventual =
+        request.header("consistencylevel").is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
+    let advanced = query.search.is_some() || query.count;
+    if advanced && !eventual {
+        return Err(unsupported(
+            "$search and $count on directory objects need the header 'ConsistencyLevel: eventual'."
+                .into(),
+        ));
+    }
+    let search = match query.search.as_deref() {
+        Some(text) => {
+            let (property, value) = text.split_once(':').ok_or_else(|| {
+                unsupported(format!("Invalid $search '{text}': use \"property:text\"."))
+            })?;
+            Some((property.to_owned(), value.to_ascii_lowercase()))
+        }
+        None => None,
+    };
+    let filter = query.filter.as_deref().map(odata::Filter::parse).transpose()?;
+    let mut items: Vec<Value> = items
+        .filter(|v| filter.as_ref().is_none_or(|f| f.matches(v)))
+        .filter(|v| {
+            search.as_ref().is_none_or(|(property, text)| {
+                v[property.as_str()].as_str().is_some_and(|s| s.to_ascii_lowercase().contains(text))
+            })
+        })
+        .collect();
+    if let Some(order) = &query.orderby {
+        let (property, descending) = match order.split_once(' ') {
+            Some((p, direction)) if direction.eq_ignore_ascii_case("desc") => (p, true),
+            Some((p, direction)) if direction.eq_ignore_ascii_case("asc") => (p, false),
+            None => (order.as_str(), false),
+            Some(_) => return Err(unsupported(format!("Invalid $orderby '{order}'."))),
+        };
+        items.sort_by(|a, b| {
+            let key = |v: &Value| v[property].as_str().unwrap_or_default().to_ascii_lowercase();
+            if descending { key(b).cmp(&key(a)) } else { key(a).cmp(&key(b)) }
+        });
+    }
+    let total = items.len();
+    let mut body = odata::page(items, query, &request.context(context), &request.url, 100);
+    if query.count {
+        body["@odata.count"] = serde_json::json!(total);
+    }
+    Ok(Reply::ok(body))
 }
 
 fn new_application(request: &Request<'_>, t: usize) -> Result<Application, GraphError> {
@@ -246,6 +300,7 @@ fn new_application(request: &Request<'_>, t: usize) -> Result<Application, Graph
         created: now(),
         deleted: None,
         owner_tenant: world.tenants[t].id,
+        owners: caller_principal(request, &world.tenants[t]).into_iter().collect(),
     })
 }
 
@@ -504,7 +559,7 @@ pub fn application_json(app: &Application, tenant: &Tenant, with_keys: bool) -> 
 fn add_key(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, GraphError> {
     let body = request.body_object()?;
     let app = request.shared.world().tenants[t].applications[i].clone();
-    self_or_writer(request, &app)?;
+    self_or_writer(request, t, i, &app)?;
     verify_proof(&app, body.get("proof").and_then(Value::as_str).unwrap_or_default())?;
     let new_key = key_credential(body.get("keyCredential").unwrap_or(&Value::Null), &[])?;
     let json = key_json(&new_key, false);
@@ -516,7 +571,7 @@ fn add_key(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, GraphErro
 
 /// `addPassword`: a client secret, generated here and returned once in `secretText`.
 fn add_password(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, GraphError> {
-    require(request, WRITE)?;
+    may_change(request, t, i)?;
     let body = request.body_object()?;
     let given = body.get("passwordCredential").and_then(Value::as_object);
     let display_name =
@@ -558,7 +613,7 @@ fn add_password(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, Grap
 
 /// `removePassword`.
 fn remove_password(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, GraphError> {
-    require(request, WRITE)?;
+    may_change(request, t, i)?;
     let key_id = request
         .body_object()?
         .get("keyId")
@@ -579,7 +634,7 @@ fn remove_password(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, G
 fn remove_key(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, GraphError> {
     let body = request.body_object()?;
     let app = request.shared.world().tenants[t].applications[i].clone();
-    self_or_writer(request, &app)?;
+    self_or_writer(request, t, i, &app)?;
     verify_proof(&app, body.get("proof").and_then(Value::as_str).unwrap_or_default())?;
     let key_id = body
         .get("keyId")
@@ -596,11 +651,68 @@ fn remove_key(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, GraphE
     Ok(Reply::no_content())
 }
 
-fn self_or_writer(request: &Request<'_>, app: &Application) -> Result<(), GraphError> {
+fn self_or_writer(
+    request: &Request<'_>,
+    t: usize,
+    i: usize,
+    app: &Application,
+) -> Result<(), GraphError> {
     if request.caller.is_app() && request.caller.app_id == app.app_id {
         return Ok(());
     }
-    require(request, &["Application.ReadWrite.All"])
+    may_change(request, t, i)
+}
+
+/// The caller as a directory principal: the signed-in user, or the calling app's service principal.
+fn caller_principal(request: &Request<'_>, tenant: &Tenant) -> Option<Uuid> {
+    request
+        .caller
+        .user_id
+        .or_else(|| tenant.service_principal_by_app_id(request.caller.app_id).map(|sp| sp.id))
+}
+
+/// Whether the caller may change application `i`: a delegated caller must own it or hold Global
+/// Administrator or Cloud Application Administrator; an app needs `Application.ReadWrite.All`, or
+/// `Application.ReadWrite.OwnedBy` for an application it owns.
+fn may_change(request: &Request<'_>, t: usize, i: usize) -> Result<(), GraphError> {
+    let world = request.shared.world();
+    let tenant = &world.tenants[t];
+    let app = &tenant.applications[i];
+    let caller = &request.caller;
+    let owner = caller_principal(request, tenant).is_some_and(|p| app.owners.contains(&p));
+    let allowed = match caller.user_id {
+        Some(user) => {
+            caller.has_any(&["Application.ReadWrite.All"])
+                && (owner || has_app_admin_role(tenant, user))
+        }
+        None => {
+            caller.has_any(&["Application.ReadWrite.All"])
+                || (caller.has_any(&["Application.ReadWrite.OwnedBy"]) && owner)
+        }
+    };
+    if allowed { Ok(()) } else { Err(GraphError::directory_denied()) }
+}
+
+fn has_app_admin_role(tenant: &Tenant, user: Uuid) -> bool {
+    tenant.user(user).is_some_and(|u| {
+        u.roles.iter().any(|r| {
+            matches!(
+                r,
+                DirectoryRole::GlobalAdministrator | DirectoryRole::CloudApplicationAdministrator
+            )
+        })
+    })
+}
+
+/// Restoring or purging deleted applications needs an administrator role for delegated callers.
+fn require_restorer(request: &Request<'_>, t: usize) -> Result<(), GraphError> {
+    require(request, &["Application.ReadWrite.All"])?;
+    match request.caller.user_id {
+        Some(user) if !has_app_admin_role(&request.shared.world().tenants[t], user) => {
+            Err(GraphError::directory_denied())
+        }
+        _ => Ok(()),
+    }
 }
 
 fn verify_proof(app: &Application, proof: &str) -> Result<(), GraphError> {
@@ -991,14 +1103,14 @@ fn deleted_items(request: &Request<'_>, segments: &[&str]) -> Result<Reply, Grap
                     Ok(Reply::ok(json))
                 }
                 ([], Method::DELETE) => {
-                    require(request, WRITE)?;
+                    require_restorer(request, t)?;
                     request.shared.world_mut().tenants[t].applications.remove(index);
                     Ok(Reply::no_content())
                 }
                 ([action], Method::POST)
                     if action.trim_start_matches("microsoft.graph.") == "restore" =>
                 {
-                    require(request, WRITE)?;
+                    require_restorer(request, t)?;
                     let mut world = request.shared.world_mut();
                     world.tenants[t].applications[index].deleted = None;
                     let mut json = application_json(

@@ -22,6 +22,10 @@ pub struct Query {
     pub search: Option<String>,
     /// Offset from `$skiptoken`.
     pub skip: usize,
+    /// `$count=true`.
+    pub count: bool,
+    /// `$orderby`.
+    pub orderby: Option<String>,
     /// All parameters as sent (for building the next link).
     pub pairs: Vec<(String, String)>,
 }
@@ -44,6 +48,8 @@ impl Query {
                     query.top = Some(top);
                 }
                 "search" => query.search = Some(value.trim_matches('"').to_owned()),
+                "count" => query.count = value.eq_ignore_ascii_case("true"),
+                "orderby" => query.orderby = Some(value.trim().to_owned()),
                 "skiptoken" => {
                     query.skip = decode_skiptoken(&value)
                         .ok_or_else(|| GraphError::bad_request("Invalid $skiptoken."))?

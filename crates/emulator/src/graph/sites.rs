@@ -7,7 +7,10 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use super::{Reply, Request, error::GraphError, odata};
-use crate::model::{Column, DirectoryRole, List, SitePermission, Tenant, Web};
+use crate::{
+    model::{Column, DirectoryRole, List, SitePermission, Tenant, Web},
+    state::World,
+};
 
 const READ: &[&str] =
     &["Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"];
@@ -47,7 +50,7 @@ pub fn route(request: &Request<'_>) -> Result<Reply, GraphError> {
                 drop(world);
                 return permissions(request, web_index, &rest[1..]);
             }
-            authorize_read(request, tenant, web)?;
+            authorize_read(request, &world, tenant, web)?;
             if request.method != Method::GET {
                 return Err(GraphError::new(
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -113,18 +116,28 @@ fn resolve_site(tenant: &Tenant, segments: &[&str]) -> Option<(usize, usize)> {
 }
 
 /// The site collection's grants for the caller's app (`Sites.Selected`).
-fn site_grant<'a>(tenant: &'a Tenant, web: &Web, app_id: Uuid) -> Option<&'a SitePermission> {
+fn site_grant<'a>(
+    world: &World,
+    tenant: &'a Tenant,
+    web: &Web,
+    app_id: Uuid,
+) -> Option<&'a SitePermission> {
     let collection = tenant.webs.iter().find(|w| w.site_id == web.site_id && w.parent.is_none())?;
-    collection.permissions.iter().find(|p| p.app_id == app_id)
+    collection.permissions.iter().find(|p| p.app_id == app_id && world.replicated(p.created))
 }
 
-fn authorize_read(request: &Request<'_>, tenant: &Tenant, web: &Web) -> Result<(), GraphError> {
+fn authorize_read(
+    request: &Request<'_>,
+    world: &World,
+    tenant: &Tenant,
+    web: &Web,
+) -> Result<(), GraphError> {
     if request.caller.has_any(READ) {
         return Ok(());
     }
     if request.caller.has_any(&["Sites.Selected"])
         && request.caller.is_app()
-        && site_grant(tenant, web, request.caller.app_id).is_some()
+        && site_grant(world, tenant, web, request.caller.app_id).is_some()
     {
         return Ok(());
     }
@@ -160,6 +173,7 @@ fn search(request: &Request<'_>, tenant: &Tenant) -> Result<Reply, GraphError> {
     }
     let text = request.query.search.clone().unwrap_or_default().to_ascii_lowercase();
     let selected_only = !request.caller.has_any(READ);
+    let filter = request.query.filter.as_deref().map(odata::Filter::parse).transpose()?;
     let items: Vec<Value> = tenant
         .webs
         .iter()
@@ -172,6 +186,7 @@ fn search(request: &Request<'_>, tenant: &Tenant) -> Result<Reply, GraphError> {
                 || w.name.to_ascii_lowercase().contains(&text)
         })
         .map(|w| site_json(request, tenant, w))
+        .filter(|site| filter.as_ref().is_none_or(|f| f.matches(site)))
         .collect();
     Ok(Reply::ok(odata::page(items, &request.query, &request.context("sites"), &request.url, 200)))
 }
@@ -613,7 +628,7 @@ fn drives(request: &Request<'_>, rest: &[&str]) -> Result<Reply, GraphError> {
     let (web, lists, index) =
         find_drive(tenant, drive_id).ok_or_else(GraphError::item_not_found)?;
     let list = &lists[index];
-    authorize_read(request, tenant, web)?;
+    authorize_read(request, &world, tenant, web)?;
     match &rest[1..] {
         [] => {
             let mut json = drive_json(tenant, web, list);
@@ -778,8 +793,14 @@ fn permissions(
                 .to_owned();
             let mut world = request.shared.world_mut();
             let list = &mut world.tenants[t].webs[collection].permissions;
-            let id = (list.len() + 1).to_string();
-            let permission = SitePermission { id, roles, app_id, app_display_name: display };
+            let id = crate::state::random_token(24);
+            let permission = SitePermission {
+                id,
+                roles,
+                app_id,
+                app_display_name: display,
+                created: crate::state::now(),
+            };
             let mut json = permission_json(&permission);
             json["@odata.context"] = json!(format!("{context}/$entity"));
             list.push(permission);

@@ -91,6 +91,18 @@ pub async fn authorize(
             ),
         );
     };
+    if !specific && app.sign_in_audience == "AzureADMyOrg" {
+        return pages::message(
+            StatusCode::BAD_REQUEST,
+            "Sorry, but we're having trouble signing you in.",
+            &format!(
+                "AADSTS50194: Application '{client_id}' ({}) is not configured as a multi-tenant \
+                 application. Usage of the /common endpoint is not supported for such applications. \
+                 Use a tenant-specific endpoint or configure the application to be multi-tenant.",
+                app.display_name
+            ),
+        );
+    }
     let redirect_uri = get("redirect_uri").to_owned();
     let Some(public_client) = grants::match_redirect(&app, &redirect_uri) else {
         return pages::message(
@@ -122,11 +134,13 @@ pub async fn authorize(
         device_code: None,
         expires: Instant::now() + SIGN_IN_TIME,
     };
-    if !get("response_type").split_whitespace().any(|t| t == "code") {
+    // Only the authorization code flow is served; hybrid and implicit responses are refused rather
+    // than answered without their id_token.
+    if get("response_type") != "code" {
         return redirect_error(
             &pending,
             "unsupported_response_type",
-            "AADSTS700054: response_type 'code' is required.",
+            "AADSTS700054: Only response_type 'code' is supported here.",
         );
     }
     if pending.scope.trim().is_empty() {
@@ -164,7 +178,19 @@ pub async fn authorize(
         );
     }
     // Single sign-on with the browser session, unless a fresh sign-in or an account choice is asked for.
-    let session = session_user(&shared, &headers, &tenant_segment);
+    // A session for another account than the `login_hint` is not used (no silent account switch).
+    let hint = get("login_hint");
+    let session =
+        session_user(&shared, &headers, &tenant_segment).filter(|(tenant_id, user_id)| {
+            hint.is_empty()
+                || shared
+                    .world()
+                    .tenants
+                    .iter()
+                    .find(|t| t.id == *tenant_id)
+                    .and_then(|t| t.user(*user_id))
+                    .is_some_and(|u| u.upn.eq_ignore_ascii_case(hint))
+        });
     if !matches!(prompt, "login" | "select_account")
         && let Some((tenant_id, user_id)) = session
     {
@@ -335,7 +361,14 @@ fn continue_after_sign_in(
         consent_needed(tenant, &pending, user_id)
     };
     let mut response = match decision {
-        Err(description) => redirect_error(&pending, "invalid_scope", &description),
+        Err(description) => {
+            let error = if description.starts_with("AADSTS500011") {
+                "invalid_resource"
+            } else {
+                "invalid_scope"
+            };
+            redirect_error(&pending, error, &description)
+        }
         Ok(missing) if missing.is_empty() && !pending.force_consent => {
             complete(shared, pending, tenant_id, user_id)
         }
@@ -378,7 +411,7 @@ fn continue_after_sign_in(
     };
     if let Some(cookie) = cookie
         && let Ok(value) = HeaderValue::from_str(&format!(
-            "{SESSION_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=None"
+            "{SESSION_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax"
         ))
     {
         response.headers_mut().append(header::SET_COOKIE, value);

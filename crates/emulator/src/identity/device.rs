@@ -63,15 +63,8 @@ pub async fn device_code(
             )
         };
         let client_id = Uuid::parse_str(client_raw).map_err(|_| not_found())?;
-        let app = find_client(&world, tenant, client_id).ok_or_else(not_found)?;
-        if !app.is_fallback_public_client {
-            return Err(AadError::new(
-                "invalid_client",
-                7000218,
-                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-            ));
-        }
-        Ok((client_id, scope.clone()))
+        find_client(&world, tenant, client_id).ok_or_else(not_found)?;
+        Ok::<_, AadError>((client_id, scope.clone()))
     })();
     let (client_id, scope) = match result {
         Ok(ok) => ok,

@@ -32,25 +32,28 @@ pub async fn openid_configuration(
 ) -> Response {
     let origin = Origin::of(&headers, shared.tls);
     let authority = origin.login();
-    let tid = match tenant.to_ascii_lowercase().as_str() {
-        "common" | "organizations" => "{tenantid}".to_owned(),
+    // For `common` and `organizations` the endpoints keep that segment; only the issuer is the
+    // `{tenantid}` template clients fill from the token's `tid` (reference §1.9).
+    let (segment, tid) = match tenant.to_ascii_lowercase().as_str() {
+        multi @ ("common" | "organizations") => (multi.to_owned(), "{tenantid}".to_owned()),
         _ => match shared.world().tenant(&tenant) {
-            Some(t) => t.id.to_string(),
+            Some(t) => (t.id.to_string(), t.id.to_string()),
             None => return tenant_not_found(&tenant, &authority).into_response(),
         },
     };
+    let region = if tid == "{tenantid}" { Value::Null } else { json!("NA") };
     let graph_host = origin.graph_host();
-    let base = format!("{authority}/{tid}");
+    let base = format!("{authority}/{segment}");
     cached(json!({
         "token_endpoint": format!("{base}/oauth2/v2.0/token"),
         "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-        "jwks_uri": format!("{authority}/{tid}/discovery/v2.0/keys"),
+        "jwks_uri": format!("{base}/discovery/v2.0/keys"),
         "response_modes_supported": ["query", "fragment", "form_post"],
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "issuer": format!("{base}/v2.0"),
+        "issuer": format!("{authority}/{tid}/v2.0"),
         "request_uri_parameter_supported": false,
         "userinfo_endpoint": format!("{}/oidc/userinfo", origin.graph()),
         "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
@@ -60,7 +63,7 @@ pub async fn openid_configuration(
         "end_session_endpoint": format!("{base}/oauth2/v2.0/logout"),
         "claims_supported": ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
         "kerberos_endpoint": format!("{base}/kerberos"),
-        "tenant_region_scope": "NA",
+        "tenant_region_scope": region,
         "cloud_instance_name": "microsoftonline.com",
         "cloud_graph_host_name": "graph.windows.net",
         "msgraph_host": graph_host,

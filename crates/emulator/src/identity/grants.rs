@@ -59,6 +59,7 @@ pub fn consented_scopes(
 
 /// The app role values granted to `client_app`'s service principal on `resource`.
 pub fn granted_roles(
+    delay: std::time::Duration,
     tenant: &Tenant,
     client_app: Uuid,
     resource: &Resource,
@@ -69,6 +70,7 @@ pub fn granted_roles(
         .app_role_assignments
         .iter()
         .filter(|a| a.principal_id == client.id && a.resource_id == resource_sp.id)
+        .filter(|a| a.created + delay <= crate::state::now())
         .filter_map(|a| {
             resource_sp
                 .app_roles

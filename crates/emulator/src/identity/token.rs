@@ -85,6 +85,10 @@ pub async fn token(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json; charset=utf-8"),
             );
+            if let Ok(id) = HeaderValue::from_str(&Uuid::new_v4().to_string()) {
+                h.insert("x-ms-request-id", id);
+            }
+            h.insert("x-ms-ests-server", HeaderValue::from_static("2.1.0 - EMU ProdSlices"));
             response
         }
         Err(error) => error.at(&authority).into_response(),
@@ -409,7 +413,7 @@ impl Context<'_> {
         let auth = self.authenticate(&tenant, &app, false)?;
         let resource = resolve_resource(&tenant, &identifier)
             .ok_or_else(|| resource_not_found(&identifier, &tenant))?;
-        let (service_principal, roles) = grants::granted_roles(&tenant, client_id, &resource).ok_or_else(|| {
+        let (service_principal, roles) = grants::granted_roles(self.shared.world().replication_delay, &tenant, client_id, &resource).ok_or_else(|| {
             AadError::new("invalid_client", 7000229, format!("The client application {client_id} is missing service principal in the tenant {}.", tenant.id))
         })?;
         let (token, expires_in) = issue::access_token(
@@ -623,6 +627,19 @@ impl Context<'_> {
             grant.status = DeviceStatus::Redeemed;
         }
         let tenant = self.tenant_by_id(tenant_id)?;
+        // "Allow public client flows" is checked when the code is redeemed, as Entra ID does.
+        let public_flows = {
+            let world = self.shared.world();
+            super::authorize::find_client(&world, Some(&tenant), client_id)
+                .is_some_and(|app| app.is_fallback_public_client)
+        };
+        if !public_flows {
+            return Err(AadError::new(
+                "invalid_client",
+                7000218,
+                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            ));
+        }
         let scopes = ScopeRequest::parse(&grant.scope);
         let target = scopes.resources.first().cloned();
         self.user_tokens(
