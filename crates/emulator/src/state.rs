@@ -106,6 +106,8 @@ pub struct PendingAuthorization {
     pub user: Option<(Uuid, Uuid)>,
     /// A device code this sign-in approves, for the device code flow.
     pub device_code: Option<String>,
+    /// This sign-in is for the admin consent endpoint (`/{tenant}/adminconsent`).
+    pub admin_consent: bool,
     /// When it expires.
     pub expires: Instant,
 }

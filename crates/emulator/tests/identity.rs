@@ -510,3 +510,61 @@ fn hybrid_response_types_are_refused_rather_than_half_answered() {
     assert_eq!(hybrid.status, 302);
     assert_eq!(hybrid.redirect_param("error").as_deref(), Some("unsupported_response_type"));
 }
+
+#[test]
+fn admin_consent_grants_declared_app_roles_and_logout_ends_the_session() {
+    let client = Client::start();
+    let admin = client.user_token(ADMIN)["access_token"].as_str().expect("at").to_owned();
+    let app = client.graph("POST", "/applications", &admin, Some(serde_json::json!({
+        "displayName": "Consent me",
+        "publicClient": {"redirectUris": ["http://localhost"]},
+        "requiredResourceAccess": [{"resourceAppId": "00000003-0000-0000-c000-000000000000", "resourceAccess": [{"id": "332a536c-c7ef-4017-ab91-336970924f0d", "type": "Role"}]}],
+    }))).json();
+    let app_id = app["appId"].as_str().expect("appId").to_owned();
+    let consent_url = format!(
+        "/{DEMO_TENANT_ID}/adminconsent?client_id={app_id}&state=s1&redirect_uri=http%3A%2F%2Flocalhost%3A5000%2F"
+    );
+    let page = client.get(&consent_url, &[]);
+    let refused = client.submit_sign_in(DEMO_TENANT_ID, &page, CLOUD_ADMIN);
+    assert_eq!(
+        refused.redirect_param("error").as_deref(),
+        Some("permission_denied"),
+        "Graph app roles need a Global Administrator"
+    );
+    let page = client.get(&consent_url, &[]);
+    let granted = client.submit_sign_in(DEMO_TENANT_ID, &page, ADMIN);
+    assert_eq!(
+        granted.redirect_param("admin_consent").as_deref(),
+        Some("True"),
+        "{:?}",
+        granted.location
+    );
+    assert_eq!(granted.redirect_param("tenant").as_deref(), Some(DEMO_TENANT_ID));
+    assert_eq!(granted.redirect_param("state").as_deref(), Some("s1"));
+    let sp = client
+        .graph("GET", &format!("/servicePrincipals(appId='{app_id}')?$select=id"), &admin, None)
+        .json();
+    let assignments = client
+        .graph(
+            "GET",
+            &format!("/servicePrincipals/{}/appRoleAssignments", sp["id"].as_str().expect("sp")),
+            &admin,
+            None,
+        )
+        .json();
+    assert_eq!(assignments["value"][0]["appRoleId"], "332a536c-c7ef-4017-ab91-336970924f0d");
+
+    let cookie =
+        granted.set_cookie.clone().expect("a session").split(';').next().expect("pair").to_owned();
+    let sso = client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[("prompt", "none")], Some(&cookie));
+    assert!(sso.redirect_param("code").is_some());
+    let out = client.get(&format!("/{DEMO_TENANT_ID}/oauth2/v2.0/logout?post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A5000%2F"), &[("Cookie", &cookie)]);
+    assert_eq!(out.status, 302);
+    let after =
+        client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[("prompt", "none")], Some(&cookie));
+    assert_eq!(
+        after.redirect_param("error").as_deref(),
+        Some("login_required"),
+        "the session is over"
+    );
+}

@@ -132,6 +132,7 @@ pub async fn authorize(
         force_consent: get("prompt") == "consent",
         user: None,
         device_code: None,
+        admin_consent: false,
         expires: Instant::now() + SIGN_IN_TIME,
     };
     // Only the authorization code flow is served; hybrid and implicit responses are refused rather
@@ -210,17 +211,20 @@ pub async fn authorize(
     pages::sign_in(&tenant_segment, &ctx, login_hint, None)
 }
 
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+        v.split(';').find_map(|pair| {
+            pair.trim().strip_prefix(&format!("{SESSION_COOKIE}=")).map(str::to_owned)
+        })
+    })
+}
+
 fn session_user(
     shared: &Shared,
     headers: &HeaderMap,
     tenant_segment: &str,
 ) -> Option<(Uuid, Uuid)> {
-    let cookie =
-        headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
-            v.split(';').find_map(|pair| {
-                pair.trim().strip_prefix(&format!("{SESSION_COOKIE}=")).map(str::to_owned)
-            })
-        })?;
+    let cookie = session_cookie(headers)?;
     let (tenant_id, user_id) = *shared.sessions().browser.get(&cookie)?;
     let world = shared.world();
     let tenant = world.tenants.iter().find(|t| t.id == tenant_id)?;
@@ -353,6 +357,11 @@ fn continue_after_sign_in(
     cookie: Option<String>,
 ) -> Response {
     let Some((tenant_id, user_id)) = pending.user else { return expired() };
+    if pending.admin_consent {
+        let mut response = admin_consent_granted(shared, &pending, tenant_id, user_id);
+        set_session_cookie(&mut response, cookie);
+        return response;
+    }
     let decision = {
         let world = shared.world();
         let Some(tenant) = world.tenants.iter().find(|t| t.id == tenant_id) else {
@@ -409,11 +418,204 @@ fn continue_after_sign_in(
             }
         }
     };
+    set_session_cookie(&mut response, cookie);
+    response
+}
+
+fn set_session_cookie(response: &mut Response, cookie: Option<String>) {
     if let Some(cookie) = cookie
         && let Ok(value) = HeaderValue::from_str(&format!(
             "{SESSION_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax"
         ))
     {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// `GET /{tenant}/adminconsent`: an administrator grants the application permissions
+/// (`Role` entries of `requiredResourceAccess`) the app declares (reference §1.12).
+pub async fn admin_consent(
+    State(shared): State<Arc<Shared>>,
+    Path(tenant_segment): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let get = |k: &str| query.get(k).map(String::as_str).unwrap_or_default();
+    let world = shared.world();
+    let Some(tenant) = world.tenant(&tenant_segment) else {
+        return pages::message(
+            StatusCode::BAD_REQUEST,
+            "Sorry, but we're having trouble signing you in.",
+            &format!("AADSTS90002: Tenant '{tenant_segment}' not found."),
+        );
+    };
+    let app =
+        Uuid::parse_str(get("client_id")).ok().and_then(|id| find_client(&world, Some(tenant), id));
+    let Some(app) = app else {
+        return pages::message(
+            StatusCode::BAD_REQUEST,
+            "Sorry, but we're having trouble signing you in.",
+            &format!(
+                "AADSTS700016: Application with identifier '{}' was not found in the directory '{tenant_segment}'.",
+                get("client_id")
+            ),
+        );
+    };
+    let redirect_uri = get("redirect_uri").to_owned();
+    let Some(public_client) = grants::match_redirect(&app, &redirect_uri) else {
+        return pages::message(
+            StatusCode::BAD_REQUEST,
+            "Sorry, but we're having trouble signing you in.",
+            &format!(
+                "AADSTS50011: The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{}'.",
+                app.app_id
+            ),
+        );
+    };
+    drop(world);
+    let pending = PendingAuthorization {
+        tenant_segment: tenant_segment.clone(),
+        client_id: app.app_id,
+        redirect_uri,
+        public_client,
+        scope: String::new(),
+        state: query.get("state").cloned(),
+        nonce: None,
+        code_challenge: None,
+        code_challenge_method: "plain".into(),
+        response_mode: "query".into(),
+        force_consent: false,
+        user: None,
+        device_code: None,
+        admin_consent: true,
+        expires: Instant::now() + SIGN_IN_TIME,
+    };
+    let ctx = random_token(24);
+    shared.sessions().pending.insert(ctx.clone(), pending);
+    pages::sign_in(&tenant_segment, &ctx, "", None)
+}
+
+/// After an administrator signed in at `/adminconsent`: grants the declared app roles, or says why not.
+fn admin_consent_granted(
+    shared: &Shared,
+    pending: &PendingAuthorization,
+    tenant_id: Uuid,
+    user_id: Uuid,
+) -> Response {
+    let mut world = shared.world_mut();
+    let Some(t) = world.tenants.iter().position(|t| t.id == tenant_id) else { return expired() };
+    let roles = world.tenants[t].user(user_id).map(|u| u.roles.clone()).unwrap_or_default();
+    let global = roles.contains(&crate::model::DirectoryRole::GlobalAdministrator);
+    let app_admin =
+        global || roles.contains(&crate::model::DirectoryRole::CloudApplicationAdministrator);
+    let Some(app) = find_client(&world, Some(&world.tenants[t]), pending.client_id) else {
+        return expired();
+    };
+    let declared: Vec<(String, Uuid)> = app
+        .required_resource_access
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|resource| {
+            let app_id = resource["resourceAppId"].as_str().unwrap_or_default().to_owned();
+            resource["resourceAccess"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|a| a["type"] == "Role")
+                .filter_map(move |a| {
+                    Uuid::parse_str(a["id"].as_str()?).ok().map(|role| (app_id.clone(), role))
+                })
+        })
+        .collect();
+    let needs_graph =
+        declared.iter().any(|(resource, _)| resource == crate::resources::GRAPH_APP_ID);
+    if !app_admin || (needs_graph && !global) {
+        let mut params = vec![
+            ("error", "permission_denied".to_owned()),
+            ("error_description", "AADSTS90094: The grant requires admin permission that the signed-in account does not have.".to_owned()),
+        ];
+        if let Some(state) = &pending.state {
+            params.push(("state", state.clone()));
+        }
+        return redirect(pending, &params);
+    }
+    let tenant = &mut world.tenants[t];
+    let client_sp = match tenant.service_principal_by_app_id(app.app_id) {
+        Some(sp) => sp.id,
+        None => {
+            let id = Uuid::new_v4();
+            tenant.service_principals.push(crate::model::ServicePrincipal {
+                id,
+                app_id: app.app_id,
+                display_name: app.display_name.clone(),
+                app_owner_tenant: app.owner_tenant,
+                app_roles: Vec::new(),
+                scopes: Vec::new(),
+                names: vec![app.app_id.to_string()],
+                created: crate::state::now(),
+                deleted: None,
+            });
+            id
+        }
+    };
+    for (resource_app, role) in declared {
+        let Some(resource) = tenant
+            .service_principals
+            .iter()
+            .find(|sp| sp.app_id.to_string() == resource_app && sp.deleted.is_none())
+        else {
+            continue;
+        };
+        if !resource.app_roles.iter().any(|r| r.id == role.to_string()) {
+            continue;
+        }
+        let resource_id = resource.id;
+        if tenant.app_role_assignments.iter().any(|a| {
+            a.principal_id == client_sp && a.resource_id == resource_id && a.app_role_id == role
+        }) {
+            continue;
+        }
+        tenant.app_role_assignments.push(crate::model::AppRoleAssignment {
+            id: random_token(32),
+            principal_id: client_sp,
+            resource_id,
+            app_role_id: role,
+            created: crate::state::now(),
+        });
+    }
+    let mut params = vec![("tenant", tenant_id.to_string())];
+    if let Some(state) = &pending.state {
+        params.push(("state", state.clone()));
+    }
+    params.push(("admin_consent", "True".to_owned()));
+    redirect(pending, &params)
+}
+
+/// `GET /{tenant}/oauth2/v2.0/logout`: ends the browser session.
+pub async fn logout(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(cookie) = session_cookie(&headers) {
+        shared.sessions().browser.remove(&cookie);
+    }
+    let target = query.get("post_logout_redirect_uri").filter(|uri| {
+        url::Url::parse(uri).is_ok_and(|u| {
+            u.scheme() == "http" && matches!(u.host_str(), Some("localhost" | "127.0.0.1"))
+        })
+    });
+    let mut response = match target {
+        Some(uri) => (StatusCode::FOUND, [(header::LOCATION, uri.clone())]).into_response(),
+        None => pages::message(
+            StatusCode::OK,
+            "You signed out of your account",
+            "It's a good idea to close all browser windows.",
+        ),
+    };
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+    )) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response

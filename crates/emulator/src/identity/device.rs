@@ -158,6 +158,7 @@ pub async fn device_login(State(shared): State<Arc<Shared>>, body: Bytes) -> Res
         force_consent: false,
         user: None,
         device_code: Some(device_code),
+        admin_consent: false,
         expires: grant.expires,
     };
     let ctx = random_token(24);

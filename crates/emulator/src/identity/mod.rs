@@ -36,5 +36,7 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/{tenant}/oauth2/v2.0/devicecode", post(device::device_code))
         .route("/{tenant}/login", post(authorize::sign_in))
         .route("/{tenant}/consent", post(authorize::consent))
+        .route("/{tenant}/adminconsent", get(authorize::admin_consent))
+        .route("/{tenant}/oauth2/v2.0/logout", get(authorize::logout))
         .route("/devicelogin", get(device::device_login_page).post(device::device_login))
 }
