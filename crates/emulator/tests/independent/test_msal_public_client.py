@@ -3,6 +3,9 @@ token cache and the device code flow, against the emulator's identity endpoints.
 
 from __future__ import annotations
 
+import msal
+import pytest
+
 from emulator_harness import (
     ADMIN,
     GRAPH_DEFAULT_SCOPE,
@@ -112,3 +115,28 @@ def test_device_code_flow_completes_after_signing_in_on_devicelogin(public_app, 
     assert result["access_token"]
     assert result["id_token_claims"]["preferred_username"] == ADMIN[0]
     assert [a["username"] for a in public_app.get_accounts()] == [ADMIN[0]]
+
+
+@pytest.mark.parametrize("segment", ["organizations", "common"])
+def test_a_multi_tenant_authority_signs_in_and_refreshes_after_a_device_code(
+    segment, base_url, ca_bundle, browser
+):
+    """Azure Identity and many tools default to /organizations or /common: MSAL takes every
+    endpoint from that authority's discovery document, signs the person in through the device
+    code flow, and later refreshes silently in the person's own tenant."""
+    app = msal.PublicClientApplication(
+        PUBLIC_CLIENT_ID, authority=f"{base_url}/{segment}", verify=ca_bundle, instance_discovery=False
+    )
+    flow = app.initiate_device_flow(scopes=[GRAPH_DEFAULT_SCOPE])
+    assert "user_code" in flow, flow
+    assert approve_device_code(browser, base_url, flow["user_code"], *ADMIN).status_code == 200
+
+    first = app.acquire_token_by_device_flow(flow)
+    assert "error" not in first, first
+    assert first["id_token_claims"]["tid"] == TENANT_ID
+
+    account = app.get_accounts()[0]
+    refreshed = app.acquire_token_silent([GRAPH_DEFAULT_SCOPE], account=account, force_refresh=True)
+    assert refreshed is not None and "error" not in refreshed, refreshed
+    assert refreshed["token_source"] == "identity_provider"
+    assert refreshed["access_token"] != first["access_token"]
