@@ -70,6 +70,21 @@ fn main() {
     report(format!(
         "emulator/list_items_rps          {list_items:>8.0} req/s  (items with expand=fields)"
     ));
+    let hr = client.graph("GET", "/sites/contoso.sharepoint.com:/sites/hr", &access, None).json();
+    let hr_id = hr["id"].as_str().expect("id").to_owned();
+    let site_by_id =
+        rate(2_000, || client.graph("GET", &format!("/sites/{hr_id}"), &access, None).status);
+    report(format!(
+        "emulator/site_read_rps           {site_by_id:>8.0} req/s  (GET a site by id among 6)"
+    ));
+    let columns = rate(1_000, || {
+        client
+            .graph("GET", &format!("/sites/{hr_id}/lists/Employees/columns"), &access, None)
+            .status
+    });
+    report(format!(
+        "emulator/columns_rps             {columns:>8.0} req/s  (the 19 visible columns of the demo Employees list)"
+    ));
     let refresh_grant = rate(500, || {
         client
             .form(

@@ -272,7 +272,7 @@ impl Web {
             None => self.lists.iter().find(|l| matches(l)).map(std::borrow::Cow::Borrowed),
             Some(shape) => {
                 let index = crate::seed::generated_list_index(shape, reference)?;
-                let list = crate::seed::generated_list(self, shape, index);
+                let list = crate::seed::generated_list(shape, index);
                 matches(&list).then_some(std::borrow::Cow::Owned(list))
             }
         }
@@ -282,7 +282,7 @@ impl Web {
     pub fn lists(&self) -> std::borrow::Cow<'_, [List]> {
         match self.generated {
             None => std::borrow::Cow::Borrowed(&self.lists),
-            Some(shape) => std::borrow::Cow::Owned(crate::seed::generated_lists(self, shape)),
+            Some(shape) => std::borrow::Cow::Owned(crate::seed::generated_lists(shape)),
         }
     }
 }

@@ -253,9 +253,15 @@ fn web(host: &str, site_path: &str, path: &str, title: &str, description: &str) 
     }
 }
 
+/// A column; its id is derived from `list_key` and the name, or left nil for the caller to set
+/// when `list_key` is empty (generated lists number their columns instead).
 fn column(list_key: &str, name: &str, display: &str, facet: &'static str, value: Value) -> Column {
     Column {
-        id: seeded_id(&format!("column:{list_key}:{name}")),
+        id: if list_key.is_empty() {
+            Uuid::nil()
+        } else {
+            seeded_id(&format!("column:{list_key}:{name}"))
+        },
         name: name.into(),
         display_name: display.into(),
         description: String::new(),
@@ -556,16 +562,16 @@ fn generated_facets() -> &'static [(&'static str, Value)] {
 }
 
 /// Builds the lists of a generated web.
-pub fn generated_lists(web: &Web, shape: Generated) -> Vec<List> {
-    (0..shape.lists).map(|n| generated_list(web, shape, n)).collect()
+pub fn generated_lists(shape: Generated) -> Vec<List> {
+    (0..shape.lists).map(|n| generated_list(shape, n)).collect()
 }
 
 /// Builds list `n` of a generated web.
-pub fn generated_list(web: &Web, shape: Generated, n: u32) -> List {
+pub fn generated_list(shape: Generated, n: u32) -> List {
     let library = n.is_multiple_of(5);
     let name = if library { format!("Library {:02}", n + 1) } else { format!("List {:02}", n + 1) };
     let id = generated_list_id(shape.index, n);
-    let mut columns = base_columns(&format!("{}:{n}", web.web_id));
+    let mut columns = base_columns("");
     let facets = generated_facets();
     for c in 0..shape.columns {
         let (facet, value) = &facets[c as usize % facets.len()];
