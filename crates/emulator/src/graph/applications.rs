@@ -614,20 +614,10 @@ fn add_password(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, Grap
 /// `removePassword`.
 fn remove_password(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, GraphError> {
     may_change(request, t, i)?;
-    let key_id = request
-        .body_object()?
-        .get("keyId")
-        .and_then(Value::as_str)
-        .and_then(|k| Uuid::parse_str(k).ok())
-        .ok_or_else(|| bad("Property 'keyId' is required."))?;
+    let key_id = key_id(request.body_object()?)?;
     let mut world = request.shared.world_mut();
     let secrets = &mut world.tenants[t].applications[i].password_credentials;
-    let before = secrets.len();
-    secrets.retain(|p| p.key_id != key_id);
-    if secrets.len() == before {
-        return Err(GraphError::resource_not_found(&key_id.to_string()));
-    }
-    Ok(Reply::no_content())
+    remove_credential(secrets, |p| p.key_id, key_id)
 }
 
 /// `removeKey`.
@@ -636,16 +626,29 @@ fn remove_key(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, GraphE
     let app = request.shared.world().tenants[t].applications[i].clone();
     self_or_writer(request, t, i, &app)?;
     verify_proof(&app, body.get("proof").and_then(Value::as_str).unwrap_or_default())?;
-    let key_id = body
-        .get("keyId")
-        .and_then(Value::as_str)
-        .and_then(|k| Uuid::parse_str(k).ok())
-        .ok_or_else(|| bad("Property 'keyId' is required."))?;
+    let key_id = key_id(body)?;
     let mut world = request.shared.world_mut();
     let keys = &mut world.tenants[t].applications[i].key_credentials;
-    let before = keys.len();
-    keys.retain(|k| k.key_id != key_id);
-    if keys.len() == before {
+    remove_credential(keys, |k| k.key_id, key_id)
+}
+
+/// The `keyId` of a removeKey/removePassword body.
+fn key_id(body: &Map<String, Value>) -> Result<Uuid, GraphError> {
+    body.get("keyId")
+        .and_then(Value::as_str)
+        .and_then(|k| Uuid::parse_str(k).ok())
+        .ok_or_else(|| bad("Property 'keyId' is required."))
+}
+
+/// Removes the credential with `key_id`, or answers 404.
+fn remove_credential<T>(
+    list: &mut Vec<T>,
+    id_of: impl Fn(&T) -> Uuid,
+    key_id: Uuid,
+) -> Result<Reply, GraphError> {
+    let before = list.len();
+    list.retain(|c| id_of(c) != key_id);
+    if list.len() == before {
         return Err(GraphError::resource_not_found(&key_id.to_string()));
     }
     Ok(Reply::no_content())

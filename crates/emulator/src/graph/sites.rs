@@ -188,7 +188,7 @@ fn search(request: &Request<'_>, tenant: &Tenant) -> Result<Reply, GraphError> {
         .map(|w| site_json(request, tenant, w))
         .filter(|site| filter.as_ref().is_none_or(|f| f.matches(site)))
         .collect();
-    Ok(Reply::ok(odata::page(items, &request.query, &request.context("sites"), &request.url, 200)))
+    collection(request, items, &request.context("sites"))
 }
 
 fn get_all_sites(request: &Request<'_>, tenant: &Tenant) -> Result<Reply, GraphError> {
@@ -211,7 +211,7 @@ fn get_all_sites(request: &Request<'_>, tenant: &Tenant) -> Result<Reply, GraphE
             json
         })
         .collect();
-    Ok(Reply::ok(odata::page(items, &request.query, &request.context("sites"), &request.url, 200)))
+    collection(request, items, &request.context("sites"))
 }
 
 fn site_operation(
@@ -234,13 +234,7 @@ fn site_operation(
                 .filter(|w| w.parent == Some(web.web_id))
                 .map(|w| site_json(request, tenant, w))
                 .collect();
-            Ok(Reply::ok(odata::page(
-                items,
-                &request.query,
-                &request.context("sites"),
-                &request.url,
-                200,
-            )))
+            collection(request, items, &request.context("sites"))
         }
         ["lists"] => {
             let filter = request.query.filter.as_deref().map(odata::Filter::parse).transpose()?;
@@ -259,13 +253,7 @@ fn site_operation(
                 .map(|l| list_json(request, tenant, web, l))
                 .filter(|v| filter.as_ref().is_none_or(|f| f.matches(v)))
                 .collect();
-            Ok(Reply::ok(odata::page(
-                items,
-                &request.query,
-                &request.context("sites/lists"),
-                &request.url,
-                200,
-            )))
+            collection(request, items, &request.context("sites/lists"))
         }
         ["lists", list_ref, more @ ..] => {
             let list = web.find_list(list_ref).ok_or_else(GraphError::item_not_found)?;
@@ -285,13 +273,7 @@ fn site_operation(
                 json!({"id": "0x01", "description": "Create a new list item.", "group": "List Content Types", "hidden": false, "name": "Item", "readOnly": false, "sealed": false}),
                 json!({"id": "0x0101", "description": "Create a new document.", "group": "Document Content Types", "hidden": false, "name": "Document", "readOnly": false, "sealed": false}),
             ];
-            Ok(Reply::ok(odata::page(
-                items,
-                &request.query,
-                &request.context("sites/contentTypes"),
-                &request.url,
-                200,
-            )))
+            collection(request, items, &request.context("sites/contentTypes"))
         }
         ["drives"] => {
             let items: Vec<Value> = web
@@ -300,13 +282,7 @@ fn site_operation(
                 .filter(|l| l.drive_id.is_some() && !l.system)
                 .map(|l| drive_json(tenant, web, l))
                 .collect();
-            Ok(Reply::ok(odata::page(
-                items,
-                &request.query,
-                &request.context("drives"),
-                &request.url,
-                200,
-            )))
+            collection(request, items, &request.context("drives"))
         }
         ["drive"] => {
             let lists = web.lists();
@@ -324,6 +300,15 @@ fn site_operation(
             rest[0]
         ))),
     }
+}
+
+/// A page of a SharePoint collection (Graph pages these by 200).
+fn collection(
+    request: &Request<'_>,
+    items: Vec<Value>,
+    context: &str,
+) -> Result<Reply, GraphError> {
+    Ok(Reply::ok(odata::page(items, &request.query, context, &request.url, 200)))
 }
 
 fn select(json: &mut Value, request: &Request<'_>) {
@@ -423,13 +408,7 @@ fn columns_reply(request: &Request<'_>, columns: &[Column]) -> Result<Reply, Gra
     let with_hidden = request.query.selects("hidden");
     let items: Vec<Value> =
         columns.iter().filter(|c| with_hidden || !c.hidden).map(column_json).collect();
-    Ok(Reply::ok(odata::page(
-        items,
-        &request.query,
-        &request.context("sites/lists/columns"),
-        &request.url,
-        200,
-    )))
+    collection(request, items, &request.context("sites/lists/columns"))
 }
 
 fn list_operation(
@@ -461,13 +440,7 @@ fn list_operation(
         }
         ["contentTypes"] => {
             let items = content_types_json(list);
-            Ok(Reply::ok(odata::page(
-                items,
-                &request.query,
-                &request.context("sites/lists/contentTypes"),
-                &request.url,
-                200,
-            )))
+            collection(request, items, &request.context("sites/lists/contentTypes"))
         }
         ["items"] => items(request, tenant, web, list),
         ["items", id, more @ ..] => {
@@ -585,13 +558,7 @@ fn items(
         .filter(|(full, _)| filter.as_ref().is_none_or(|f| f.matches(full)))
         .map(|(_, item)| item_json(tenant, web, list, item, fields.as_ref()))
         .collect();
-    Ok(Reply::ok(odata::page(
-        items,
-        &request.query,
-        &request.context("sites/lists/items"),
-        &request.url,
-        200,
-    )))
+    collection(request, items, &request.context("sites/lists/items"))
 }
 
 fn drive_json(tenant: &Tenant, web: &Web, list: &List) -> Value {
