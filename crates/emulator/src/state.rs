@@ -112,6 +112,36 @@ pub struct PendingAuthorization {
     pub expires: Instant,
 }
 
+impl PendingAuthorization {
+    /// A sign-in for `client_id` answered at `redirect_uri`, with the defaults of a plain code
+    /// request (no state, nonce or PKCE; query response mode).
+    pub fn new(
+        tenant_segment: String,
+        client_id: Uuid,
+        redirect_uri: String,
+        public_client: bool,
+        expires: Instant,
+    ) -> Self {
+        Self {
+            tenant_segment,
+            client_id,
+            redirect_uri,
+            public_client,
+            scope: String::new(),
+            state: None,
+            nonce: None,
+            code_challenge: None,
+            code_challenge_method: "plain".into(),
+            response_mode: "query".into(),
+            force_consent: false,
+            user: None,
+            device_code: None,
+            admin_consent: false,
+            expires,
+        }
+    }
+}
+
 /// An issued authorization code.
 #[derive(Clone, Debug)]
 pub struct AuthCode {

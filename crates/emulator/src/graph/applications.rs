@@ -193,26 +193,13 @@ fn applications(request: &Request<'_>, segments: &[&str]) -> Result<Reply, Graph
             request.shared.world_mut().tenants[t].applications[i].deleted = Some(now());
             Ok(Reply::no_content())
         }
-        ([action], Method::POST, Some(i))
-            if action.trim_start_matches("microsoft.graph.") == "addKey" =>
-        {
-            add_key(request, t, i)
-        }
-        ([action], Method::POST, Some(i))
-            if action.trim_start_matches("microsoft.graph.") == "removeKey" =>
-        {
-            remove_key(request, t, i)
-        }
-        ([action], Method::POST, Some(i))
-            if action.trim_start_matches("microsoft.graph.") == "addPassword" =>
-        {
-            add_password(request, t, i)
-        }
-        ([action], Method::POST, Some(i))
-            if action.trim_start_matches("microsoft.graph.") == "removePassword" =>
-        {
-            remove_password(request, t, i)
-        }
+        ([action], Method::POST, Some(i)) => match action.trim_start_matches("microsoft.graph.") {
+            "addKey" => add_key(request, t, i),
+            "removeKey" => remove_key(request, t, i),
+            "addPassword" => add_password(request, t, i),
+            "removePassword" => remove_password(request, t, i),
+            _ => Err(method_not_allowed()),
+        },
         _ => Err(method_not_allowed()),
     }
 }

@@ -24,6 +24,23 @@ const SESSION_COOKIE: &str = "ESTSAUTH";
 /// How long a sign-in may take.
 const SIGN_IN_TIME: Duration = Duration::from_secs(15 * 60);
 
+/// The error page of a sign-in that cannot go back to the application.
+fn sign_in_error(message: &str) -> Response {
+    pages::message(
+        StatusCode::BAD_REQUEST,
+        "Sorry, but we're having trouble signing you in.",
+        message,
+    )
+}
+
+/// AADSTS50011: the redirect URI is not one of the application's.
+fn redirect_mismatch(redirect_uri: &str, client_id: Uuid) -> Response {
+    sign_in_error(&format!(
+        "AADSTS50011: The redirect URI '{redirect_uri}' specified in the request does not match the \
+         redirect URIs configured for the application '{client_id}'."
+    ))
+}
+
 /// Finds the client application: owned by `tenant`, or multi-tenant from anywhere.
 pub fn find_client(world: &World, tenant: Option<&Tenant>, app_id: Uuid) -> Option<Application> {
     if let Some(tenant) = tenant
@@ -63,63 +80,40 @@ pub async fn authorize(
         match world.tenant(&tenant_segment) {
             Some(t) => Some(t),
             None => {
-                return pages::message(
-                    StatusCode::BAD_REQUEST,
-                    "Sorry, but we're having trouble signing you in.",
-                    &format!("AADSTS90002: Tenant '{tenant_segment}' not found."),
-                );
+                return sign_in_error(&format!(
+                    "AADSTS90002: Tenant '{tenant_segment}' not found."
+                ));
             }
         }
     } else {
         None
     };
     let Ok(client_id) = Uuid::parse_str(get("client_id")) else {
-        return pages::message(
-            StatusCode::BAD_REQUEST,
-            "Sorry, but we're having trouble signing you in.",
+        return sign_in_error(
             "AADSTS900144: The request body must contain the following parameter: 'client_id'.",
         );
     };
     let Some(app) = find_client(&world, tenant, client_id) else {
-        return pages::message(
-            StatusCode::BAD_REQUEST,
-            "Sorry, but we're having trouble signing you in.",
-            &format!(
-                "AADSTS700016: Application with identifier '{client_id}' was not found in the directory \
+        return sign_in_error(&format!(
+            "AADSTS700016: Application with identifier '{client_id}' was not found in the directory \
                  '{tenant_segment}'. This can happen if the application has not been installed by the \
                  administrator of the tenant or consented to by any user in the tenant."
-            ),
-        );
+        ));
     };
     if !specific && app.sign_in_audience == "AzureADMyOrg" {
-        return pages::message(
-            StatusCode::BAD_REQUEST,
-            "Sorry, but we're having trouble signing you in.",
-            &format!(
-                "AADSTS50194: Application '{client_id}' ({}) is not configured as a multi-tenant \
+        return sign_in_error(&format!(
+            "AADSTS50194: Application '{client_id}' ({}) is not configured as a multi-tenant \
                  application. Usage of the /common endpoint is not supported for such applications. \
                  Use a tenant-specific endpoint or configure the application to be multi-tenant.",
-                app.display_name
-            ),
-        );
+            app.display_name
+        ));
     }
     let redirect_uri = get("redirect_uri").to_owned();
     let Some(public_client) = grants::match_redirect(&app, &redirect_uri) else {
-        return pages::message(
-            StatusCode::BAD_REQUEST,
-            "Sorry, but we're having trouble signing you in.",
-            &format!(
-                "AADSTS50011: The redirect URI '{redirect_uri}' specified in the request does not match \
-                 the redirect URIs configured for the application '{client_id}'."
-            ),
-        );
+        return redirect_mismatch(&redirect_uri, client_id);
     };
     drop(world);
     let mut pending = PendingAuthorization {
-        tenant_segment: tenant_segment.clone(),
-        client_id,
-        redirect_uri,
-        public_client,
         scope: get("scope").to_owned(),
         state: query.get("state").cloned(),
         nonce: query.get("nonce").cloned(),
@@ -130,10 +124,13 @@ pub async fn authorize(
             .unwrap_or_else(|| "plain".into()),
         response_mode: query.get("response_mode").cloned().unwrap_or_else(|| "query".into()),
         force_consent: get("prompt") == "consent",
-        user: None,
-        device_code: None,
-        admin_consent: false,
-        expires: Instant::now() + SIGN_IN_TIME,
+        ..PendingAuthorization::new(
+            tenant_segment.clone(),
+            client_id,
+            redirect_uri,
+            public_client,
+            Instant::now() + SIGN_IN_TIME,
+        )
     };
     // Only the authorization code flow is served; hybrid and implicit responses are refused rather
     // than answered without their id_token.
@@ -342,9 +339,7 @@ fn take_pending(shared: &Shared, ctx: &str) -> Option<PendingAuthorization> {
 }
 
 fn expired() -> Response {
-    pages::message(
-        StatusCode::BAD_REQUEST,
-        "Sorry, but we're having trouble signing you in.",
+    sign_in_error(
         "AADSTS50196: The sign-in session has expired or is unknown. Start the sign-in again.",
     )
 }
@@ -442,52 +437,31 @@ pub async fn admin_consent(
     let get = |k: &str| query.get(k).map(String::as_str).unwrap_or_default();
     let world = shared.world();
     let Some(tenant) = world.tenant(&tenant_segment) else {
-        return pages::message(
-            StatusCode::BAD_REQUEST,
-            "Sorry, but we're having trouble signing you in.",
-            &format!("AADSTS90002: Tenant '{tenant_segment}' not found."),
-        );
+        return sign_in_error(&format!("AADSTS90002: Tenant '{tenant_segment}' not found."));
     };
     let app =
         Uuid::parse_str(get("client_id")).ok().and_then(|id| find_client(&world, Some(tenant), id));
     let Some(app) = app else {
-        return pages::message(
-            StatusCode::BAD_REQUEST,
-            "Sorry, but we're having trouble signing you in.",
-            &format!(
-                "AADSTS700016: Application with identifier '{}' was not found in the directory '{tenant_segment}'.",
-                get("client_id")
-            ),
-        );
+        return sign_in_error(&format!(
+            "AADSTS700016: Application with identifier '{}' was not found in the directory '{tenant_segment}'.",
+            get("client_id")
+        ));
     };
     let redirect_uri = get("redirect_uri").to_owned();
     let Some(public_client) = grants::match_redirect(&app, &redirect_uri) else {
-        return pages::message(
-            StatusCode::BAD_REQUEST,
-            "Sorry, but we're having trouble signing you in.",
-            &format!(
-                "AADSTS50011: The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{}'.",
-                app.app_id
-            ),
-        );
+        return redirect_mismatch(&redirect_uri, app.app_id);
     };
     drop(world);
     let pending = PendingAuthorization {
-        tenant_segment: tenant_segment.clone(),
-        client_id: app.app_id,
-        redirect_uri,
-        public_client,
-        scope: String::new(),
         state: query.get("state").cloned(),
-        nonce: None,
-        code_challenge: None,
-        code_challenge_method: "plain".into(),
-        response_mode: "query".into(),
-        force_consent: false,
-        user: None,
-        device_code: None,
         admin_consent: true,
-        expires: Instant::now() + SIGN_IN_TIME,
+        ..PendingAuthorization::new(
+            tenant_segment.clone(),
+            app.app_id,
+            redirect_uri,
+            public_client,
+            Instant::now() + SIGN_IN_TIME,
+        )
     };
     let ctx = random_token(24);
     shared.sessions().pending.insert(ctx.clone(), pending);

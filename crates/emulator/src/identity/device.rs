@@ -145,21 +145,15 @@ pub async fn device_login(State(shared): State<Arc<Shared>>, body: Bytes) -> Res
             .into_response();
     };
     let pending = PendingAuthorization {
-        tenant_segment: grant.tenant_segment.clone(),
-        client_id: grant.client_id,
-        redirect_uri: String::new(),
-        public_client: true,
         scope: grant.scope.clone(),
-        state: None,
-        nonce: None,
-        code_challenge: None,
-        code_challenge_method: "plain".into(),
-        response_mode: "query".into(),
-        force_consent: false,
-        user: None,
         device_code: Some(device_code),
-        admin_consent: false,
-        expires: grant.expires,
+        ..PendingAuthorization::new(
+            grant.tenant_segment.clone(),
+            grant.client_id,
+            String::new(),
+            true,
+            grant.expires,
+        )
     };
     let ctx = random_token(24);
     shared.sessions().pending.insert(ctx.clone(), pending);
