@@ -1,22 +1,15 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { flushSync, mount, unmount } from "svelte";
-import { clearMocks } from "@tauri-apps/api/mocks";
+import { flushSync, mount } from "svelte";
 import App from "./App.svelte";
 import { DEMO_INFO, fakeBackend, settle } from "./ipc/fake";
-
-let app: ReturnType<typeof mount> | null = null;
+import { cleanUp, track } from "./testing";
 
 async function start(): Promise<void> {
-  app = mount(App, { target: document.body });
+  track(mount(App, { target: document.body }));
   await settle();
 }
 
-afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  document.body.innerHTML = "";
-  clearMocks();
-});
+afterEach(cleanUp);
 
 function el(id: string): HTMLElement {
   const found = document.getElementById(id);
@@ -57,9 +50,7 @@ describe("App", () => {
     const badge = el("demo-badge");
     expect(badge.textContent).toContain("Demo tenant");
     expect(badge.textContent).toContain("Contoso (contoso.onmicrosoft.com), not to Microsoft");
-    unmount(app!);
-    app = null;
-    document.body.innerHTML = "";
+    cleanUp();
     fakeBackend();
     await start();
     expect(document.getElementById("demo-badge")).toBeNull();

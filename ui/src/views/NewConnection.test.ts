@@ -1,15 +1,10 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { flushSync, mount, unmount } from "svelte";
+import { flushSync, mount } from "svelte";
 import NewConnection from "./NewConnection.svelte";
 import { settle } from "../ipc/fake";
+import { cleanUp, track } from "../testing";
 
-let app: ReturnType<typeof mount> | null = null;
-
-afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  document.body.innerHTML = "";
-});
+afterEach(cleanUp);
 
 function button(id: string): HTMLButtonElement {
   const el = document.getElementById(id);
@@ -25,7 +20,7 @@ function currentStep(): string | null {
 
 describe("New connection wizard", () => {
   test("lists the four steps in order and starts at Account", () => {
-    app = mount(NewConnection, { target: document.body, props: { oncancel: () => {} } });
+    track(mount(NewConnection, { target: document.body, props: { oncancel: () => {} } }));
     flushSync();
     const steps = [...document.querySelectorAll("ol li")].map((li) => li.getAttribute("data-step"));
     expect(steps).toEqual(["account", "browse", "connection", "test"]);
@@ -38,7 +33,7 @@ describe("New connection wizard", () => {
   });
 
   test("Next and Back move one step, are disabled at the ends and move focus to the step title", async () => {
-    app = mount(NewConnection, { target: document.body, props: { oncancel: () => {} } });
+    track(mount(NewConnection, { target: document.body, props: { oncancel: () => {} } }));
     flushSync();
     const seen: string[] = [];
     for (let i = 0; i < 3; i += 1) {
@@ -63,7 +58,7 @@ describe("New connection wizard", () => {
 
   test("Cancel asks to leave", () => {
     const oncancel = vi.fn();
-    app = mount(NewConnection, { target: document.body, props: { oncancel } });
+    track(mount(NewConnection, { target: document.body, props: { oncancel } }));
     flushSync();
     button("wizard-cancel").click();
     expect(oncancel).toHaveBeenCalledOnce();

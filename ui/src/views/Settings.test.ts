@@ -1,23 +1,16 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { flushSync, mount, unmount } from "svelte";
-import { clearMocks } from "@tauri-apps/api/mocks";
+import { flushSync, mount } from "svelte";
 import Settings from "./Settings.svelte";
 import type { SettingsView } from "../ipc";
 import { GLOBAL_VIEW, INFO, deferred, fakeBackend, settle } from "../ipc/fake";
-
-let app: ReturnType<typeof mount> | null = null;
+import { cleanUp, track } from "../testing";
 
 async function show(): Promise<void> {
-  app = mount(Settings, { target: document.body, props: { info: INFO } });
+  track(mount(Settings, { target: document.body, props: { info: INFO } }));
   await settle();
 }
 
-afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  document.body.innerHTML = "";
-  clearMocks();
-});
+afterEach(cleanUp);
 
 function $<T extends Element = HTMLElement>(selector: string): T {
   const el = document.querySelector<T>(selector);

@@ -61,6 +61,20 @@ enum Key {
     UniqueName(String),
 }
 
+impl Key {
+    /// The key's value as the request gave it.
+    fn text(&self) -> &str {
+        match self {
+            Key::Id(v) | Key::AppId(v) | Key::UniqueName(v) => v,
+        }
+    }
+}
+
+/// Whether an upsert may create the object (`Prefer: create-if-missing`).
+fn create_if_missing(request: &Request<'_>) -> bool {
+    request.header("prefer").is_some_and(|p| p.to_ascii_lowercase().contains("create-if-missing"))
+}
+
 fn parse_key(segment: &str, next: Option<&str>) -> Option<(Key, usize)> {
     if let Some(inner) = segment.split_once('(').and_then(|(_, rest)| rest.strip_suffix(')')) {
         let (name, value) = inner.split_once('=')?;
@@ -143,16 +157,11 @@ fn applications(request: &Request<'_>, segments: &[&str]) -> Result<Reply, Graph
                 }
         })
     };
-    let key_text = match &key {
-        Key::Id(v) | Key::AppId(v) | Key::UniqueName(v) => v.clone(),
-    };
+    let key_text = key.text().to_owned();
     match (rest, request.method.clone(), found) {
         ([], Method::PATCH, None) if matches!(key, Key::UniqueName(_)) => {
             require(request, WRITE)?;
-            if !request
-                .header("prefer")
-                .is_some_and(|p| p.to_ascii_lowercase().contains("create-if-missing"))
-            {
+            if !create_if_missing(request) {
                 return Err(GraphError::resource_not_found(&key_text));
             }
             let mut app = new_application(request, t)?;
@@ -759,9 +768,7 @@ fn service_principals(request: &Request<'_>, segments: &[&str]) -> Result<Reply,
     let (key, used) =
         parse_key(segments[0], segments.get(1).copied()).ok_or_else(|| bad("Invalid key."))?;
     let rest = &segments[used..];
-    let key_text = match &key {
-        Key::Id(v) | Key::AppId(v) | Key::UniqueName(v) => v.clone(),
-    };
+    let key_text = key.text().to_owned();
     let world = request.shared.world();
     let found = world.tenants[t].service_principals.iter().position(|sp| {
         sp.deleted.is_none()
@@ -776,10 +783,7 @@ fn service_principals(request: &Request<'_>, segments: &[&str]) -> Result<Reply,
     match (rest, request.method.clone(), found) {
         ([], Method::PATCH, None) if matches!(key, Key::AppId(_)) => {
             require(request, WRITE)?;
-            if !request
-                .header("prefer")
-                .is_some_and(|p| p.to_ascii_lowercase().contains("create-if-missing"))
-            {
+            if !create_if_missing(request) {
                 return Err(GraphError::resource_not_found(&key_text));
             }
             create_service_principal(request, t, &key_text).map(Reply::created)

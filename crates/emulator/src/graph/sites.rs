@@ -291,9 +291,7 @@ fn site_operation(
                 .find(|l| l.name == "Shared Documents")
                 .or_else(|| lists.iter().find(|l| l.drive_id.is_some()))
                 .ok_or_else(GraphError::item_not_found)?;
-            let mut json = drive_json(tenant, web, list);
-            json["@odata.context"] = json!(request.context("drives/$entity"));
-            Ok(Reply::ok(json))
+            drive_reply(request, tenant, web, list)
         }
         _ => Err(GraphError::bad_request(format!(
             "Resource not found for the segment '{}'.",
@@ -466,11 +464,7 @@ fn list_operation(
             json["@odata.context"] = json!(request.context("sites/lists/items/$entity"));
             Ok(Reply::ok(json))
         }
-        ["drive"] if list.drive_id.is_some() => {
-            let mut json = drive_json(tenant, web, list);
-            json["@odata.context"] = json!(request.context("drives/$entity"));
-            Ok(Reply::ok(json))
-        }
+        ["drive"] if list.drive_id.is_some() => drive_reply(request, tenant, web, list),
         _ => Err(GraphError::bad_request(format!(
             "Resource not found for the segment '{}'.",
             rest[0]
@@ -561,6 +555,18 @@ fn items(
     collection(request, items, &request.context("sites/lists/items"))
 }
 
+/// One drive, as `/drive`, `/lists/{id}/drive` and `/drives/{id}` return it.
+fn drive_reply(
+    request: &Request<'_>,
+    tenant: &Tenant,
+    web: &Web,
+    list: &List,
+) -> Result<Reply, GraphError> {
+    let mut json = drive_json(tenant, web, list);
+    json["@odata.context"] = json!(request.context("drives/$entity"));
+    Ok(Reply::ok(json))
+}
+
 fn drive_json(tenant: &Tenant, web: &Web, list: &List) -> Value {
     let base = format!(
         "https://{}{}",
@@ -597,11 +603,7 @@ fn drives(request: &Request<'_>, rest: &[&str]) -> Result<Reply, GraphError> {
     let list = &lists[index];
     authorize_read(request, &world, tenant, web)?;
     match &rest[1..] {
-        [] => {
-            let mut json = drive_json(tenant, web, list);
-            json["@odata.context"] = json!(request.context("drives/$entity"));
-            Ok(Reply::ok(json))
-        }
+        [] => drive_reply(request, tenant, web, list),
         ["root", "children"] => {
             let base = format!(
                 "https://{}{}",
