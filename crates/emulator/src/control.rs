@@ -15,8 +15,8 @@ use axum::{
 use serde_json::{Value, json};
 
 use crate::{
-    http::HostKind,
     identity::error::AadError,
+    origin::HostKind,
     state::{Fault, FaultKind, Shared, now},
 };
 
@@ -100,16 +100,10 @@ fn status(kind: FaultKind) -> StatusCode {
 }
 
 /// Graph's error envelope for a fault, with the ids Graph puts in every error.
-fn graph_fault(status: StatusCode, code: &str, message: &str) -> Response {
-    let date = now().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+fn graph_fault(status: StatusCode, code: &'static str, message: &str) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let mut inner = json!({"date": &date[..19.min(date.len())], "request-id": request_id, "client-request-id": request_id});
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        inner["code"] = json!("throttledRequest");
-    }
-    let mut response =
-        (status, Json(json!({"error": {"code": code, "message": message, "innerError": inner}})))
-            .into_response();
+    let error = crate::graph::error::GraphError::new(status, code, message);
+    let mut response = (status, Json(error.envelope(&request_id, &request_id))).into_response();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("request-id", value);
     }

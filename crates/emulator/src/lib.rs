@@ -7,12 +7,15 @@
 //! used by product code except the demo mode and tests. Facts come from
 //! `shared/reference/microsoft-identity-and-graph.md`.
 
+mod bearer;
 mod control;
 mod graph;
 mod http;
 mod identity;
 mod keys;
 mod model;
+mod origin;
+mod paths;
 mod resources;
 mod seed;
 mod server;

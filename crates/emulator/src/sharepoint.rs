@@ -13,9 +13,9 @@ use axum::{
 use serde_json::{Value, json};
 
 use crate::{
-    graph::auth::{self, Caller},
-    http::{HostKind, Origin},
+    bearer::{self, Caller},
     model::{List, Tenant, Web},
+    origin::{HostKind, Origin},
     resources::SHAREPOINT_APP_ID,
     state::Shared,
 };
@@ -68,7 +68,7 @@ pub async fn handle(
         .map(|t| t.sharepoint_resource())
         .chain(std::iter::once(SHAREPOINT_APP_ID.to_owned()))
         .collect();
-    let Ok(caller) = auth::authenticate(&shared, &headers, &audiences) else {
+    let Ok(caller) = bearer::authenticate(&shared, &headers, &audiences) else {
         return unauthorized("Invalid audience Uri or token.", "invalid_client");
     };
     // The tenant: the SharePoint host's, which must be the token's; on the emulator's own address,
@@ -80,8 +80,8 @@ pub async fn handle(
             None => return not_found("The site"),
         }
     } else {
-        match world.tenants.iter().find(|t| t.id == caller.tenant_id) {
-            Some(tenant) => tenant,
+        match world.tenant_index_by_id(caller.tenant_id) {
+            Some(index) => &world.tenants[index],
             None => return unauthorized("Invalid audience Uri or token.", "invalid_client"),
         }
     };
@@ -117,7 +117,7 @@ pub async fn handle(
         tenant.sharepoint_host,
         if web.path == "/" { "" } else { web.path.as_str() }
     );
-    let segments: Vec<String> = api.split('/').filter(|s| !s.is_empty()).map(decode).collect();
+    let segments = crate::paths::segments(api);
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let body = match segments.as_slice() {
         ["web"] => Some(web_json(web, &site_url)),
@@ -186,13 +186,6 @@ fn allowed(world: &crate::state::World, caller: &Caller, tenant: &Tenant, web: &
     } else {
         caller.has_any(READ_SCOPES)
     }
-}
-
-fn decode(segment: &str) -> String {
-    url::form_urlencoded::parse(format!("x={segment}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
 }
 
 fn find_list<'a>(lists: &'a [List], reference: &str) -> Option<&'a List> {

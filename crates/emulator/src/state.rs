@@ -32,6 +32,12 @@ impl World {
         created + self.replication_delay <= now()
     }
 
+    /// The index of the tenant with this id (the token's `tid`): the one tenant lookup of the
+    /// resource services.
+    pub fn tenant_index_by_id(&self, id: Uuid) -> Option<usize> {
+        self.tenants.iter().position(|t| t.id == id)
+    }
+
     /// A tenant by id, initial domain or (for `common`/`organizations`) `None`.
     pub fn tenant(&self, name: &str) -> Option<&Tenant> {
         self.tenants.iter().find(|t| {

@@ -1,32 +1,26 @@
-//! Applications, service principals, app role assignments and deleted items (reference §2.3–§2.7).
+//! Applications (app registrations): list, create, read, update, the `uniqueName` upsert,
+//! delete, and their credentials (`addKey`/`removeKey` with the proof of possession,
+//! `addPassword`/`removePassword`).
 
-use axum::http::{Method, StatusCode};
-use base64::{Engine, engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD};
+use base64::{Engine, engine::general_purpose::STANDARD};
 use jsonwebtoken::{Algorithm, Validation};
 use serde_json::{Map, Value, json};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 use uuid::Uuid;
 
-use super::{Reply, Request, error::GraphError, odata};
+use super::{
+    Reply, Request,
+    directory_query::{Key, bad, create_if_missing, filtered_page, time_text},
+    error::GraphError,
+    odata,
+};
 use crate::{
     keys::Certificate,
-    model::{
-        AppRoleAssignment, Application, DirectoryRole, KeyCredential, Permission, ServicePrincipal,
-        Tenant,
-    },
-    resources::{GRAPH_APP_ID, PROOF_AUDIENCE},
-    state::now,
+    model::{Application, DirectoryRole, KeyCredential, Tenant},
+    resources::PROOF_AUDIENCE,
+    state::{World, now},
 };
 
-const READ: &[&str] = &[
-    "Application.Read.All",
-    "Application.ReadWrite.All",
-    "Application.ReadWrite.OwnedBy",
-    "Directory.Read.All",
-    "Directory.ReadWrite.All",
-];
-const WRITE: &[&str] = &["Application.ReadWrite.All", "Application.ReadWrite.OwnedBy"];
-const ASSIGN: &[&str] = &["AppRoleAssignment.ReadWrite.All"];
 /// The properties of an application a client may set (Graph's `microsoft.graph.application`).
 const APPLICATION_PROPERTIES: &[&str] = &[
     "displayName",
@@ -50,237 +44,103 @@ const APPLICATION_PROPERTIES: &[&str] = &[
     "serviceManagementReference",
 ];
 
-fn time_text(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
-}
-
-/// How an application or service principal is addressed.
-enum Key {
-    Id(String),
-    AppId(String),
-    UniqueName(String),
-}
-
-impl Key {
-    /// The key's value as the request gave it.
-    fn text(&self) -> &str {
-        match self {
-            Key::Id(v) | Key::AppId(v) | Key::UniqueName(v) => v,
-        }
-    }
-}
-
-/// Whether an upsert may create the object (`Prefer: create-if-missing`).
-fn create_if_missing(request: &Request<'_>) -> bool {
-    request.header("prefer").is_some_and(|p| p.to_ascii_lowercase().contains("create-if-missing"))
-}
-
-fn parse_key(segment: &str, next: Option<&str>) -> Option<(Key, usize)> {
-    if let Some(inner) = segment.split_once('(').and_then(|(_, rest)| rest.strip_suffix(')')) {
-        let (name, value) = inner.split_once('=')?;
-        let value = value.trim_matches('\'').to_owned();
-        return match name {
-            "appId" => Some((Key::AppId(value), 1)),
-            "uniqueName" => Some((Key::UniqueName(value), 1)),
-            _ => None,
-        };
-    }
-    next.map(|id| (Key::Id(id.to_owned()), 2))
-}
-
-fn require(request: &Request<'_>, any: &[&str]) -> Result<(), GraphError> {
-    if request.caller.has_any(any) { Ok(()) } else { Err(GraphError::directory_denied()) }
-}
-
-pub fn route(request: &Request<'_>) -> Result<Reply, GraphError> {
-    let segments: Vec<&str> = request.segments.iter().map(String::as_str).collect();
-    match segments.first().copied().unwrap_or_default() {
-        s if s.starts_with("applications") => applications(request, &segments),
-        s if s.starts_with("servicePrincipals") => service_principals(request, &segments),
-        _ => deleted_items(request, &segments),
-    }
-}
-
-fn tenant_index(request: &Request<'_>) -> Result<usize, GraphError> {
-    request
-        .shared
-        .world()
-        .tenants
+/// `GET /applications`.
+pub fn list(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let tenant = request.tenant(world)?;
+    let items = tenant
+        .applications
         .iter()
-        .position(|t| t.id == request.caller.tenant_id)
-        .ok_or_else(GraphError::directory_denied)
+        .filter(|a| a.deleted.is_none())
+        .map(|a| application_json(a, tenant, false));
+    filtered_page(request, items, "applications")
 }
 
-fn applications(request: &Request<'_>, segments: &[&str]) -> Result<Reply, GraphError> {
-    let t = tenant_index(request)?;
-    if segments.len() == 1 && !segments[0].contains('(') {
-        return match request.method {
-            Method::GET => {
-                require(request, READ)?;
-                let world = request.shared.world();
-                let tenant = &world.tenants[t];
-                let items = tenant
-                    .applications
-                    .iter()
-                    .filter(|a| a.deleted.is_none())
-                    .map(|a| application_json(a, tenant, false));
-                filtered_page(request, items, "applications")
-            }
-            Method::POST => {
-                require(request, WRITE)?;
-                let body = request.body_object()?;
-                let mut app = new_application(request, t)?;
-                apply_application(&mut app, body)?;
-                if app.display_name.is_empty() {
-                    return Err(bad("Property 'displayName' is required."));
-                }
-                let mut world = request.shared.world_mut();
-                let json = created_json(request, &app, &world.tenants[t]);
-                world.tenants[t].applications.push(app);
-                Ok(Reply::created(json))
-            }
-            _ => Err(method_not_allowed()),
-        };
+/// `POST /applications`.
+pub fn create(request: &Request<'_>, world: &mut World) -> Result<Reply, GraphError> {
+    let body = request.body_object()?;
+    let tenant = request.tenant_mut(world)?;
+    let mut app = new_application(request, tenant);
+    apply_application(&mut app, body)?;
+    if app.display_name.is_empty() {
+        return Err(bad("Property 'displayName' is required."));
     }
-    let (key, used) =
-        parse_key(segments[0], segments.get(1).copied()).ok_or_else(|| bad("Invalid key."))?;
-    let rest = &segments[used..];
-    let found = {
-        let world = request.shared.world();
-        world.tenants[t].applications.iter().position(|a| {
+    let json = created_json(request, &app, tenant);
+    tenant.applications.push(app);
+    Ok(Reply::created(json))
+}
+
+/// The index of the live application `{app}` addresses in the caller's tenant. A `uniqueName`
+/// finds it at once; the other keys only once it has replicated.
+fn find(request: &Request<'_>, world: &World, key: &Key) -> Result<(usize, usize), GraphError> {
+    let t = request.tenant_index(world)?;
+    world.tenants[t]
+        .applications
+        .iter()
+        .position(|a| {
             a.deleted.is_none()
                 && (matches!(key, Key::UniqueName(_)) || world.replicated(a.created))
-                && match &key {
+                && match key {
                     Key::Id(id) => a.id.to_string().eq_ignore_ascii_case(id),
                     Key::AppId(id) => a.app_id.to_string().eq_ignore_ascii_case(id),
                     Key::UniqueName(name) => a.unique_name.as_deref() == Some(name.as_str()),
                 }
         })
-    };
-    let key_text = key.text().to_owned();
-    match (rest, request.method.clone(), found) {
-        ([], Method::PATCH, None) if matches!(key, Key::UniqueName(_)) => {
-            require(request, WRITE)?;
-            if !create_if_missing(request) {
-                return Err(GraphError::resource_not_found(&key_text));
-            }
-            let mut app = new_application(request, t)?;
-            app.unique_name = Some(key_text);
-            apply_application(&mut app, request.body_object()?)?;
-            let mut world = request.shared.world_mut();
-            let json = created_json(request, &app, &world.tenants[t]);
-            world.tenants[t].applications.push(app);
-            Ok(Reply::created(json))
-        }
-        (_, _, None) => Err(GraphError::resource_not_found(&key_text)),
-        ([], Method::GET, Some(i)) => {
-            require(request, READ)?;
-            let world = request.shared.world();
-            let with_keys = request.query.selects("keyCredentials");
-            let mut json =
-                application_json(&world.tenants[t].applications[i], &world.tenants[t], with_keys);
-            json["@odata.context"] = json!(request.context("applications/$entity"));
-            if let Some(select) = &request.query.select {
-                odata::apply_select(&mut json, select);
-            }
-            Ok(Reply::ok(json))
-        }
-        ([], Method::PATCH, Some(i)) => {
-            may_change(request, t, i)?;
-            let body = request.body_object()?.clone();
-            let mut world = request.shared.world_mut();
-            let mut app = world.tenants[t].applications[i].clone();
-            if body.contains_key("uniqueName") && app.unique_name.is_some() {
-                return Err(bad("Property 'uniqueName' is read-only once set."));
-            }
-            apply_application(&mut app, &body)?;
-            world.tenants[t].applications[i] = app;
-            Ok(Reply::no_content())
-        }
-        ([], Method::DELETE, Some(i)) => {
-            may_change(request, t, i)?;
-            request.shared.world_mut().tenants[t].applications[i].deleted = Some(now());
-            Ok(Reply::no_content())
-        }
-        ([action], Method::POST, Some(i)) => match action.trim_start_matches("microsoft.graph.") {
-            "addKey" => add_key(request, t, i),
-            "removeKey" => remove_key(request, t, i),
-            "addPassword" => add_password(request, t, i),
-            "removePassword" => remove_password(request, t, i),
-            _ => Err(method_not_allowed()),
-        },
-        _ => Err(method_not_allowed()),
-    }
+        .map(|i| (t, i))
+        .ok_or_else(|| GraphError::resource_not_found(key.text()))
 }
 
-/// A page of a directory collection, filtered by `$filter`.
-fn filtered_page(
-    request: &Request<'_>,
-    items: impl Iterator<Item = Value>,
-    context: &str,
-) -> Result<Reply, GraphError> {
-    let query = &request.query;
-    let unsupported = |message: String| {
-        GraphError::new(StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", message)
-    };
-    if let Some(top) = query.top
-        && !(1..=999).contains(&top)
-    {
-        return Err(unsupported(format!(
-            "Invalid page size specified: '{top}'. Must be between 1 and 999 inclusive."
-        )));
+/// `GET /applications/{app}`.
+pub fn get(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (t, i) = find(request, world, &Key::parse(request.param("app"))?)?;
+    let with_keys = request.query.selects("keyCredentials");
+    let mut json =
+        application_json(&world.tenants[t].applications[i], &world.tenants[t], with_keys);
+    json["@odata.context"] = json!(request.context("applications/$entity"));
+    if let Some(select) = &request.query.select {
+        odata::apply_select(&mut json, select);
     }
-    // Advanced queries on directory objects need `ConsistencyLevel: eventual` (reference §3.6).
-    let eventual =
-        request.header("consistencylevel").is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
-    let advanced = query.search.is_some() || query.count;
-    if advanced && !eventual {
-        return Err(unsupported(
-            "$search and $count on directory objects need the header 'ConsistencyLevel: eventual'."
-                .into(),
-        ));
-    }
-    let search = match query.search.as_deref() {
-        Some(text) => {
-            let (property, value) = text.split_once(':').ok_or_else(|| {
-                unsupported(format!("Invalid $search '{text}': use \"property:text\"."))
-            })?;
-            Some((property.to_owned(), value.to_ascii_lowercase()))
-        }
-        None => None,
-    };
-    let filter = query.filter.as_deref().map(odata::Filter::parse).transpose()?;
-    let mut items: Vec<Value> = items
-        .filter(|v| filter.as_ref().is_none_or(|f| f.matches(v)))
-        .filter(|v| {
-            search.as_ref().is_none_or(|(property, text)| {
-                v[property.as_str()].as_str().is_some_and(|s| s.to_ascii_lowercase().contains(text))
-            })
-        })
-        .collect();
-    if let Some(order) = &query.orderby {
-        let (property, descending) = match order.split_once(' ') {
-            Some((p, direction)) if direction.eq_ignore_ascii_case("desc") => (p, true),
-            Some((p, direction)) if direction.eq_ignore_ascii_case("asc") => (p, false),
-            None => (order.as_str(), false),
-            Some(_) => return Err(unsupported(format!("Invalid $orderby '{order}'."))),
-        };
-        items.sort_by(|a, b| {
-            let key = |v: &Value| v[property].as_str().unwrap_or_default().to_ascii_lowercase();
-            if descending { key(b).cmp(&key(a)) } else { key(a).cmp(&key(b)) }
-        });
-    }
-    let total = items.len();
-    let mut body = odata::page(items, query, &request.context(context), &request.url, 100);
-    if query.count {
-        body["@odata.count"] = serde_json::json!(total);
-    }
-    Ok(Reply::ok(body))
+    Ok(Reply::ok(json))
 }
 
-fn new_application(request: &Request<'_>, t: usize) -> Result<Application, GraphError> {
-    let world = request.shared.world();
-    Ok(Application {
+/// `PATCH /applications/{app}`: an update, or with `(uniqueName='…')` and
+/// `Prefer: create-if-missing` the upsert that creates the application when none has that name.
+/// Look-up and creation happen under one write guard, so concurrent upserts create one.
+pub fn update_or_upsert(request: &Request<'_>, world: &mut World) -> Result<Reply, GraphError> {
+    let key = Key::parse(request.param("app"))?;
+    let body = request.body_object()?;
+    let (t, i) = match find(request, world, &key) {
+        Ok(found) => found,
+        Err(_) if matches!(key, Key::UniqueName(_)) && create_if_missing(request) => {
+            let tenant = request.tenant_mut(world)?;
+            let mut app = new_application(request, tenant);
+            app.unique_name = Some(key.text().to_owned());
+            apply_application(&mut app, body)?;
+            let json = created_json(request, &app, tenant);
+            tenant.applications.push(app);
+            return Ok(Reply::created(json));
+        }
+        Err(error) => return Err(error),
+    };
+    may_change(request, &world.tenants[t], &world.tenants[t].applications[i])?;
+    let mut app = world.tenants[t].applications[i].clone();
+    if body.contains_key("uniqueName") && app.unique_name.is_some() {
+        return Err(bad("Property 'uniqueName' is read-only once set."));
+    }
+    apply_application(&mut app, body)?;
+    world.tenants[t].applications[i] = app;
+    Ok(Reply::no_content())
+}
+
+/// `DELETE /applications/{app}`: into deleted items.
+pub fn delete(request: &Request<'_>, world: &mut World) -> Result<Reply, GraphError> {
+    let (t, i) = find(request, world, &Key::parse(request.param("app"))?)?;
+    may_change(request, &world.tenants[t], &world.tenants[t].applications[i])?;
+    world.tenants[t].applications[i].deleted = Some(now());
+    Ok(Reply::no_content())
+}
+
+fn new_application(request: &Request<'_>, tenant: &Tenant) -> Application {
+    Application {
         id: Uuid::new_v4(),
         app_id: Uuid::new_v4(),
         display_name: String::new(),
@@ -295,27 +155,15 @@ fn new_application(request: &Request<'_>, t: usize) -> Result<Application, Graph
         extra: Map::new(),
         created: now(),
         deleted: None,
-        owner_tenant: world.tenants[t].id,
-        owners: caller_principal(request, &world.tenants[t]).into_iter().collect(),
-    })
+        owner_tenant: tenant.id,
+        owners: caller_principal(request, tenant).into_iter().collect(),
+    }
 }
 
 fn created_json(request: &Request<'_>, app: &Application, tenant: &Tenant) -> Value {
     let mut json = application_json(app, tenant, false);
     json["@odata.context"] = json!(request.context("applications/$entity"));
     json
-}
-
-fn bad(message: impl Into<String>) -> GraphError {
-    GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
-}
-
-fn method_not_allowed() -> GraphError {
-    GraphError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "Request_BadRequest",
-        "The requested method is not allowed on this resource.",
-    )
 }
 
 fn string_list(value: &Value, property: &str) -> Result<Vec<String>, GraphError> {
@@ -551,23 +399,37 @@ pub fn application_json(app: &Application, tenant: &Tenant, with_keys: bool) -> 
     json
 }
 
-/// `addKey`: adds a certificate, proven by a JWT signed with an existing valid certificate.
-fn add_key(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, GraphError> {
+/// `addKey`: adds a certificate, proven by a JWT signed with an existing valid certificate. An
+/// application may call it on itself with no permission.
+pub fn add_key(request: &Request<'_>, world: &mut World) -> Result<Reply, GraphError> {
     let body = request.body_object()?;
-    let app = request.shared.world().tenants[t].applications[i].clone();
-    self_or_writer(request, t, i, &app)?;
-    verify_proof(&app, body.get("proof").and_then(Value::as_str).unwrap_or_default())?;
+    let (t, i) = find(request, world, &Key::parse(request.param("app"))?)?;
+    let app = &world.tenants[t].applications[i];
+    self_or_writer(request, &world.tenants[t], app)?;
+    verify_proof(app, body.get("proof").and_then(Value::as_str).unwrap_or_default())?;
     let new_key = key_credential(body.get("keyCredential").unwrap_or(&Value::Null), &[])?;
-    let json = key_json(&new_key, false);
-    let mut json = json;
+    let mut json = key_json(&new_key, false);
     json["@odata.context"] = json!(request.context("microsoft.graph.keyCredential"));
-    request.shared.world_mut().tenants[t].applications[i].key_credentials.push(new_key);
+    world.tenants[t].applications[i].key_credentials.push(new_key);
     Ok(Reply::ok(json))
 }
 
+/// `removeKey`, proven like `addKey`.
+pub fn remove_key(request: &Request<'_>, world: &mut World) -> Result<Reply, GraphError> {
+    let body = request.body_object()?;
+    let (t, i) = find(request, world, &Key::parse(request.param("app"))?)?;
+    let app = &world.tenants[t].applications[i];
+    self_or_writer(request, &world.tenants[t], app)?;
+    verify_proof(app, body.get("proof").and_then(Value::as_str).unwrap_or_default())?;
+    let key_id = key_id(body)?;
+    let keys = &mut world.tenants[t].applications[i].key_credentials;
+    remove_credential(keys, |k| k.key_id, key_id)
+}
+
 /// `addPassword`: a client secret, generated here and returned once in `secretText`.
-fn add_password(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, GraphError> {
-    may_change(request, t, i)?;
+pub fn add_password(request: &Request<'_>, world: &mut World) -> Result<Reply, GraphError> {
+    let (t, i) = find(request, world, &Key::parse(request.param("app"))?)?;
+    may_change(request, &world.tenants[t], &world.tenants[t].applications[i])?;
     let body = request.body_object()?;
     let given = body.get("passwordCredential").and_then(Value::as_object);
     let display_name =
@@ -603,29 +465,17 @@ fn add_password(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, Grap
         "secretText": secret,
         "startDateTime": time_text(start),
     });
-    request.shared.world_mut().tenants[t].applications[i].password_credentials.push(credential);
+    world.tenants[t].applications[i].password_credentials.push(credential);
     Ok(Reply::ok(json))
 }
 
 /// `removePassword`.
-fn remove_password(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, GraphError> {
-    may_change(request, t, i)?;
+pub fn remove_password(request: &Request<'_>, world: &mut World) -> Result<Reply, GraphError> {
+    let (t, i) = find(request, world, &Key::parse(request.param("app"))?)?;
+    may_change(request, &world.tenants[t], &world.tenants[t].applications[i])?;
     let key_id = key_id(request.body_object()?)?;
-    let mut world = request.shared.world_mut();
     let secrets = &mut world.tenants[t].applications[i].password_credentials;
     remove_credential(secrets, |p| p.key_id, key_id)
-}
-
-/// `removeKey`.
-fn remove_key(request: &Request<'_>, t: usize, i: usize) -> Result<Reply, GraphError> {
-    let body = request.body_object()?;
-    let app = request.shared.world().tenants[t].applications[i].clone();
-    self_or_writer(request, t, i, &app)?;
-    verify_proof(&app, body.get("proof").and_then(Value::as_str).unwrap_or_default())?;
-    let key_id = key_id(body)?;
-    let mut world = request.shared.world_mut();
-    let keys = &mut world.tenants[t].applications[i].key_credentials;
-    remove_credential(keys, |k| k.key_id, key_id)
 }
 
 /// The `keyId` of a removeKey/removePassword body.
@@ -652,31 +502,27 @@ fn remove_credential<T>(
 
 fn self_or_writer(
     request: &Request<'_>,
-    t: usize,
-    i: usize,
+    tenant: &Tenant,
     app: &Application,
 ) -> Result<(), GraphError> {
     if request.caller.is_app() && request.caller.app_id == app.app_id {
         return Ok(());
     }
-    may_change(request, t, i)
+    may_change(request, tenant, app)
 }
 
 /// The caller as a directory principal: the signed-in user, or the calling app's service principal.
-fn caller_principal(request: &Request<'_>, tenant: &Tenant) -> Option<Uuid> {
+pub fn caller_principal(request: &Request<'_>, tenant: &Tenant) -> Option<Uuid> {
     request
         .caller
         .user_id
         .or_else(|| tenant.service_principal_by_app_id(request.caller.app_id).map(|sp| sp.id))
 }
 
-/// Whether the caller may change application `i`: a delegated caller must own it or hold Global
+/// Whether the caller may change `app`: a delegated caller must own it or hold Global
 /// Administrator or Cloud Application Administrator; an app needs `Application.ReadWrite.All`, or
 /// `Application.ReadWrite.OwnedBy` for an application it owns.
-fn may_change(request: &Request<'_>, t: usize, i: usize) -> Result<(), GraphError> {
-    let world = request.shared.world();
-    let tenant = &world.tenants[t];
-    let app = &tenant.applications[i];
+fn may_change(request: &Request<'_>, tenant: &Tenant, app: &Application) -> Result<(), GraphError> {
     let caller = &request.caller;
     let owner = caller_principal(request, tenant).is_some_and(|p| app.owners.contains(&p));
     let allowed = match caller.user_id {
@@ -692,7 +538,8 @@ fn may_change(request: &Request<'_>, t: usize, i: usize) -> Result<(), GraphErro
     if allowed { Ok(()) } else { Err(GraphError::directory_denied()) }
 }
 
-fn has_app_admin_role(tenant: &Tenant, user: Uuid) -> bool {
+/// Whether `user` holds Global Administrator or Cloud Application Administrator.
+pub fn has_app_admin_role(tenant: &Tenant, user: Uuid) -> bool {
     tenant.user(user).is_some_and(|u| {
         u.roles.iter().any(|r| {
             matches!(
@@ -701,17 +548,6 @@ fn has_app_admin_role(tenant: &Tenant, user: Uuid) -> bool {
             )
         })
     })
-}
-
-/// Restoring or purging deleted applications needs an administrator role for delegated callers.
-fn require_restorer(request: &Request<'_>, t: usize) -> Result<(), GraphError> {
-    require(request, &["Application.ReadWrite.All"])?;
-    match request.caller.user_id {
-        Some(user) if !has_app_admin_role(&request.shared.world().tenants[t], user) => {
-            Err(GraphError::directory_denied())
-        }
-        _ => Ok(()),
-    }
 }
 
 fn verify_proof(app: &Application, proof: &str) -> Result<(), GraphError> {
@@ -734,395 +570,4 @@ fn verify_proof(app: &Application, proof: &str) -> Result<(), GraphError> {
                 })
         });
     if valid { Ok(()) } else { Err(invalid()) }
-}
-
-// ---- service principals -------------------------------------------------------------------
-
-fn service_principals(request: &Request<'_>, segments: &[&str]) -> Result<Reply, GraphError> {
-    let t = tenant_index(request)?;
-    if segments.len() == 1 && !segments[0].contains('(') {
-        return match request.method {
-            Method::GET => {
-                require(request, READ)?;
-                let world = request.shared.world();
-                let items = world.tenants[t]
-                    .service_principals
-                    .iter()
-                    .filter(|sp| sp.deleted.is_none())
-                    .map(service_principal_json);
-                filtered_page(request, items, "servicePrincipals")
-            }
-            Method::POST => {
-                require(request, WRITE)?;
-                let app_id = request
-                    .body_object()?
-                    .get("appId")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                create_service_principal(request, t, &app_id).map(Reply::created)
-            }
-            _ => Err(method_not_allowed()),
-        };
-    }
-    let (key, used) =
-        parse_key(segments[0], segments.get(1).copied()).ok_or_else(|| bad("Invalid key."))?;
-    let rest = &segments[used..];
-    let key_text = key.text().to_owned();
-    let world = request.shared.world();
-    let found = world.tenants[t].service_principals.iter().position(|sp| {
-        sp.deleted.is_none()
-            && world.replicated(sp.created)
-            && match &key {
-                Key::Id(id) => sp.id.to_string().eq_ignore_ascii_case(id),
-                Key::AppId(id) => sp.app_id.to_string().eq_ignore_ascii_case(id),
-                Key::UniqueName(_) => false,
-            }
-    });
-    drop(world);
-    match (rest, request.method.clone(), found) {
-        ([], Method::PATCH, None) if matches!(key, Key::AppId(_)) => {
-            require(request, WRITE)?;
-            if !create_if_missing(request) {
-                return Err(GraphError::resource_not_found(&key_text));
-            }
-            create_service_principal(request, t, &key_text).map(Reply::created)
-        }
-        (_, _, None) => Err(GraphError::resource_not_found(&key_text)),
-        ([], Method::GET, Some(i)) => {
-            require(request, READ)?;
-            let mut json =
-                service_principal_json(&request.shared.world().tenants[t].service_principals[i]);
-            json["@odata.context"] = json!(request.context("servicePrincipals/$entity"));
-            if let Some(select) = &request.query.select {
-                odata::apply_select(&mut json, select);
-            }
-            Ok(Reply::ok(json))
-        }
-        ([], Method::PATCH, Some(_)) => {
-            require(request, WRITE)?;
-            Ok(Reply::no_content())
-        }
-        ([], Method::DELETE, Some(i)) => {
-            require(request, WRITE)?;
-            request.shared.world_mut().tenants[t].service_principals[i].deleted = Some(now());
-            Ok(Reply::no_content())
-        }
-        (["appRoleAssignedTo", ..], _, Some(i)) => assignments(request, t, i, &rest[1..], true),
-        (["appRoleAssignments", ..], _, Some(i)) => assignments(request, t, i, &rest[1..], false),
-        _ => Err(method_not_allowed()),
-    }
-}
-
-fn create_service_principal(
-    request: &Request<'_>,
-    t: usize,
-    app_id: &str,
-) -> Result<Value, GraphError> {
-    let invalid = || {
-        bad(format!(
-            "The appId '{app_id}' of the service principal does not reference a valid application object."
-        ))
-    };
-    let app_uuid = Uuid::parse_str(app_id).map_err(|_| invalid())?;
-    let mut world = request.shared.world_mut();
-    let tenant_id = world.tenants[t].id;
-    let app = world
-        .tenants
-        .iter()
-        .flat_map(|tenant| tenant.applications.iter())
-        .chain(world.external_apps.iter())
-        .find(|a| {
-            a.app_id == app_uuid
-                && a.deleted.is_none()
-                && world.replicated(a.created)
-                && (a.owner_tenant == tenant_id || a.sign_in_audience != "AzureADMyOrg")
-        })
-        .cloned()
-        .ok_or_else(invalid)?;
-    if world.tenants[t].service_principal_by_app_id(app_uuid).is_some() {
-        return Err(GraphError::new(
-            StatusCode::CONFLICT,
-            "Request_MultipleObjectsWithSameKeyValue",
-            "Another object with the same value for property servicePrincipalNames already exists.",
-        ));
-    }
-    let sp = ServicePrincipal {
-        id: Uuid::new_v4(),
-        app_id: app_uuid,
-        display_name: app.display_name.clone(),
-        app_owner_tenant: app.owner_tenant,
-        app_roles: Vec::new(),
-        scopes: Vec::new(),
-        names: vec![app_uuid.to_string()],
-        created: now(),
-        deleted: None,
-    };
-    let mut json = service_principal_json(&sp);
-    json["@odata.context"] = json!(request.context("servicePrincipals/$entity"));
-    world.tenants[t].service_principals.push(sp);
-    Ok(json)
-}
-
-fn permission_json(permission: &Permission, app_role: bool) -> Value {
-    if app_role {
-        json!({"allowedMemberTypes": ["Application"], "description": permission.value, "displayName": permission.value, "id": permission.id, "isEnabled": true, "origin": "Application", "value": permission.value})
-    } else {
-        json!({"adminConsentDescription": permission.value, "adminConsentDisplayName": permission.value, "id": permission.id, "isEnabled": true,
-               "type": if permission.admin_consent_required { "Admin" } else { "User" }, "userConsentDescription": permission.value, "userConsentDisplayName": permission.value, "value": permission.value})
-    }
-}
-
-/// A service principal as Graph returns it.
-pub fn service_principal_json(sp: &ServicePrincipal) -> Value {
-    json!({
-        "id": sp.id,
-        "deletedDateTime": sp.deleted.map(time_text),
-        "accountEnabled": true,
-        "alternativeNames": [],
-        "appDisplayName": sp.display_name,
-        "appDescription": null,
-        "appId": sp.app_id,
-        "applicationTemplateId": null,
-        "appOwnerOrganizationId": sp.app_owner_tenant,
-        "appRoleAssignmentRequired": false,
-        "description": null,
-        "disabledByMicrosoftStatus": null,
-        "displayName": sp.display_name,
-        "homepage": null,
-        "loginUrl": null,
-        "logoutUrl": null,
-        "notes": null,
-        "notificationEmailAddresses": [],
-        "preferredSingleSignOnMode": null,
-        "preferredTokenSigningKeyThumbprint": null,
-        "replyUrls": [],
-        "servicePrincipalNames": sp.names,
-        "servicePrincipalType": "Application",
-        "signInAudience": "AzureADMultipleOrgs",
-        "tags": [],
-        "tokenEncryptionKeyId": null,
-        "info": {"logoUrl": null, "marketingUrl": null, "privacyStatementUrl": null, "supportUrl": null, "termsOfServiceUrl": null},
-        "samlSingleSignOnSettings": null,
-        "addIns": [],
-        "appRoles": sp.app_roles.iter().map(|p| permission_json(p, true)).collect::<Vec<_>>(),
-        "keyCredentials": [],
-        "oauth2PermissionScopes": sp.scopes.iter().map(|p| permission_json(p, false)).collect::<Vec<_>>(),
-        "passwordCredentials": [],
-        "resourceSpecificApplicationPermissions": [],
-        "verifiedPublisher": {"displayName": null, "verifiedPublisherId": null, "addedDateTime": null},
-    })
-}
-
-fn assignment_json(assignment: &AppRoleAssignment, tenant: &Tenant) -> Value {
-    let name = |id: Uuid| {
-        tenant.service_principals.iter().find(|sp| sp.id == id).map(|sp| sp.display_name.clone())
-    };
-    json!({
-        "id": assignment.id,
-        "deletedDateTime": null,
-        "appRoleId": assignment.app_role_id,
-        "createdDateTime": time_text(assignment.created),
-        "principalDisplayName": name(assignment.principal_id),
-        "principalId": assignment.principal_id,
-        "principalType": "ServicePrincipal",
-        "resourceDisplayName": name(assignment.resource_id),
-        "resourceId": assignment.resource_id,
-    })
-}
-
-/// `appRoleAssignedTo` (on the resource) and `appRoleAssignments` (on the client).
-fn assignments(
-    request: &Request<'_>,
-    t: usize,
-    sp: usize,
-    rest: &[&str],
-    as_resource: bool,
-) -> Result<Reply, GraphError> {
-    let sp_id = request.shared.world().tenants[t].service_principals[sp].id;
-    let navigation = if as_resource { "appRoleAssignedTo" } else { "appRoleAssignments" };
-    let context = request.context(&format!("servicePrincipals('{sp_id}')/{navigation}"));
-    let mine = |a: &AppRoleAssignment| {
-        if as_resource { a.resource_id == sp_id } else { a.principal_id == sp_id }
-    };
-    match (rest, request.method.clone()) {
-        ([], Method::GET) => {
-            require(request, &[READ, ASSIGN].concat())?;
-            let world = request.shared.world();
-            let items: Vec<Value> = world.tenants[t]
-                .app_role_assignments
-                .iter()
-                .filter(|a| mine(a))
-                .map(|a| assignment_json(a, &world.tenants[t]))
-                .collect();
-            Ok(Reply::ok(odata::page(items, &request.query, &context, &request.url, 100)))
-        }
-        ([], Method::POST) => {
-            require(request, ASSIGN)?;
-            let body = request.body_object()?;
-            let field = |name: &str| {
-                body.get(name).and_then(Value::as_str).and_then(|v| Uuid::parse_str(v).ok())
-            };
-            let (Some(principal_id), Some(resource_id), Some(app_role_id)) =
-                (field("principalId"), field("resourceId"), field("appRoleId"))
-            else {
-                return Err(bad(
-                    "Properties 'principalId', 'resourceId' and 'appRoleId' are required.",
-                ));
-            };
-            if (as_resource && resource_id != sp_id) || (!as_resource && principal_id != sp_id) {
-                return Err(bad(
-                    "The resourceId (or principalId) in the body does not match the service principal in the URL.",
-                ));
-            }
-            let mut world = request.shared.world_mut();
-            let tenant = &world.tenants[t];
-            let resource = tenant
-                .service_principals
-                .iter()
-                .find(|s| s.id == resource_id && s.deleted.is_none())
-                .ok_or_else(|| GraphError::resource_not_found(&resource_id.to_string()))?;
-            if !tenant
-                .service_principals
-                .iter()
-                .any(|s| s.id == principal_id && s.deleted.is_none() && world.replicated(s.created))
-            {
-                return Err(GraphError::resource_not_found(&principal_id.to_string()));
-            }
-            if !resource.app_roles.iter().any(|r| r.id == app_role_id.to_string()) {
-                return Err(bad("Permission being assigned was not found on application"));
-            }
-            if let Some(user_id) = request.caller.user_id {
-                let roles = tenant.user(user_id).map(|u| u.roles.clone()).unwrap_or_default();
-                let graph = resource.app_id.to_string() == GRAPH_APP_ID;
-                let allowed = roles.contains(&DirectoryRole::GlobalAdministrator)
-                    || (!graph && roles.contains(&DirectoryRole::CloudApplicationAdministrator));
-                if !allowed {
-                    return Err(GraphError::directory_denied());
-                }
-            }
-            if tenant.app_role_assignments.iter().any(|a| {
-                a.principal_id == principal_id
-                    && a.resource_id == resource_id
-                    && a.app_role_id == app_role_id
-            }) {
-                return Err(GraphError::new(
-                    StatusCode::BAD_REQUEST,
-                    "Request_BadRequest",
-                    "Permission being assigned already exists on the object",
-                ));
-            }
-            let assignment = AppRoleAssignment {
-                id: URL_SAFE_NO_PAD.encode(
-                    [Uuid::new_v4().as_bytes().as_slice(), Uuid::new_v4().as_bytes().as_slice()]
-                        .concat(),
-                ),
-                principal_id,
-                resource_id,
-                app_role_id,
-                created: now(),
-            };
-            let mut json = assignment_json(&assignment, tenant);
-            json["@odata.context"] = json!(format!("{context}/$entity"));
-            world.tenants[t].app_role_assignments.push(assignment);
-            Ok(Reply::created(json))
-        }
-        ([id], Method::GET) => {
-            require(request, &[READ, ASSIGN].concat())?;
-            let world = request.shared.world();
-            let found = world.tenants[t]
-                .app_role_assignments
-                .iter()
-                .find(|a| mine(a) && a.id == *id)
-                .ok_or_else(|| GraphError::resource_not_found(id))?;
-            Ok(Reply::ok(assignment_json(found, &world.tenants[t])))
-        }
-        ([id], Method::DELETE) => {
-            require(request, ASSIGN)?;
-            let mut world = request.shared.world_mut();
-            let list = &mut world.tenants[t].app_role_assignments;
-            let before = list.len();
-            list.retain(|a| !(mine(a) && a.id == *id));
-            if list.len() == before {
-                return Err(GraphError::resource_not_found(id));
-            }
-            Ok(Reply::no_content())
-        }
-        _ => Err(method_not_allowed()),
-    }
-}
-
-// ---- deleted items ------------------------------------------------------------------------
-
-fn deleted_items(request: &Request<'_>, segments: &[&str]) -> Result<Reply, GraphError> {
-    let t = tenant_index(request)?;
-    match (segments, request.method.clone()) {
-        (["directory", "deletedItems", kind], Method::GET) if kind.ends_with("application") => {
-            require(request, READ)?;
-            let world = request.shared.world();
-            let items: Vec<Value> = world.tenants[t]
-                .applications
-                .iter()
-                .filter(|a| a.deleted.is_some())
-                .map(|a| {
-                    let mut json = application_json(a, &world.tenants[t], false);
-                    json["@odata.type"] = json!("#microsoft.graph.application");
-                    json
-                })
-                .collect();
-            Ok(Reply::ok(odata::page(
-                items,
-                &request.query,
-                &request.context("directory/deletedItems/microsoft.graph.application"),
-                &request.url,
-                100,
-            )))
-        }
-        (["directory", "deletedItems", id, ..], method) => {
-            let index = request.shared.world().tenants[t]
-                .applications
-                .iter()
-                .position(|a| a.deleted.is_some() && a.id.to_string().eq_ignore_ascii_case(id))
-                .ok_or_else(|| GraphError::resource_not_found(id))?;
-            match (&segments[3..], method) {
-                ([], Method::GET) => {
-                    require(request, READ)?;
-                    let world = request.shared.world();
-                    let mut json = application_json(
-                        &world.tenants[t].applications[index],
-                        &world.tenants[t],
-                        false,
-                    );
-                    json["@odata.type"] = json!("#microsoft.graph.application");
-                    Ok(Reply::ok(json))
-                }
-                ([], Method::DELETE) => {
-                    require_restorer(request, t)?;
-                    request.shared.world_mut().tenants[t].applications.remove(index);
-                    Ok(Reply::no_content())
-                }
-                ([action], Method::POST)
-                    if action.trim_start_matches("microsoft.graph.") == "restore" =>
-                {
-                    require_restorer(request, t)?;
-                    let mut world = request.shared.world_mut();
-                    world.tenants[t].applications[index].deleted = None;
-                    let mut json = application_json(
-                        &world.tenants[t].applications[index],
-                        &world.tenants[t],
-                        false,
-                    );
-                    json["@odata.context"] = json!(request.context("directoryObjects/$entity"));
-                    json["@odata.type"] = json!("#microsoft.graph.application");
-                    Ok(Reply::ok(json))
-                }
-                _ => Err(method_not_allowed()),
-            }
-        }
-        _ => Err(GraphError::new(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            "Resource not found for the segment 'directory'.",
-        )),
-    }
 }

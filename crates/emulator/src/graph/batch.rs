@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::{Reply, Request, error::GraphError, odata::Query, route};
+use super::{Reply, Request, error::GraphError, odata::Query};
 use crate::state::FaultKind;
 
 /// The most requests one batch may hold.
@@ -63,12 +63,16 @@ pub fn batch(outer: &Request<'_>) -> Result<Reply, GraphError> {
             .iter()
             .any(|d| statuses.get(&d.to_ascii_lowercase()).is_some_and(|s| *s >= 400));
         let (status, headers, body) = if failed_dependency {
+            let request_id = uuid::Uuid::new_v4().to_string();
+            let failed = GraphError::new(
+                StatusCode::FAILED_DEPENDENCY,
+                "FailedDependency",
+                "A request it depends on failed.",
+            );
             (
                 424,
                 json!({"Content-Type": "application/json"}),
-                Some(
-                    json!({"error": {"code": "FailedDependency", "message": "A request it depends on failed."}}),
-                ),
+                Some(failed.envelope(&request_id, &request_id)),
             )
         } else {
             run(outer, request)
@@ -91,10 +95,13 @@ fn depends_on(request: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Runs one request of a batch through the route table, as if it had come on its own: its own
+/// headers, permissions, faults and error envelope.
 fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Value>) {
-    let error = |status: StatusCode, code: &'static str, message: &str| {
-        let body = json!({"error": {"code": code, "message": message, "innerError": {}}});
-        (status.as_u16(), json!({"Content-Type": "application/json"}), Some(body))
+    let json_headers = || json!({"Content-Type": "application/json"});
+    let error = |e: GraphError| {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        (e.status.as_u16(), json_headers(), Some(e.envelope(&request_id, &request_id)))
     };
     let method = request
         .get("method")
@@ -102,10 +109,14 @@ fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Value>) {
         .and_then(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok());
     let url = request.get("url").and_then(Value::as_str).unwrap_or_default();
     let Some(method) = method else {
-        return error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid method.");
+        return error(GraphError::new(StatusCode::BAD_REQUEST, "BadRequest", "Invalid method."));
     };
     if url.contains("://") {
-        return error(StatusCode::BAD_REQUEST, "BadRequest", "The url must be relative, e.g. /me.");
+        return error(GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "The url must be relative, e.g. /me.",
+        ));
     }
     let mut headers = HeaderMap::new();
     if let Some(given) = request.get("headers").and_then(Value::as_object) {
@@ -119,23 +130,37 @@ fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Value>) {
     }
     let body = request.get("body").cloned();
     if body.is_some() && !headers.contains_key("content-type") {
-        return error(
+        return error(GraphError::new(
             StatusCode::BAD_REQUEST,
             "BadRequest",
             "A request with a body must have a Content-Type header.",
-        );
+        ));
     }
     let (path, query) = url.split_once('?').map_or((url, None), |(p, q)| (p, Some(q)));
     let path = path.trim_start_matches('/');
     let path = path.strip_prefix("v1.0/").unwrap_or(path);
+    if path.eq_ignore_ascii_case("$batch") {
+        return error(GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "A batch request cannot contain another batch request.",
+        ));
+    }
     if let Some(fault) = outer.shared.take_fault(&format!("/v1.0/{path}")) {
-        let status = if fault.kind == FaultKind::Unavailable {
-            StatusCode::SERVICE_UNAVAILABLE
+        let fault_error = if fault.kind == FaultKind::Unavailable {
+            GraphError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "serviceNotAvailable",
+                "The service is temporarily unavailable. Retry after the time in Retry-After.",
+            )
         } else {
-            StatusCode::TOO_MANY_REQUESTS
+            GraphError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "activityLimitReached",
+                "The request has been throttled",
+            )
         };
-        let (status, _, body) =
-            error(status, "activityLimitReached", "The request has been throttled");
+        let (status, _, body) = error(fault_error);
         return (
             status,
             json!({"Retry-After": fault.retry_after.to_string(), "Content-Type": "application/json"}),
@@ -144,33 +169,22 @@ fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Value>) {
     }
     let query = match Query::parse(query) {
         Ok(query) => query,
-        Err(e) => {
-            return (
-                e.status.as_u16(),
-                json!({"Content-Type": "application/json"}),
-                Some(json!({"error": {"code": e.code, "message": e.message}})),
-            );
-        }
+        Err(e) => return error(e),
     };
     let inner = Request {
         shared: outer.shared,
         caller: outer.caller.clone(),
         method,
-        segments: path.split('/').filter(|s| !s.is_empty()).map(super::percent_decode).collect(),
+        segments: super::path::normalise(path),
+        params: Vec::new(),
         query,
         headers: &headers,
         body,
         base: outer.base.clone(),
         url: format!("{}/{path}", outer.base),
     };
-    match route(&inner) {
-        Ok(reply) => {
-            (reply.status.as_u16(), json!({"Content-Type": "application/json"}), reply.body)
-        }
-        Err(e) => (
-            e.status.as_u16(),
-            json!({"Content-Type": "application/json"}),
-            Some(json!({"error": {"code": e.code, "message": e.message, "innerError": {}}})),
-        ),
+    match super::run(inner) {
+        Ok(reply) => (reply.status.as_u16(), json_headers(), reply.body),
+        Err(e) => error(e),
     }
 }

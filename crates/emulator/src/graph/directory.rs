@@ -1,112 +1,77 @@
 //! `/me`, `/me/transitiveMemberOf`, `/organization` and `/users/{id}`.
 
-use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::{Reply, Request, error::GraphError};
-use crate::model::{Tenant, User};
+use crate::{
+    model::{Tenant, User},
+    state::World,
+};
 
-/// Delegated permissions that read the signed-in user.
-const READ_SELF: &[&str] = &[
-    "User.Read",
-    "User.ReadWrite",
-    "User.ReadBasic.All",
-    "User.Read.All",
-    "User.ReadWrite.All",
-    "Directory.Read.All",
-    "Directory.ReadWrite.All",
-];
-/// Permissions that read other users and the organisation.
-const READ_DIRECTORY: &[&str] = &[
-    "User.Read.All",
-    "User.ReadWrite.All",
-    "Directory.Read.All",
-    "Directory.ReadWrite.All",
-    "Organization.Read.All",
-];
+/// Permissions that read other users (reading oneself needs only what the route table asks).
+const READ_DIRECTORY: &[&str] =
+    &["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
 
-pub fn route(request: &Request<'_>) -> Result<Reply, GraphError> {
-    if request.method != Method::GET {
-        return Err(GraphError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "Request_BadRequest",
-            "The requested method is not allowed on this resource.",
-        ));
-    }
-    let world = request.shared.world();
-    let tenant = world
-        .tenants
+/// `GET /me`.
+pub fn me(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (_, user) = signed_in_user(request, world)?;
+    let mut body = user_json(user);
+    body["@odata.context"] = json!(request.context("users/$entity"));
+    select(&mut body, request);
+    Ok(Reply::ok(body))
+}
+
+/// `GET /me/transitiveMemberOf` (and `memberOf`): the directory roles the user holds.
+pub fn member_of(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (tenant, user) = signed_in_user(request, world)?;
+    let roles: Vec<Value> = user.roles.iter().map(|r| role_json(tenant, *r)).collect();
+    Ok(Reply::ok(super::odata::page(
+        roles,
+        &request.query,
+        &request.context("directoryObjects"),
+        &request.url,
+        100,
+    )))
+}
+
+fn signed_in_user<'w>(
+    request: &Request<'_>,
+    world: &'w World,
+) -> Result<(&'w Tenant, &'w User), GraphError> {
+    let tenant = request.tenant(world)?;
+    let user_id = request.caller.user_id.unwrap_or_default();
+    let user =
+        tenant.user(user_id).ok_or_else(|| GraphError::resource_not_found(&user_id.to_string()))?;
+    Ok((tenant, user))
+}
+
+/// `GET /users/{id or userPrincipalName}`: anyone with a directory read permission, or the
+/// signed-in user reading themselves.
+pub fn user(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let id = request.param("user");
+    let tenant = request.tenant(world)?;
+    let user = tenant
+        .users
         .iter()
-        .find(|t| t.id == request.caller.tenant_id)
-        .ok_or_else(GraphError::directory_denied)?;
-    let segments: Vec<&str> = request.segments.iter().map(String::as_str).collect();
-    match segments.as_slice() {
-        ["me"] | ["me", "transitiveMemberOf" | "memberOf", ..] => {
-            let Some(user_id) = request.caller.user_id else {
-                return Err(GraphError::new(
-                    StatusCode::BAD_REQUEST,
-                    "BadRequest",
-                    "/me request is only valid with delegated authentication flow.",
-                ));
-            };
-            if !request.caller.has_any(READ_SELF) {
-                return Err(GraphError::directory_denied());
-            }
-            let user = tenant
-                .user(user_id)
-                .ok_or_else(|| GraphError::resource_not_found(&user_id.to_string()))?;
-            if segments.len() == 1 {
-                let mut body = user_json(user);
-                body["@odata.context"] = json!(request.context("users/$entity"));
-                select(&mut body, request);
-                Ok(Reply::ok(body))
-            } else {
-                let roles: Vec<Value> = user.roles.iter().map(|r| role_json(tenant, *r)).collect();
-                Ok(Reply::ok(super::odata::page(
-                    roles,
-                    &request.query,
-                    &request.context("directoryObjects"),
-                    &request.url,
-                    100,
-                )))
-            }
-        }
-        ["users", id] => {
-            if !request.caller.has_any(READ_DIRECTORY)
-                && request.caller.user_id.map(|u| u.to_string()) != Some((*id).to_owned())
-            {
-                return Err(GraphError::directory_denied());
-            }
-            let user = tenant
-                .users
-                .iter()
-                .find(|u| {
-                    u.id.to_string().eq_ignore_ascii_case(id) || u.upn.eq_ignore_ascii_case(id)
-                })
-                .ok_or_else(|| GraphError::resource_not_found(id))?;
-            let mut body = user_json(user);
-            body["@odata.context"] = json!(request.context("users/$entity"));
-            select(&mut body, request);
-            Ok(Reply::ok(body))
-        }
-        ["organization"] => {
-            if !request.caller.has_any(READ_SELF) && !request.caller.has_any(READ_DIRECTORY) {
-                return Err(GraphError::directory_denied());
-            }
-            let mut organization = organization_json(tenant);
-            if let Some(select) = &request.query.select {
-                super::odata::apply_select(&mut organization, select);
-            }
-            Ok(Reply::ok(
-                json!({"@odata.context": request.context("organization"), "value": [organization]}),
-            ))
-        }
-        _ => Err(GraphError::new(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            format!("Resource not found for the segment '{}'.", segments.last().unwrap_or(&"")),
-        )),
+        .find(|u| u.id.to_string().eq_ignore_ascii_case(id) || u.upn.eq_ignore_ascii_case(id));
+    let is_self = user.is_some_and(|u| Some(u.id) == request.caller.user_id);
+    if !request.caller.has_any(READ_DIRECTORY) && !is_self {
+        return Err(GraphError::directory_denied());
     }
+    let user = user.ok_or_else(|| GraphError::resource_not_found(id))?;
+    let mut body = user_json(user);
+    body["@odata.context"] = json!(request.context("users/$entity"));
+    select(&mut body, request);
+    Ok(Reply::ok(body))
+}
+
+/// `GET /organization`.
+pub fn organization(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let mut organization = organization_json(request.tenant(world)?);
+    select(&mut organization, request);
+    Ok(Reply::ok(
+        json!({"@odata.context": request.context("organization"), "value": [organization]}),
+    ))
 }
 
 fn select(body: &mut Value, request: &Request<'_>) {

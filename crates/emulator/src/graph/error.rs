@@ -1,12 +1,9 @@
 //! Graph's error envelope (reference §3.9): `{"error": {"code", "message", "innerError": {"date",
-//! "request-id", "client-request-id"}}}`. The ids are filled in by the Graph middleware.
+//! "request-id", "client-request-id"}}}`. Built by [`GraphError::envelope`]
+//! and nowhere else.
 
-use axum::{
-    Json,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
-use serde_json::json;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
 
 /// A Graph error.
 #[derive(Debug, Clone)]
@@ -66,9 +63,22 @@ impl GraphError {
     }
 }
 
-impl IntoResponse for GraphError {
-    fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.message, "innerError": {}}});
-        (self.status, Json(body)).into_response()
+impl GraphError {
+    /// Graph's error envelope, the one place it is built: `{"error": {"code", "message",
+    /// "innerError": {"date", "request-id", "client-request-id"}}}` (throttling adds the inner
+    /// code `throttledRequest`, as Graph does).
+    pub fn envelope(&self, request_id: &str, client_request_id: &str) -> Value {
+        let date = crate::state::now()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let mut inner = json!({
+            "date": &date[..19.min(date.len())],
+            "request-id": request_id,
+            "client-request-id": client_request_id,
+        });
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            inner["code"] = json!("throttledRequest");
+        }
+        json!({"error": {"code": self.code, "message": self.message, "innerError": inner}})
     }
 }

@@ -1,14 +1,25 @@
 //! Microsoft Graph v1.0: the directory operations spconnect uses (`/me`, `/organization`,
 //! applications, service principals, app role assignments, deleted items) and SharePoint through
 //! Graph (sites, lists, columns, content types, items, drives, site permissions), with Graph's
-//! authorization rules, OData options, paging and error envelope (reference §2, §3).
+//! authorization rules, OData options, paging and error envelope (reference: `docs/microsoft/`).
+//!
+//! A request goes: bearer token ([`crate::bearer`]) → path normalised ([`path`]) → the operation
+//! found in the route table ([`routes`]), whose permissions are checked before the operation runs
+//! under one guard of the directory (read or write, never both, never twice).
 
 mod applications;
-pub mod auth;
+mod assignments;
 mod batch;
+mod deleted_items;
 mod directory;
+mod directory_query;
+mod drives;
 pub mod error;
 pub mod odata;
+mod path;
+mod routes;
+mod service_principals;
+mod site_permissions;
 mod sites;
 
 use std::sync::Arc;
@@ -23,11 +34,13 @@ use axum::{
 use serde_json::Value;
 use uuid::Uuid;
 
-use self::{auth::Caller, error::GraphError, odata::Query};
+use self::{error::GraphError, odata::Query, routes::Handler};
 use crate::{
-    http::Origin,
+    bearer::{self, Caller},
+    model::Tenant,
+    origin::Origin,
     resources::{GRAPH_APP_ID, GRAPH_RESOURCE},
-    state::Shared,
+    state::{Shared, World},
 };
 
 /// A successful Graph answer.
@@ -53,7 +66,7 @@ impl Reply {
     }
 }
 
-/// One Graph request, parsed.
+/// One Graph request, parsed and matched to its operation.
 pub struct Request<'a> {
     /// Shared state.
     pub shared: &'a Shared,
@@ -61,8 +74,10 @@ pub struct Request<'a> {
     pub caller: Caller,
     /// The method.
     pub method: Method,
-    /// Path segments after `/v1.0`, percent-decoded.
+    /// Path segments after `/v1.0`, decoded and normalised (see [`path::normalise`]).
     pub segments: Vec<String>,
+    /// The values of the route's `{name}` placeholders.
+    pub params: Vec<(&'static str, String)>,
     /// Query options.
     pub query: Query,
     /// Request headers.
@@ -92,6 +107,40 @@ impl Request<'_> {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// The value of the route placeholder `{name}` (empty when the route has none).
+    pub fn param(&self, name: &str) -> &str {
+        self.params.iter().find(|(n, _)| *n == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    /// The index of the caller's tenant (the token's `tid`): the one lookup every operation uses.
+    pub fn tenant_index(&self, world: &World) -> Result<usize, GraphError> {
+        world.tenant_index_by_id(self.caller.tenant_id).ok_or_else(|| {
+            GraphError::unauthenticated("The tenant of the access token does not exist.")
+        })
+    }
+
+    /// The caller's tenant.
+    pub fn tenant<'w>(&self, world: &'w World) -> Result<&'w Tenant, GraphError> {
+        Ok(&world.tenants[self.tenant_index(world)?])
+    }
+
+    /// The caller's tenant, to change.
+    pub fn tenant_mut<'w>(&self, world: &'w mut World) -> Result<&'w mut Tenant, GraphError> {
+        let index = self.tenant_index(world)?;
+        Ok(&mut world.tenants[index])
+    }
+
+    /// Whether the client asked for no OData control information
+    /// (`Accept: application/json;odata.metadata=none`).
+    fn wants_no_metadata(&self) -> bool {
+        self.header("accept").is_some_and(no_metadata)
+    }
+}
+
+/// Whether an `Accept` value asks for `odata.metadata=none`.
+fn no_metadata(accept: &str) -> bool {
+    accept.to_ascii_lowercase().replace(' ', "").contains("odata.metadata=none")
 }
 
 /// Every `/v1.0/…` request.
@@ -112,7 +161,9 @@ pub async fn handle(
             Some(body) => (reply.status, Json(body)).into_response(),
             None => reply.status.into_response(),
         },
-        Err(error) => error.into_response_with_ids(&request_id, &client_request_id),
+        Err(error) => {
+            (error.status, Json(error.envelope(&request_id, &client_request_id))).into_response()
+        }
     };
     let h = response.headers_mut();
     for (name, value) in [("request-id", &request_id), ("client-request-id", &client_request_id)] {
@@ -142,11 +193,12 @@ fn dispatch(
 ) -> Result<Reply, GraphError> {
     let origin = Origin::of(headers, shared.tls);
     let base = format!("{}/v1.0", origin.url());
-    let path = uri.path().strip_prefix("/v1.0").unwrap_or(uri.path());
-    let segments: Vec<String> =
-        path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
-    let caller =
-        auth::authenticate(shared, headers, &[GRAPH_RESOURCE.to_owned(), GRAPH_APP_ID.to_owned()])?;
+    let caller = bearer::authenticate(
+        shared,
+        headers,
+        &[GRAPH_RESOURCE.to_owned(), GRAPH_APP_ID.to_owned()],
+    )
+    .map_err(|invalid| GraphError::unauthenticated(invalid.0))?;
     let body = if body.is_empty() {
         None
     } else {
@@ -154,57 +206,36 @@ fn dispatch(
             GraphError::new(StatusCode::BAD_REQUEST, "BadRequest", format!("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format. ({e})"))
         })?)
     };
+    let path = uri.path().strip_prefix("/v1.0").unwrap_or(uri.path());
     let request = Request {
         shared,
         caller,
         method,
-        segments,
+        segments: path::normalise(path),
+        params: Vec::new(),
         query: Query::parse(uri.query())?,
         headers,
         body,
         url: format!("{}{}", origin.url(), uri.path()),
         base,
     };
-    route(&request)
+    run(request)
 }
 
-/// Routes a parsed request to its operation.
-fn route(request: &Request<'_>) -> Result<Reply, GraphError> {
-    let first = request.segments.first().map(String::as_str).unwrap_or_default();
-    let resource = first.split('(').next().unwrap_or_default();
-    match resource {
-        "me" | "organization" | "users" => directory::route(request),
-        "applications" | "servicePrincipals" | "directory" => applications::route(request),
-        "sites" | "drives" => sites::route(request),
-        "$batch" if request.method == Method::POST && request.segments.len() == 1 => {
-            batch::batch(request)
-        }
-        _ => Err(GraphError::new(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            format!("Resource not found for the segment '{first}'."),
-        )),
+/// Finds the operation for a parsed request, checks its permissions and runs it under one guard
+/// of the directory; the reply loses its OData control information when the client asked so.
+fn run(mut request: Request<'_>) -> Result<Reply, GraphError> {
+    let (route, params) = routes::find(&request.method, &request.segments)?;
+    request.params = params;
+    route.allow.check(&request.caller, route.family())?;
+    let without_metadata = request.wants_no_metadata();
+    let mut reply = match route.handler {
+        Handler::Read(operation) => operation(&request, &request.shared.world()),
+        Handler::Write(operation) => operation(&request, &mut request.shared.world_mut()),
+        Handler::Batch => batch::batch(&request),
+    }?;
+    if without_metadata && let Some(body) = &mut reply.body {
+        odata::strip_control_information(body);
     }
-}
-
-/// Percent-decodes a path segment.
-fn percent_decode(segment: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", segment.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| segment.to_owned())
-}
-
-impl GraphError {
-    fn into_response_with_ids(self, request_id: &str, client_request_id: &str) -> Response {
-        let date = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        let body = serde_json::json!({"error": {
-            "code": self.code,
-            "message": self.message,
-            "innerError": {"date": &date[..19.min(date.len())], "request-id": request_id, "client-request-id": client_request_id},
-        }});
-        (self.status, Json(body)).into_response()
-    }
+    Ok(reply)
 }

@@ -107,6 +107,26 @@ pub fn apply_select(object: &mut Value, select: &[String]) {
     }
 }
 
+/// Removes OData control information (`@odata.context`, `@odata.etag`, `@odata.type`, …) at
+/// every depth, keeping `@odata.nextLink` and `@odata.count`: what `odata.metadata=none` asks
+/// for (OData JSON Format 4.01 §3.1.3,
+/// https://docs.oasis-open.org/odata/odata-json-format/v4.01/odata-json-format-v4.01.html).
+/// Other annotations (`@microsoft.graph.downloadUrl`) are not control information and stay.
+pub fn strip_control_information(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|key, _| {
+                !key.starts_with("@odata.")
+                    || key.eq_ignore_ascii_case("@odata.nextLink")
+                    || key.eq_ignore_ascii_case("@odata.count")
+            });
+            map.values_mut().for_each(strip_control_information);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_control_information),
+        _ => {}
+    }
+}
+
 /// One page of a collection, with `@odata.nextLink` when more remain. `url` is the request URL
 /// without its query; the next link repeats every original parameter.
 pub fn page(

@@ -1,118 +1,89 @@
-//! SharePoint through Graph: sites, subsites, lists, columns, content types, items, drives and
-//! `Sites.Selected` site permissions (reference §2.9, §3.1–§3.6).
+//! SharePoint through Graph: sites (search, `getAllSites`, by id or path, subsites), lists and
+//! libraries, columns, content types and items, read as Graph returns them; who may read is a
+//! tenant-wide `Sites.*` permission, or `Sites.Selected` with a grant on the site collection.
 
-use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-use super::{Reply, Request, error::GraphError, odata};
+use super::{Reply, Request, drives::drive_json, drives::drive_reply, error::GraphError, odata};
 use crate::{
-    model::{Column, DirectoryRole, List, SitePermission, Tenant, Web},
+    model::{Column, List, SitePermission, Tenant, Web},
     state::World,
 };
 
+/// Tenant-wide read permissions (`Sites.Selected` is checked per site).
 const READ: &[&str] =
     &["Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"];
-const FULL_CONTROL: &[&str] = &["Sites.FullControl.All"];
 const NOT_INDEXED: &str = "Field '{}' cannot be referenced in filter or orderby as it is not indexed. Provide the 'Prefer: HonorNonIndexedQueriesWarningMayFailRandomly' header to allow this, but be warned that such queries may fail on large lists.";
 
 fn time_text(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-pub fn route(request: &Request<'_>) -> Result<Reply, GraphError> {
-    let world = request.shared.world();
-    let tenant = world
-        .tenants
-        .iter()
-        .find(|t| t.id == request.caller.tenant_id)
-        .ok_or_else(GraphError::access_denied)?;
-    let segments: Vec<&str> = request.segments.iter().map(String::as_str).collect();
-    if segments.first() == Some(&"drives") {
-        drop(world);
-        return drives(request, &segments[1..]);
-    }
-    match segments.as_slice() {
-        ["sites"] if request.method == Method::GET => search(request, tenant),
-        ["sites", all]
-            if all.trim_start_matches("microsoft.graph.").trim_end_matches("()")
-                == "getAllSites" =>
-        {
-            get_all_sites(request, tenant)
-        }
-        ["sites", ..] => {
-            let (web_index, used) =
-                resolve_site(tenant, &segments[1..]).ok_or_else(GraphError::item_not_found)?;
-            let web = &tenant.webs[web_index];
-            let rest = &segments[1 + used..];
-            if rest.first() == Some(&"permissions") {
-                drop(world);
-                return permissions(request, web_index, &rest[1..]);
-            }
-            authorize_read(request, &world, tenant, web)?;
-            if request.method != Method::GET {
-                return Err(GraphError::new(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "notSupported",
-                    "The method is not supported on this resource.",
-                ));
-            }
-            site_operation(request, tenant, web, rest)
-        }
-        _ => Err(GraphError::bad_request("Resource not found for the segment 'sites'.")),
-    }
-}
-
-/// Finds the web a site reference names, and how many segments the reference used.
-fn resolve_site(tenant: &Tenant, segments: &[&str]) -> Option<(usize, usize)> {
-    let first = *segments.first()?;
+/// The web a site key names: `root`, `{host}`, `{host},{site-id}`, `{host},{site-id},{web-id}`,
+/// or a path, `{host}:/sites/hr` (with or without the closing `:`).
+fn resolve_site(tenant: &Tenant, key: &str) -> Option<usize> {
     let root = || tenant.webs.iter().position(|w| w.path == "/");
-    if first == "root" {
-        return Some((root()?, 1));
+    if key.eq_ignore_ascii_case("root") {
+        return root();
     }
-    if let Some(host) = first.strip_suffix(':') {
+    if let Some((host, path)) = key.split_once(':') {
         if !host.eq_ignore_ascii_case(&tenant.sharepoint_host) {
             return None;
         }
-        let mut path = String::new();
-        let mut used = 1;
-        for segment in &segments[1..] {
-            used += 1;
-            let (part, end) = segment.strip_suffix(':').map_or((*segment, false), |p| (p, true));
-            path.push('/');
-            path.push_str(part);
-            if end {
-                break;
-            }
-        }
-        let path = if path.is_empty() { "/".to_owned() } else { path };
-        return tenant
-            .webs
-            .iter()
-            .position(|w| w.path.eq_ignore_ascii_case(&path))
-            .map(|i| (i, used));
+        let path = path.trim_end_matches(':').trim_end_matches('/');
+        let path = if path.is_empty() { "/" } else { path };
+        return tenant.webs.iter().position(|w| w.path.eq_ignore_ascii_case(path));
     }
-    let parts: Vec<&str> = first.split(',').collect();
+    let parts: Vec<&str> = key.split(',').collect();
     if !parts[0].eq_ignore_ascii_case(&tenant.sharepoint_host) {
         return None;
     }
-    let index = match parts.as_slice() {
-        [_] => root()?,
+    match parts.as_slice() {
+        [_] => root(),
         [_, site] => tenant
             .webs
             .iter()
-            .position(|w| Some(w.site_id) == Uuid::parse_str(site).ok() && w.parent.is_none())?,
+            .position(|w| Some(w.site_id) == Uuid::parse_str(site).ok() && w.parent.is_none()),
         [_, site, web] => {
             let (site_id, web_id) = (Uuid::parse_str(site).ok(), Uuid::parse_str(web).ok());
-            tenant
-                .webs
-                .iter()
-                .position(|w| Some(w.site_id) == site_id && Some(w.web_id) == web_id)?
+            tenant.webs.iter().position(|w| Some(w.site_id) == site_id && Some(w.web_id) == web_id)
         }
-        _ => return None,
-    };
-    Some((index, 1))
+        _ => None,
+    }
+}
+
+/// The caller's tenant and the web `{site}` names, once the caller may read it: a tenant-wide
+/// read permission, or `Sites.Selected` with a grant on the site collection.
+pub fn readable_site<'w>(
+    request: &Request<'_>,
+    world: &'w World,
+) -> Result<(&'w Tenant, &'w Web), GraphError> {
+    let tenant = request.tenant(world)?;
+    let index =
+        resolve_site(tenant, request.param("site")).ok_or_else(GraphError::item_not_found)?;
+    let web = &tenant.webs[index];
+    authorize_read(request, world, tenant, web)?;
+    Ok((tenant, web))
+}
+
+/// The index of the web `{site}` names in the caller's tenant (no permission check).
+pub fn site_index(request: &Request<'_>, world: &World) -> Result<(usize, usize), GraphError> {
+    let t = request.tenant_index(world)?;
+    let index = resolve_site(&world.tenants[t], request.param("site"))
+        .ok_or_else(GraphError::item_not_found)?;
+    Ok((t, index))
+}
+
+/// The list `{list}` of a readable site.
+fn readable_list<'w>(
+    request: &Request<'_>,
+    world: &'w World,
+) -> Result<(&'w Tenant, &'w Web, std::borrow::Cow<'w, List>), GraphError> {
+    let (tenant, web) = readable_site(request, world)?;
+    let list = web.find_list(request.param("list")).ok_or_else(GraphError::item_not_found)?;
+    Ok((tenant, web, list))
 }
 
 /// The site collection's grants for the caller's app (`Sites.Selected`).
@@ -126,7 +97,7 @@ fn site_grant<'a>(
     collection.permissions.iter().find(|p| p.app_id == app_id && world.replicated(p.created))
 }
 
-fn authorize_read(
+pub fn authorize_read(
     request: &Request<'_>,
     world: &World,
     tenant: &Tenant,
@@ -167,10 +138,10 @@ fn site_json(request: &Request<'_>, tenant: &Tenant, web: &Web) -> Value {
     json
 }
 
-fn search(request: &Request<'_>, tenant: &Tenant) -> Result<Reply, GraphError> {
-    if !request.caller.has_any(READ) && !request.caller.has_any(&["Sites.Selected"]) {
-        return Err(GraphError::access_denied());
-    }
+/// `GET /sites?search=…`: with only `Sites.Selected`, nothing is found (search needs a
+/// tenant-wide read permission).
+pub fn search(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let tenant = request.tenant(world)?;
     let text = request.query.search.clone().unwrap_or_default().to_ascii_lowercase();
     let selected_only = !request.caller.has_any(READ);
     let filter = request.query.filter.as_deref().map(odata::Filter::parse).transpose()?;
@@ -191,15 +162,9 @@ fn search(request: &Request<'_>, tenant: &Tenant) -> Result<Reply, GraphError> {
     collection(request, items, &request.context("sites"))
 }
 
-fn get_all_sites(request: &Request<'_>, tenant: &Tenant) -> Result<Reply, GraphError> {
-    if !request.caller.is_app() {
-        return Err(GraphError::bad_request(
-            "getAllSites is supported only with application permissions.",
-        ));
-    }
-    if !request.caller.has_any(READ) {
-        return Err(GraphError::access_denied());
-    }
+/// `GET /sites/getAllSites` (application permissions only).
+pub fn all_sites(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let tenant = request.tenant(world)?;
     let items: Vec<Value> = tenant
         .webs
         .iter()
@@ -214,90 +179,196 @@ fn get_all_sites(request: &Request<'_>, tenant: &Tenant) -> Result<Reply, GraphE
     collection(request, items, &request.context("sites"))
 }
 
-fn site_operation(
-    request: &Request<'_>,
-    tenant: &Tenant,
-    web: &Web,
-    rest: &[&str],
-) -> Result<Reply, GraphError> {
-    match rest {
-        [] => {
-            let mut json = site_json(request, tenant, web);
-            json["@odata.context"] = json!(request.context("sites/$entity"));
-            select(&mut json, request);
-            Ok(Reply::ok(json))
-        }
-        ["sites"] => {
-            let items: Vec<Value> = tenant
-                .webs
-                .iter()
-                .filter(|w| w.parent == Some(web.web_id))
-                .map(|w| site_json(request, tenant, w))
-                .collect();
-            collection(request, items, &request.context("sites"))
-        }
-        ["lists"] => {
-            let filter = request.query.filter.as_deref().map(odata::Filter::parse).transpose()?;
-            if let Some(filter) = &filter
-                && filter.paths().iter().any(|p| !p.eq_ignore_ascii_case("displayName"))
-            {
-                return Err(GraphError::bad_request(
-                    "The provided filter statement is not supported.",
-                ));
-            }
-            let with_system = request.query.selects("system");
-            let items: Vec<Value> = web
-                .lists()
-                .iter()
-                .filter(|l| with_system || !l.system)
-                .map(|l| list_json(request, tenant, web, l))
-                .filter(|v| filter.as_ref().is_none_or(|f| f.matches(v)))
-                .collect();
-            collection(request, items, &request.context("sites/lists"))
-        }
-        ["lists", list_ref, more @ ..] => {
-            let list = web.find_list(list_ref).ok_or_else(GraphError::item_not_found)?;
-            list_operation(request, tenant, web, &list, more)
-        }
-        ["columns"] => {
-            let columns = web
-                .lists()
-                .iter()
-                .find(|l| l.template == "genericList")
-                .map(|l| l.columns.clone())
-                .unwrap_or_default();
-            columns_reply(request, &columns)
-        }
-        ["contentTypes"] => {
-            let items = vec![
-                json!({"id": "0x01", "description": "Create a new list item.", "group": "List Content Types", "hidden": false, "name": "Item", "readOnly": false, "sealed": false}),
-                json!({"id": "0x0101", "description": "Create a new document.", "group": "Document Content Types", "hidden": false, "name": "Document", "readOnly": false, "sealed": false}),
-            ];
-            collection(request, items, &request.context("sites/contentTypes"))
-        }
-        ["drives"] => {
-            let items: Vec<Value> = web
-                .lists()
-                .iter()
-                .filter(|l| l.drive_id.is_some() && !l.system)
-                .map(|l| drive_json(tenant, web, l))
-                .collect();
-            collection(request, items, &request.context("drives"))
-        }
-        ["drive"] => {
-            let lists = web.lists();
-            let list = lists
-                .iter()
-                .find(|l| l.name == "Shared Documents")
-                .or_else(|| lists.iter().find(|l| l.drive_id.is_some()))
-                .ok_or_else(GraphError::item_not_found)?;
-            drive_reply(request, tenant, web, list)
-        }
-        _ => Err(GraphError::bad_request(format!(
-            "Resource not found for the segment '{}'.",
-            rest[0]
-        ))),
+/// `GET /sites/{site}`.
+pub fn site(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (tenant, web) = readable_site(request, world)?;
+    let mut json = site_json(request, tenant, web);
+    json["@odata.context"] = json!(request.context("sites/$entity"));
+    select(&mut json, request);
+    Ok(Reply::ok(json))
+}
+
+/// `GET /sites/{site}/sites`: the subsites.
+pub fn subsites(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (tenant, web) = readable_site(request, world)?;
+    let items: Vec<Value> = tenant
+        .webs
+        .iter()
+        .filter(|w| w.parent == Some(web.web_id))
+        .map(|w| site_json(request, tenant, w))
+        .collect();
+    collection(request, items, &request.context("sites"))
+}
+
+/// `GET /sites/{site}/lists` (system lists only when `system` is selected; `$filter` on
+/// `displayName` only).
+pub fn lists(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (tenant, web) = readable_site(request, world)?;
+    let filter = request.query.filter.as_deref().map(odata::Filter::parse).transpose()?;
+    if let Some(filter) = &filter
+        && filter.paths().iter().any(|p| !p.eq_ignore_ascii_case("displayName"))
+    {
+        return Err(GraphError::bad_request("The provided filter statement is not supported."));
     }
+    let with_system = request.query.selects("system");
+    let items: Vec<Value> = web
+        .lists()
+        .iter()
+        .filter(|l| with_system || !l.system)
+        .map(|l| list_json(request, tenant, web, l))
+        .filter(|v| filter.as_ref().is_none_or(|f| f.matches(v)))
+        .collect();
+    collection(request, items, &request.context("sites/lists"))
+}
+
+/// `GET /sites/{site}/columns`: the site's columns.
+pub fn site_columns(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (_, web) = readable_site(request, world)?;
+    let columns = web
+        .lists()
+        .iter()
+        .find(|l| l.template == "genericList")
+        .map(|l| l.columns.clone())
+        .unwrap_or_default();
+    columns_reply(request, &columns)
+}
+
+/// `GET /sites/{site}/contentTypes`.
+pub fn site_content_types(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    readable_site(request, world)?;
+    let items = vec![
+        json!({"id": "0x01", "description": "Create a new list item.", "group": "List Content Types", "hidden": false, "name": "Item", "readOnly": false, "sealed": false}),
+        json!({"id": "0x0101", "description": "Create a new document.", "group": "Document Content Types", "hidden": false, "name": "Document", "readOnly": false, "sealed": false}),
+    ];
+    collection(request, items, &request.context("sites/contentTypes"))
+}
+
+/// `GET /sites/{site}/drives`: the document libraries.
+pub fn site_drives(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (tenant, web) = readable_site(request, world)?;
+    let items: Vec<Value> = web
+        .lists()
+        .iter()
+        .filter(|l| l.drive_id.is_some() && !l.system)
+        .map(|l| drive_json(tenant, web, l))
+        .collect();
+    collection(request, items, &request.context("drives"))
+}
+
+/// `GET /sites/{site}/drive`: the default library.
+pub fn site_drive(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (tenant, web) = readable_site(request, world)?;
+    let lists = web.lists();
+    let list = lists
+        .iter()
+        .find(|l| l.name == "Shared Documents")
+        .or_else(|| lists.iter().find(|l| l.drive_id.is_some()))
+        .ok_or_else(GraphError::item_not_found)?;
+    drive_reply(request, tenant, web, list)
+}
+
+/// `GET /sites/{site}/lists/{list}`.
+pub fn list(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (tenant, web, list) = readable_list(request, world)?;
+    let mut json = list_json(request, tenant, web, &list);
+    json["@odata.context"] = json!(request.context("sites/lists/$entity"));
+    select(&mut json, request);
+    Ok(Reply::ok(json))
+}
+
+/// `GET /sites/{site}/lists/{list}/columns`.
+pub fn list_columns(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (_, _, list) = readable_list(request, world)?;
+    columns_reply(request, &list.columns)
+}
+
+/// `GET /sites/{site}/lists/{list}/columns/{column}` (by id or name).
+pub fn list_column(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (_, _, list) = readable_list(request, world)?;
+    let id = request.param("column");
+    let column = list
+        .columns
+        .iter()
+        .find(|c| c.id.to_string().eq_ignore_ascii_case(id) || c.name.eq_ignore_ascii_case(id))
+        .ok_or_else(GraphError::item_not_found)?;
+    let mut json = column_json(column);
+    json["@odata.context"] = json!(request.context("sites/lists/columns/$entity"));
+    Ok(Reply::ok(json))
+}
+
+/// `GET /sites/{site}/lists/{list}/contentTypes`.
+pub fn list_content_types(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (_, _, list) = readable_list(request, world)?;
+    collection(request, content_types_json(&list), &request.context("sites/lists/contentTypes"))
+}
+
+/// `GET /sites/{site}/lists/{list}/drive` (document libraries only).
+pub fn list_drive(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (tenant, web, list) = readable_list(request, world)?;
+    if list.drive_id.is_none() {
+        return Err(GraphError::item_not_found());
+    }
+    drive_reply(request, tenant, web, &list)
+}
+
+/// `GET /sites/{site}/lists/{list}/items/{item}` (fields with `expand=fields`).
+pub fn item(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (tenant, web, list) = readable_list(request, world)?;
+    let item = find_item(request, &list)?;
+    let fields = fields_selection(request);
+    let mut json = item_json(tenant, web, &list, item, fields.as_ref());
+    json["@odata.context"] = json!(request.context("sites/lists/items/$entity"));
+    Ok(Reply::ok(json))
+}
+
+/// `GET /sites/{site}/lists/{list}/items/{item}/fields`.
+pub fn item_fields(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (tenant, web, list) = readable_list(request, world)?;
+    let item = find_item(request, &list)?;
+    let selection = fields_selection(request).unwrap_or(None);
+    let mut json = item_json(tenant, web, &list, item, Some(&selection));
+    let mut fields = json["fields"].take();
+    fields["@odata.context"] = json!(request.context("sites/lists/items/fields/$entity"));
+    Ok(Reply::ok(fields))
+}
+
+fn find_item<'l>(
+    request: &Request<'_>,
+    list: &'l List,
+) -> Result<&'l crate::model::Item, GraphError> {
+    let id = request.param("item");
+    list.items.iter().find(|i| i.id.to_string() == id).ok_or_else(GraphError::item_not_found)
+}
+
+/// `GET /sites/{site}/lists/{list}/items`.
+pub fn items(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (tenant, web, list) = readable_list(request, world)?;
+    let filter = request.query.filter.as_deref().map(odata::Filter::parse).transpose()?;
+    if let Some(filter) = &filter {
+        let honour = request
+            .header("prefer")
+            .is_some_and(|p| p.contains("HonorNonIndexedQueriesWarningMayFailRandomly"));
+        for path in filter.paths() {
+            let field = path.strip_prefix("fields/").unwrap_or(path);
+            let indexed =
+                list.columns.iter().any(|c| c.name.eq_ignore_ascii_case(field) && c.indexed);
+            if !indexed && !honour && path.starts_with("fields/") {
+                return Err(GraphError::bad_request(NOT_INDEXED.replace("{}", field)));
+            }
+        }
+    }
+    let fields = fields_selection(request);
+    let items: Vec<Value> = list
+        .items
+        .iter()
+        .map(|item| {
+            let full = item_json(tenant, web, &list, item, Some(&None));
+            (full, item)
+        })
+        .filter(|(full, _)| filter.as_ref().is_none_or(|f| f.matches(full)))
+        .map(|(_, item)| item_json(tenant, web, &list, item, fields.as_ref()))
+        .collect();
+    collection(request, items, &request.context("sites/lists/items"))
 }
 
 /// A page of a SharePoint collection (Graph pages these by 200).
@@ -409,69 +480,6 @@ fn columns_reply(request: &Request<'_>, columns: &[Column]) -> Result<Reply, Gra
     collection(request, items, &request.context("sites/lists/columns"))
 }
 
-fn list_operation(
-    request: &Request<'_>,
-    tenant: &Tenant,
-    web: &Web,
-    list: &List,
-    rest: &[&str],
-) -> Result<Reply, GraphError> {
-    match rest {
-        [] => {
-            let mut json = list_json(request, tenant, web, list);
-            json["@odata.context"] = json!(request.context("sites/lists/$entity"));
-            select(&mut json, request);
-            Ok(Reply::ok(json))
-        }
-        ["columns"] => columns_reply(request, &list.columns),
-        ["columns", id] => {
-            let column = list
-                .columns
-                .iter()
-                .find(|c| {
-                    c.id.to_string().eq_ignore_ascii_case(id) || c.name.eq_ignore_ascii_case(id)
-                })
-                .ok_or_else(GraphError::item_not_found)?;
-            let mut json = column_json(column);
-            json["@odata.context"] = json!(request.context("sites/lists/columns/$entity"));
-            Ok(Reply::ok(json))
-        }
-        ["contentTypes"] => {
-            let items = content_types_json(list);
-            collection(request, items, &request.context("sites/lists/contentTypes"))
-        }
-        ["items"] => items(request, tenant, web, list),
-        ["items", id, more @ ..] => {
-            let item = list
-                .items
-                .iter()
-                .find(|i| i.id.to_string() == *id)
-                .ok_or_else(GraphError::item_not_found)?;
-            let fields = fields_selection(request);
-            let mut json = item_json(
-                tenant,
-                web,
-                list,
-                item,
-                fields.as_ref().or(if more == ["fields"] { Some(&None) } else { None }),
-            );
-            if more == ["fields"] {
-                let mut fields = json["fields"].take();
-                fields["@odata.context"] =
-                    json!(request.context("sites/lists/items/fields/$entity"));
-                return Ok(Reply::ok(fields));
-            }
-            json["@odata.context"] = json!(request.context("sites/lists/items/$entity"));
-            Ok(Reply::ok(json))
-        }
-        ["drive"] if list.drive_id.is_some() => drive_reply(request, tenant, web, list),
-        _ => Err(GraphError::bad_request(format!(
-            "Resource not found for the segment '{}'.",
-            rest[0]
-        ))),
-    }
-}
-
 /// `expand=fields` / `expand=fields(select=A,B)` / `$expand=fields($select=A,B)`: `None` when not
 /// expanded, `Some(None)` for all fields, `Some(Some(list))` for selected ones.
 fn fields_selection(request: &Request<'_>) -> Option<Option<Vec<String>>> {
@@ -519,301 +527,4 @@ fn item_json(
         json["fields"] = Value::Object(values);
     }
     json
-}
-
-fn items(
-    request: &Request<'_>,
-    tenant: &Tenant,
-    web: &Web,
-    list: &List,
-) -> Result<Reply, GraphError> {
-    let filter = request.query.filter.as_deref().map(odata::Filter::parse).transpose()?;
-    if let Some(filter) = &filter {
-        let honour = request
-            .header("prefer")
-            .is_some_and(|p| p.contains("HonorNonIndexedQueriesWarningMayFailRandomly"));
-        for path in filter.paths() {
-            let field = path.strip_prefix("fields/").unwrap_or(path);
-            let indexed =
-                list.columns.iter().any(|c| c.name.eq_ignore_ascii_case(field) && c.indexed);
-            if !indexed && !honour && path.starts_with("fields/") {
-                return Err(GraphError::bad_request(NOT_INDEXED.replace("{}", field)));
-            }
-        }
-    }
-    let fields = fields_selection(request);
-    let items: Vec<Value> = list
-        .items
-        .iter()
-        .map(|item| {
-            let full = item_json(tenant, web, list, item, Some(&None));
-            (full, item)
-        })
-        .filter(|(full, _)| filter.as_ref().is_none_or(|f| f.matches(full)))
-        .map(|(_, item)| item_json(tenant, web, list, item, fields.as_ref()))
-        .collect();
-    collection(request, items, &request.context("sites/lists/items"))
-}
-
-/// One drive, as `/drive`, `/lists/{id}/drive` and `/drives/{id}` return it.
-fn drive_reply(
-    request: &Request<'_>,
-    tenant: &Tenant,
-    web: &Web,
-    list: &List,
-) -> Result<Reply, GraphError> {
-    let mut json = drive_json(tenant, web, list);
-    json["@odata.context"] = json!(request.context("drives/$entity"));
-    Ok(Reply::ok(json))
-}
-
-fn drive_json(tenant: &Tenant, web: &Web, list: &List) -> Value {
-    let base = format!(
-        "https://{}{}",
-        tenant.sharepoint_host,
-        if web.path == "/" { "" } else { web.path.as_str() }
-    );
-    json!({
-        "createdDateTime": time_text(list.created),
-        "description": list.description,
-        "id": list.drive_id,
-        "lastModifiedDateTime": time_text(list.created),
-        "name": list.display_name,
-        "webUrl": format!("{base}/{}", list.name.replace(' ', "%20")),
-        "driveType": "documentLibrary",
-        "createdBy": {"user": {"displayName": "System Account"}},
-        "owner": {"group": {"displayName": format!("{} Owners", web.display_name)}},
-        "quota": {"deleted": 0, "remaining": 27_487_790_694_400_i64, "state": "normal", "total": 27_487_790_694_400_i64, "used": 0},
-    })
-}
-
-/// `/drives/{id}` and `/drives/{id}/root/children`.
-fn drives(request: &Request<'_>, rest: &[&str]) -> Result<Reply, GraphError> {
-    let world = request.shared.world();
-    let tenant = world
-        .tenants
-        .iter()
-        .find(|t| t.id == request.caller.tenant_id)
-        .ok_or_else(GraphError::access_denied)?;
-    let Some(drive_id) = rest.first() else {
-        return Err(GraphError::bad_request("A drive id is required."));
-    };
-    let (web, lists, index) =
-        find_drive(tenant, drive_id).ok_or_else(GraphError::item_not_found)?;
-    let list = &lists[index];
-    authorize_read(request, &world, tenant, web)?;
-    match &rest[1..] {
-        [] => drive_reply(request, tenant, web, list),
-        ["root", "children"] => {
-            let base = format!(
-                "https://{}{}",
-                tenant.sharepoint_host,
-                if web.path == "/" { "" } else { web.path.as_str() }
-            );
-            let items: Vec<Value> = list.items.iter().map(|item| {
-                let name = item.fields.get("FileLeafRef").and_then(Value::as_str).unwrap_or("file");
-                json!({
-                    "createdDateTime": time_text(item.created),
-                    "eTag": format!("\"{{{}}},1\"", crate::seed::seeded_id(&format!("file:{}:{}", list.id, item.id)).to_string().to_ascii_uppercase()),
-                    "id": format!("01{}", crate::seed::seeded_id(&format!("file:{}:{}", list.id, item.id)).simple().to_string().to_ascii_uppercase()),
-                    "lastModifiedDateTime": time_text(item.modified),
-                    "name": name,
-                    "webUrl": format!("{base}/{}/{name}", list.name.replace(' ', "%20")),
-                    "size": 18_432,
-                    "createdBy": {"user": {"displayName": item.created_by}},
-                    "parentReference": {"driveType": "documentLibrary", "driveId": list.drive_id, "path": "/drive/root:"},
-                    "file": {"mimeType": mime(name)},
-                })
-            }).collect();
-            Ok(Reply::ok(odata::page(
-                items,
-                &request.query,
-                &request.context(&format!("drives('{drive_id}')/root/children")),
-                &request.url,
-                200,
-            )))
-        }
-        _ => Err(GraphError::bad_request("Resource not found for the segment.")),
-    }
-}
-
-/// The web and list of a drive id; generated lists are found from the id itself.
-fn find_drive<'a>(
-    tenant: &'a Tenant,
-    drive_id: &str,
-) -> Option<(&'a Web, std::borrow::Cow<'a, [List]>, usize)> {
-    use base64::Engine;
-    let raw = drive_id.strip_prefix("b!")?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(raw).ok()?;
-    let list_id = Uuid::from_slice(&bytes).ok()?;
-    let web = match crate::seed::decode_generated_list(list_id) {
-        Some((web_index, _)) => {
-            tenant.webs.iter().find(|w| w.generated.is_some_and(|g| g.index == web_index))?
-        }
-        None => tenant.webs.iter().find(|w| w.lists.iter().any(|l| l.id == list_id))?,
-    };
-    let lists = web.lists();
-    let index = lists.iter().position(|l| l.id == list_id && l.drive_id.is_some())?;
-    Some((web, lists, index))
-}
-
-fn mime(name: &str) -> &'static str {
-    match name.rsplit('.').next() {
-        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        Some("pdf") => "application/pdf",
-        _ => "application/octet-stream",
-    }
-}
-
-fn permission_json(permission: &SitePermission) -> Value {
-    let identity = json!([{"application": {"id": permission.app_id, "displayName": permission.app_display_name}}]);
-    json!({
-        "id": permission.id,
-        "@deprecated.GrantedToIdentities": "GrantedToIdentities has been deprecated. Refer to GrantedToIdentitiesV2",
-        "roles": permission.roles,
-        "grantedToIdentities": identity,
-        "grantedToIdentitiesV2": identity,
-    })
-}
-
-/// `/sites/{id}/permissions`: `Sites.Selected` grants, on the site collection.
-fn permissions(
-    request: &Request<'_>,
-    web_index: usize,
-    rest: &[&str],
-) -> Result<Reply, GraphError> {
-    let t = request
-        .shared
-        .world()
-        .tenants
-        .iter()
-        .position(|t| t.id == request.caller.tenant_id)
-        .ok_or_else(GraphError::access_denied)?;
-    {
-        let world = request.shared.world();
-        let tenant = &world.tenants[t];
-        let admin = request.caller.user_id.is_none_or(|u| {
-            tenant.user(u).is_some_and(|u| {
-                u.roles.iter().any(|r| {
-                    matches!(
-                        r,
-                        DirectoryRole::GlobalAdministrator | DirectoryRole::SharePointAdministrator
-                    )
-                })
-            })
-        });
-        if !request.caller.has_any(FULL_CONTROL) || !admin {
-            return Err(GraphError::access_denied());
-        }
-    }
-    let collection = {
-        let world = request.shared.world();
-        let site_id = world.tenants[t].webs[web_index].site_id;
-        world.tenants[t]
-            .webs
-            .iter()
-            .position(|w| w.site_id == site_id && w.parent.is_none())
-            .ok_or_else(GraphError::item_not_found)?
-    };
-    let context = request.context("sites/permissions");
-    match (rest, request.method.clone()) {
-        ([], Method::GET) => {
-            let world = request.shared.world();
-            let items =
-                world.tenants[t].webs[collection].permissions.iter().map(permission_json).collect();
-            Ok(Reply::ok(odata::page(items, &request.query, &context, &request.url, 200)))
-        }
-        ([], Method::POST) => {
-            let body = request.body_object()?;
-            let roles: Vec<String> = body
-                .get("roles")
-                .and_then(Value::as_array)
-                .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-                .unwrap_or_default();
-            if roles.is_empty()
-                || roles
-                    .iter()
-                    .any(|r| !matches!(r.as_str(), "read" | "write" | "owner" | "fullcontrol"))
-            {
-                return Err(GraphError::bad_request(
-                    "Invalid roles: use read, write, owner or fullcontrol.",
-                ));
-            }
-            let identities = body
-                .get("grantedToIdentities")
-                .or_else(|| body.get("grantedToIdentitiesV2"))
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let application =
-                identities.first().and_then(|i| i.get("application")).ok_or_else(|| {
-                    GraphError::bad_request("Only application permissions can be granted.")
-                })?;
-            let app_id = application
-                .get("id")
-                .and_then(Value::as_str)
-                .and_then(|v| Uuid::parse_str(v).ok())
-                .ok_or_else(|| GraphError::bad_request("Invalid application id."))?;
-            let display = application
-                .get("displayName")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let mut world = request.shared.world_mut();
-            let list = &mut world.tenants[t].webs[collection].permissions;
-            let id = crate::state::random_token(24);
-            let permission = SitePermission {
-                id,
-                roles,
-                app_id,
-                app_display_name: display,
-                created: crate::state::now(),
-            };
-            let mut json = permission_json(&permission);
-            json["@odata.context"] = json!(format!("{context}/$entity"));
-            list.push(permission);
-            Ok(Reply::created(json))
-        }
-        ([id], method) => {
-            let mut world = request.shared.world_mut();
-            let list = &mut world.tenants[t].webs[collection].permissions;
-            let index =
-                list.iter().position(|p| p.id == *id).ok_or_else(GraphError::item_not_found)?;
-            match method {
-                Method::GET => Ok(Reply::ok(permission_json(&list[index]))),
-                Method::DELETE => {
-                    list.remove(index);
-                    Ok(Reply::no_content())
-                }
-                Method::PATCH => {
-                    let roles = request
-                        .body_object()?
-                        .get("roles")
-                        .and_then(Value::as_array)
-                        .map(|r| {
-                            r.iter()
-                                .filter_map(|v| v.as_str().map(str::to_owned))
-                                .collect::<Vec<_>>()
-                        })
-                        .unwrap_or_default();
-                    if roles.is_empty() {
-                        return Err(GraphError::bad_request("Property 'roles' is required."));
-                    }
-                    list[index].roles = roles;
-                    Ok(Reply::ok(permission_json(&list[index])))
-                }
-                _ => Err(GraphError::new(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "notSupported",
-                    "The method is not supported on this resource.",
-                )),
-            }
-        }
-        _ => Err(GraphError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "notSupported",
-            "The method is not supported on this resource.",
-        )),
-    }
 }

@@ -17,7 +17,7 @@ use super::{
     authorize::find_client, discovery::tenant_not_found, error::AadError, pages, token::missing,
 };
 use crate::{
-    http::Origin,
+    origin::Origin,
     state::{DeviceGrant, DeviceStatus, PendingAuthorization, Shared, random_token},
 };
 

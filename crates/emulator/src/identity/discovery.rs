@@ -11,7 +11,7 @@ use axum::{
 use serde_json::{Value, json};
 
 use super::error::AadError;
-use crate::{http::Origin, state::Shared};
+use crate::{origin::Origin, state::Shared};
 
 fn cached(body: Value) -> Response {
     let mut response = Json(body).into_response();

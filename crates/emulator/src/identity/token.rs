@@ -22,9 +22,9 @@ use super::{
     scopes::{Resource, ScopeRequest, resolve_resource},
 };
 use crate::{
-    http::Origin,
     keys::Certificate,
     model::{Application, Tenant},
+    origin::Origin,
     state::{DeviceStatus, Shared, now},
 };
 

@@ -1,13 +1,18 @@
-//! Who is calling Graph: the bearer token, checked as Graph checks it (signature, lifetime,
-//! audience), and what it allows (`scp` for delegated calls, `roles` for app-only calls).
+//! Who is calling a resource (Graph or SharePoint): the `Authorization: Bearer` token, checked as
+//! those services check it (signature against the emulator's signing key, lifetime, audience), and
+//! what it allows (`scp` for delegated calls, `roles` for app-only calls). Each service turns an
+//! [`InvalidToken`] into its own error shape.
 
 use axum::http::{HeaderMap, header};
 use jsonwebtoken::{Algorithm, Validation};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::error::GraphError;
 use crate::state::Shared;
+
+/// Why a bearer token was refused; the text is what Graph says in `error.message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidToken(pub &'static str);
 
 /// The caller of a Graph or SharePoint request.
 #[derive(Clone, Debug)]
@@ -41,7 +46,7 @@ pub fn authenticate(
     shared: &Shared,
     headers: &HeaderMap,
     audiences: &[String],
-) -> Result<Caller, GraphError> {
+) -> Result<Caller, InvalidToken> {
     let value =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let token = value
@@ -50,7 +55,7 @@ pub fn authenticate(
         .unwrap_or_default()
         .trim();
     if token.is_empty() {
-        return Err(GraphError::unauthenticated("Access token is empty."));
+        return Err(InvalidToken("Access token is empty."));
     }
     let mut validation = Validation::new(Algorithm::RS256);
     validation.validate_aud = false;
@@ -61,27 +66,20 @@ pub fn authenticate(
     {
         Ok(data) => data.claims,
         Err(error) => {
-            return Err(match error.kind() {
+            return Err(InvalidToken(match error.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature
                 | jsonwebtoken::errors::ErrorKind::ImmatureSignature => {
-                    GraphError::unauthenticated("Access token has expired or is not yet valid.")
+                    "Access token has expired or is not yet valid."
                 }
-                _ => GraphError::unauthenticated(
-                    "IDX14100: JWT is not well formed, there are no dots (.).",
-                )
-                .with_message_if(
-                    token.contains('.'),
-                    "Access token validation failure. Invalid signature.",
-                ),
-            });
+                _ if token.contains('.') => "Access token validation failure. Invalid signature.",
+                _ => "IDX14100: JWT is not well formed, there are no dots (.).",
+            }));
         }
     };
     let text = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
     let aud = text("aud");
     if !audiences.iter().any(|a| a.eq_ignore_ascii_case(aud.trim_end_matches('/'))) {
-        return Err(GraphError::unauthenticated(
-            "Access token validation failure. Invalid audience.",
-        ));
+        return Err(InvalidToken("Access token validation failure. Invalid audience."));
     }
     let uuid = |name: &str| Uuid::parse_str(&text(name)).ok();
     let app_only = text("idtyp") == "app";
@@ -95,20 +93,10 @@ pub fn authenticate(
         text("scp").split_whitespace().map(str::to_owned).collect()
     };
     Ok(Caller {
-        tenant_id: uuid("tid")
-            .ok_or_else(|| GraphError::unauthenticated("Access token has no tenant."))?,
+        tenant_id: uuid("tid").ok_or(InvalidToken("Access token has no tenant."))?,
         app_id: uuid("appid").unwrap_or_default(),
         user_id: if app_only { None } else { uuid("oid") },
         permissions,
         appidacr: text("appidacr"),
     })
-}
-
-impl GraphError {
-    fn with_message_if(mut self, condition: bool, message: &str) -> Self {
-        if condition {
-            message.clone_into(&mut self.message);
-        }
-        self
-    }
 }
