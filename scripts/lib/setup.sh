@@ -22,6 +22,11 @@ NODE_MIN_MINOR=19
 
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
+# Where cargo builds: CARGO_TARGET_DIR when set (relative to the repository root), else target/.
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+# The Rust toolchain of rust-toolchain.toml.
+RUST_TOOLCHAIN=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+
 ensure_apt() {
   local missing=() pkg
   for pkg in "$@"; do
@@ -40,17 +45,45 @@ ensure_apt() {
     "${missing[@]}" >/dev/null || fail "apt-get could not install: ${missing[*]}"
 }
 
+# The pinned Rust toolchain. On a machine that cannot download one, an installed stable of the
+# same version stands in for it (rustup then finds it under the pinned name).
+ensure_rust() {
+  command -v rustup >/dev/null \
+    || fail "rustup is not installed: install Rust $RUST_TOOLCHAIN from https://rustup.rs"
+  if ! RUSTUP_AUTO_INSTALL=0 rustup run "$RUST_TOOLCHAIN" rustc --version >/dev/null 2>&1; then
+    local stable_version host home
+    stable_version=$(RUSTUP_AUTO_INSTALL=0 rustup run stable rustc --version 2>/dev/null || true)
+    if [[ "$stable_version" == "rustc $RUST_TOOLCHAIN "* ]]; then
+      host=$(rustup run stable rustc -vV | sed -n 's/^host: //p')
+      home=${RUSTUP_HOME:-$HOME/.rustup}
+      say "Using the installed stable Rust ($RUST_TOOLCHAIN) as the pinned toolchain"
+      ln -sfn "$(rustup run stable rustc --print sysroot)" "$home/toolchains/$RUST_TOOLCHAIN-$host" \
+        || fail "could not link the stable toolchain as $RUST_TOOLCHAIN"
+    else
+      say "Installing Rust $RUST_TOOLCHAIN (rustup)"
+      rustup toolchain install "$RUST_TOOLCHAIN" --profile minimal -c rustfmt -c clippy \
+        || fail "Rust $RUST_TOOLCHAIN is needed (rust-toolchain.toml): rustup toolchain install $RUST_TOOLCHAIN"
+    fi
+  fi
+  local version
+  version=$(cargo --version 2>/dev/null) || fail "cargo does not run: reinstall Rust $RUST_TOOLCHAIN"
+  [[ "$version" == "cargo $RUST_TOOLCHAIN "* ]] \
+    || fail "cargo is $version, but rust-toolchain.toml pins $RUST_TOOLCHAIN: rustup toolchain install $RUST_TOOLCHAIN"
+}
+
 ensure_toolchains() {
-  command -v cargo >/dev/null || fail "Rust is not installed (need cargo 1.95 or newer, from rustup)"
-  cargo fmt --version >/dev/null 2>&1 || fail "rustfmt is missing: rustup component add rustfmt"
-  cargo clippy --version >/dev/null 2>&1 || fail "clippy is missing: rustup component add clippy"
+  ensure_rust
+  cargo fmt --version >/dev/null 2>&1 \
+    || fail "rustfmt is missing: rustup component add rustfmt --toolchain $RUST_TOOLCHAIN"
+  cargo clippy --version >/dev/null 2>&1 \
+    || fail "clippy is missing: rustup component add clippy --toolchain $RUST_TOOLCHAIN"
   command -v node >/dev/null && command -v npm >/dev/null \
     || fail "Node.js is not installed (need Node ${NODE_MIN_MAJOR}.${NODE_MIN_MINOR}+ with npm)"
   local version major minor
   version=$(node --version); version=${version#v}
   major=${version%%.*}; minor=${version#*.}; minor=${minor%%.*}
   if [ "$major" -lt "$NODE_MIN_MAJOR" ] || { [ "$major" -eq "$NODE_MIN_MAJOR" ] && [ "$minor" -lt "$NODE_MIN_MINOR" ]; }; then
-    fail "Node $version is too old; need ${NODE_MIN_MAJOR}.${NODE_MIN_MINOR} or newer"
+    fail "Node $version is too old; need ${NODE_MIN_MAJOR}.${NODE_MIN_MINOR} or newer (https://nodejs.org, or Debian's nodejs from NodeSource)"
   fi
 }
 
@@ -75,7 +108,7 @@ ensure_tauri_driver() {
 
 # The Python packages of the emulator's independent-client (MSAL) and schema-fidelity tests, in a
 # virtual environment under target/, reinstalled when the requirements change.
-PYTHON_ENV=target/pyenv
+PYTHON_ENV=$TARGET_DIR/pyenv
 PYTHON_REQUIREMENTS=crates/emulator/tests/independent/requirements.txt
 ensure_python_packages() {
   command -v python3 >/dev/null || fail "python3 is not installed (need Python 3.11 with venv)"

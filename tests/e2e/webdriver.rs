@@ -47,9 +47,15 @@ fn value_of(
 }
 
 impl Session {
-    /// Opens a session on the driver at `driver_url` for the Tauri app `application`, retrying
-    /// while the driver starts up.
-    pub fn start(driver_url: &str, application: &str, args: &[&str]) -> Result<Self, String> {
+    /// Opens a session through tauri-driver at `driver_url` for the Tauri app `application`,
+    /// retrying while the driver starts up; every later command goes straight to the native
+    /// driver at `native_url`, under the same session id.
+    pub fn start(
+        driver_url: &str,
+        native_url: &str,
+        application: &str,
+        args: &[&str],
+    ) -> Result<Self, String> {
         let agent = agent();
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "wry",
@@ -60,7 +66,7 @@ impl Session {
             match value_of(agent.post(format!("{driver_url}/session")).send_json(&capabilities)) {
                 Ok(value) => {
                     let id = value["sessionId"].as_str().ok_or("no session id")?.to_owned();
-                    let session = Self { agent, base: format!("{driver_url}/session/{id}") };
+                    let session = Self { agent, base: format!("{native_url}/session/{id}") };
                     session.post("/timeouts", json!({"implicit": 15_000}))?;
                     return Ok(session);
                 }
@@ -138,5 +144,15 @@ impl Element<'_> {
     /// Types into the element.
     pub fn send_keys(&self, text: &str) -> Result<(), String> {
         self.session.post(&format!("/element/{}/value", self.id), json!({"text": text})).map(drop)
+    }
+
+    /// Replaces the element's text the way a person does: select all (Ctrl+A), delete, type.
+    /// Each key fires the events a page listens to; WebDriver's element clear fires no `input`
+    /// event, so a form bound to the field would keep the old value.
+    pub fn replace_text(&self, text: &str) -> Result<(), String> {
+        const CONTROL: char = '\u{E009}';
+        const BACKSPACE: char = '\u{E003}';
+        self.send_keys(&format!("{CONTROL}a{CONTROL}{BACKSPACE}"))?;
+        self.send_keys(text)
     }
 }

@@ -3,21 +3,44 @@
 
 use std::{
     io::{BufRead, BufReader},
-    process::{Command, Stdio},
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::Duration,
 };
+
+/// A child process killed when dropped, also when the test panics.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The first line the child prints, read on a thread so a child that prints nothing fails the
+/// test after `timeout` instead of hanging it.
+fn first_line(child: &mut Child, timeout: Duration) -> String {
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = send.send(line);
+    });
+    receive.recv_timeout(timeout).expect("the program prints its URL within the timeout")
+}
 
 #[test]
 fn the_program_prints_its_url_and_serves_discovery() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_spconnect-emulator"))
-        .args(["--port", "0", "--tenant", "demo", "--latency-ms", "1"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the emulator starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("a first line");
-    let base = line.trim().to_owned();
+    let mut child = Running(
+        Command::new(env!("CARGO_BIN_EXE_spconnect-emulator"))
+            .args(["--port", "0", "--tenant", "demo", "--latency-ms", "1"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the emulator starts"),
+    );
+    let base = first_line(&mut child.0, Duration::from_secs(60)).trim().to_owned();
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     let agent: ureq::Agent =
         ureq::Agent::config_builder().http_status_as_error(false).build().into();
@@ -28,8 +51,6 @@ fn the_program_prints_its_url_and_serves_discovery() {
     assert_eq!(reply.status(), 200);
     let text = reply.body_mut().read_to_string().expect("body");
     assert!(text.contains("\"issuer\""), "{text}");
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]
