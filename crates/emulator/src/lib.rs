@@ -7,6 +7,7 @@
 //! used by product code except the demo mode and tests. Facts come from
 //! `shared/reference/microsoft-identity-and-graph.md`.
 
+mod clock;
 mod control;
 mod graph;
 mod http;

@@ -3,14 +3,15 @@
 
 use std::{
     collections::HashMap,
-    sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard},
-    time::{Duration, Instant},
+    sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard},
+    time::Duration,
 };
 
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::{
+    clock::Clock,
     keys::SigningKey,
     model::{Application, Tenant},
 };
@@ -108,8 +109,8 @@ pub struct PendingAuthorization {
     pub device_code: Option<String>,
     /// This sign-in is for the admin consent endpoint (`/{tenant}/adminconsent`).
     pub admin_consent: bool,
-    /// When it expires.
-    pub expires: Instant,
+    /// When it expires (on the emulator's clock).
+    pub expires: OffsetDateTime,
 }
 
 impl PendingAuthorization {
@@ -120,7 +121,7 @@ impl PendingAuthorization {
         client_id: Uuid,
         redirect_uri: String,
         public_client: bool,
-        expires: Instant,
+        expires: OffsetDateTime,
     ) -> Self {
         Self {
             tenant_segment,
@@ -151,8 +152,8 @@ pub struct AuthCode {
     pub user_id: Uuid,
     /// The request it answers.
     pub request: PendingAuthorization,
-    /// When it was issued (codes live 10 minutes).
-    pub issued: Instant,
+    /// When it was issued (codes live 10 minutes on the emulator's clock).
+    pub issued: OffsetDateTime,
     /// Redeemed already (single use).
     pub redeemed: bool,
 }
@@ -203,8 +204,8 @@ pub struct DeviceGrant {
     pub scope: String,
     /// Progress.
     pub status: DeviceStatus,
-    /// Expiry.
-    pub expires: Instant,
+    /// Expiry (on the emulator's clock).
+    pub expires: OffsetDateTime,
 }
 
 /// Sign-in state that is not directory data.
@@ -291,6 +292,8 @@ pub struct Shared {
     pub log: Mutex<std::collections::VecDeque<LoggedRequest>>,
     /// Whether the emulator serves HTTPS.
     pub tls: bool,
+    /// The emulator's clock (see [`crate::clock`]).
+    pub clock: Arc<Clock>,
 }
 
 impl Shared {
@@ -304,6 +307,7 @@ impl Shared {
             faults: Mutex::default(),
             log: Mutex::default(),
             tls,
+            clock: Arc::default(),
         }
     }
 
@@ -365,7 +369,7 @@ pub fn random_token(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
 
-/// Now, in UTC.
+/// Now, in UTC, on the clock of the emulator serving the current request.
 pub fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
+    crate::clock::now()
 }
