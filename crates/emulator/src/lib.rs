@@ -19,6 +19,7 @@ mod seed;
 mod server;
 mod sharepoint;
 mod state;
+mod store;
 
 pub use keys::{Certificate, KeyError, SigningKey};
 pub use seed::{

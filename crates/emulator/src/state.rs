@@ -14,6 +14,7 @@ use crate::{
     clock::Clock,
     keys::SigningKey,
     model::{Application, Tenant},
+    store::Store,
 };
 
 /// The directory data of all tenants.
@@ -159,7 +160,7 @@ pub struct AuthCode {
 }
 
 /// An issued refresh token.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct RefreshGrant {
     /// The tenant.
     pub tenant_id: Uuid,
@@ -170,6 +171,7 @@ pub struct RefreshGrant {
     /// Whether it was issued to a public client.
     pub public_client: bool,
     /// When it was issued.
+    #[serde(with = "time::serde::rfc3339")]
     pub issued: OffsetDateTime,
 }
 
@@ -294,6 +296,8 @@ pub struct Shared {
     pub tls: bool,
     /// The emulator's clock (see [`crate::clock`]).
     pub clock: Arc<Clock>,
+    /// The state directory, when the state is kept across restarts (see [`crate::store`]).
+    pub store: Option<Store>,
 }
 
 impl Shared {
@@ -308,7 +312,14 @@ impl Shared {
             log: Mutex::default(),
             tls,
             clock: Arc::default(),
+            store: None,
         }
+    }
+
+    /// The same state, kept in `store`.
+    pub fn with_store(mut self, store: Store) -> Self {
+        self.store = Some(store);
+        self
     }
 
     /// The latency added to every response.

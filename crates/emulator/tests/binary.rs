@@ -1,23 +1,16 @@
 //! The `spconnect-emulator` program: prints its URL first, serves the demo tenant, refuses bad
 //! arguments with a clear message.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
-};
+mod common;
+
+use std::process::Command;
+
+use common::start_program;
 
 #[test]
 fn the_program_prints_its_url_and_serves_discovery() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_spconnect-emulator"))
-        .args(["--port", "0", "--tenant", "demo", "--latency-ms", "1"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the emulator starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("a first line");
-    let base = line.trim().to_owned();
+    let (mut child, base) =
+        start_program(&["--port", "0", "--tenant", "demo", "--latency-ms", "1"]);
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     let agent: ureq::Agent =
         ureq::Agent::config_builder().http_status_as_error(false).build().into();

@@ -349,3 +349,20 @@ pub fn client_credentials(client: &Client, app_id: &str, assertion: &str, scope:
         &[],
     )
 }
+
+/// Starts the `spconnect-emulator` program with `args` (stdout and stderr piped) and returns it
+/// with the base URL it printed first.
+pub fn start_program<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_spconnect-emulator"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the emulator starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("a first line");
+    (child, line.trim().to_owned())
+}
