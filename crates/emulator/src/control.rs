@@ -48,7 +48,7 @@ async fn describe() -> Json<Value> {
             {"method": "GET | DELETE", "path": "/_emulator/requests", "does": "the request log: time, method, host, path and status (no bodies, queries or headers)"},
             {"method": "GET", "path": "/_emulator/objects", "does": "applications, service principals, app role assignments and site grants per tenant"},
             {"method": "GET", "path": "/_emulator/clock", "does": "the emulator's time (`now`, RFC 3339) and how far it is ahead of real time (`offsetSeconds`)"},
-            {"method": "PUT", "path": "/_emulator/clock", "body": {"advanceSeconds": 3600, "now": "2030-01-01T00:00:00Z (instead of advanceSeconds)"}, "does": "moves the emulator's time forward (never back): tokens, codes, sign-ins, device codes and credential validity (endDateTime; an expired certificate gives AADSTS700027) follow it"},
+            {"method": "PUT", "path": "/_emulator/clock", "body": {"advanceSeconds": 3600, "now": "2030-01-01T00:00:00Z (instead of advanceSeconds)"}, "does": "moves the emulator's time forward (never back): tokens, codes, sign-ins, device codes and credential validity (endDateTime; an expired certificate gives AADSTS700027) follow it; client assertions are checked against it too, so date them on the emulator's clock"},
         ],
     }))
 }

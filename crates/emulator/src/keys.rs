@@ -58,14 +58,22 @@ impl SigningKey {
             "e": URL_SAFE_NO_PAD.encode(&parsed.exponent),
             "x5c": [STANDARD.encode(&certificate_der)],
         });
-        Ok(Self {
+        let key = Self {
             encoding,
             decoding: parsed.decoding_key,
             kid,
             jwk,
             private_key_pem,
             certificate_der,
-        })
+        };
+        // A key and certificate that do not belong together would sign tokens nobody can verify.
+        let mut validation = jsonwebtoken::Validation::new(Algorithm::RS256);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        jsonwebtoken::decode::<Value>(&key.sign(&json!({})), &key.decoding, &validation).map_err(
+            |_| KeyError::Generate("the private key does not match the certificate".into()),
+        )?;
+        Ok(key)
     }
 
     /// The PKCS#8 PEM private key and the DER certificate, for keeping the key across restarts.
@@ -143,4 +151,30 @@ impl Certificate {
 fn strip(bytes: &[u8]) -> Vec<u8> {
     let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
     bytes[start..].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_read_back_from_its_parts_verifies_what_it_signed_before() {
+        let key = SigningKey::generate().expect("key");
+        let token = key.sign(&json!({"sub": "x"}));
+        let (pem, der) = key.parts();
+        let again = SigningKey::from_parts(pem.to_owned(), der.to_vec()).expect("read back");
+        let mut validation = jsonwebtoken::Validation::new(Algorithm::RS256);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        assert!(jsonwebtoken::decode::<Value>(&token, again.decoding_key(), &validation).is_ok());
+        assert_eq!(again.jwk("i"), key.jwk("i"));
+    }
+
+    #[test]
+    fn a_private_key_of_another_certificate_is_refused() {
+        let one = SigningKey::generate().expect("key");
+        let other = SigningKey::generate().expect("key");
+        let mixed = SigningKey::from_parts(one.parts().0.to_owned(), other.parts().1.to_vec());
+        assert!(mixed.is_err());
+    }
 }

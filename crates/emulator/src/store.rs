@@ -519,6 +519,30 @@ mod tests {
     }
 
     #[test]
+    fn the_signing_key_is_kept_and_a_mismatched_one_is_set_aside() {
+        let dir = scratch("key");
+        let store = Store::open(&dir, "demo").expect("opens");
+        let first = store.signing_key().expect("new key");
+        let again = Store::open(&dir, "demo").expect("opens").signing_key().expect("kept key");
+        assert_eq!(first.jwk("i"), again.jwk("i"), "the same key after a restart");
+
+        let other = SigningKey::generate().expect("key");
+        let mixed = KeyFile {
+            format: FORMAT,
+            private_key_pem: other.parts().0.to_owned(),
+            certificate: STANDARD.encode(first.parts().1),
+        };
+        fs::write(dir.join("signing-key.json"), serde_json::to_vec(&mixed).expect("json"))
+            .expect("written");
+        let store = Store::open(&dir, "demo").expect("opens");
+        let fresh = store.signing_key().expect("a new key");
+        assert_ne!(fresh.jwk("i"), first.jwk("i"));
+        assert_eq!(store.notices().len(), 1, "{:?}", store.notices());
+        assert!(names(&dir).iter().any(|n| n.starts_with("signing-key.json.corrupt-")));
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn a_folder_made_for_another_tenant_is_refused() {
         let dir = scratch("other");
         let file = EmulatorFile { format: FORMAT, tenant: "demo".into(), clock_offset_seconds: 0 };

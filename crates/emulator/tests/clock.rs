@@ -108,3 +108,32 @@ fn a_certificate_credential_past_its_end_date_is_refused_with_aadsts700027() {
     assert_eq!(body["error_codes"], json!([700027]), "{body}");
     assert!(body["error_description"].as_str().expect("text").contains("expired"), "{body}");
 }
+
+#[test]
+fn a_device_code_expires_after_fifteen_minutes_on_the_clock() {
+    let client = Client::start();
+    let start = client.form(
+        &format!("/{}/oauth2/v2.0/devicecode", spconnect_emulator::DEMO_TENANT_ID),
+        &[("client_id", spconnect_emulator::SPCONNECT_CLIENT_ID), ("scope", GRAPH_SCOPES)],
+        &[],
+    );
+    assert_eq!(start.status, 200, "{}", start.text);
+    let body = start.json();
+    advance(&client, body["expires_in"].as_i64().expect("expires_in") + 60);
+    // The person can no longer enter the code, and polling says it expired.
+    let page =
+        client.form("/devicelogin", &[("otc", body["user_code"].as_str().expect("code"))], &[]);
+    assert!(!page.text.contains("name=\"ctx\""), "the sign-in form is not offered: {}", page.text);
+    let poll = client.form(
+        &format!("/{}/oauth2/v2.0/token", spconnect_emulator::DEMO_TENANT_ID),
+        &[
+            ("client_id", spconnect_emulator::SPCONNECT_CLIENT_ID),
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", body["device_code"].as_str().expect("device code")),
+        ],
+        &[],
+    );
+    assert_eq!(poll.status, 400, "{}", poll.text);
+    assert_eq!(poll.json()["error"], "expired_token", "{}", poll.text);
+    assert_eq!(poll.json()["error_codes"], json!([70019]), "{}", poll.text);
+}

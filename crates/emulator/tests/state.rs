@@ -231,11 +231,11 @@ fn the_program_reports_a_file_it_set_aside_and_refuses_a_folder_of_another_tenan
     fs::write(tenant_file(&dir), b"{\"format\": 1, \"tenant\": ").expect("damaged");
     let state = dir.to_string_lossy().into_owned();
     let (mut child, base) = start_program(&["--port", "0", "--tenant", "demo", "--state", &state]);
-    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     let _ = child.kill();
     let _ = child.wait();
     let mut stderr = String::new();
     child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("stderr");
+    assert!(base.starts_with("http://127.0.0.1:"), "{base} {stderr}");
     assert!(stderr.contains("could not be read") && stderr.contains(".corrupt-"), "{stderr}");
 
     let other = Command::new(env!("CARGO_BIN_EXE_spconnect-emulator"))
