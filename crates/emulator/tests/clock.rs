@@ -137,3 +137,22 @@ fn a_device_code_expires_after_fifteen_minutes_on_the_clock() {
     assert_eq!(poll.json()["error"], "expired_token", "{}", poll.text);
     assert_eq!(poll.json()["error_codes"], json!([70019]), "{}", poll.text);
 }
+
+#[test]
+fn an_add_key_proof_is_dated_on_the_emulator_clock() {
+    let client = Client::start();
+    let admin = client.user_token(ADMIN)["access_token"].as_str().expect("at").to_owned();
+    let cert = TestCert::new(365);
+    let (object_id, _) = connection_app(&client, &admin, &cert, "Sites.Read.All");
+    let day = 86400;
+    advance(&client, day);
+    let admin = client.user_token(ADMIN)["access_token"].as_str().expect("at").to_owned();
+    let add = |proof: String| {
+        let second = TestCert::new(30);
+        client.graph("POST", &format!("/applications/{object_id}/addKey"), &admin, Some(json!({"keyCredential": {"type": "AsymmetricX509Cert", "usage": "Verify", "key": second.base64()}, "passwordCredential": null, "proof": proof})))
+    };
+    let stale = add(cert.proof(&object_id));
+    assert_eq!(stale.status, 400, "a proof that expired a day ago on the clock: {}", stale.text);
+    let current = add(cert.proof_at(&object_id, day));
+    assert_eq!(current.status, 200, "{}", current.text);
+}

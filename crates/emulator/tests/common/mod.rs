@@ -274,7 +274,13 @@ impl TestCert {
 
     /// An `addKey`/`removeKey` proof for the application object `object_id`.
     pub fn proof(&self, object_id: &str) -> String {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("time").as_secs() as i64;
+        self.proof_at(object_id, 0)
+    }
+
+    /// A proof dated `offset` seconds from now (for an emulator whose clock was moved).
+    pub fn proof_at(&self, object_id: &str, offset: i64) -> String {
+        let now =
+            SystemTime::now().duration_since(UNIX_EPOCH).expect("time").as_secs() as i64 + offset;
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
         header.x5t = Some(self.x5t());
         let claims = json!({"aud": "00000002-0000-0000-c000-000000000000", "iss": object_id, "nbf": now, "exp": now + 600});
