@@ -298,6 +298,7 @@ pub struct Shared {
     pub clock: Arc<Clock>,
     /// The state directory, when the state is kept across restarts (see [`crate::store`]).
     pub store: Option<Store>,
+    world_changes: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -313,6 +314,7 @@ impl Shared {
             tls,
             clock: Arc::default(),
             store: None,
+            world_changes: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -360,7 +362,15 @@ impl Shared {
 
     /// Changes the directory.
     pub fn world_mut(&self) -> RwLockWriteGuard<'_, World> {
-        self.world.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        let guard = self.world.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.world_changes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        guard
+    }
+
+    /// How many times the directory was opened for change: the state store skips writing the
+    /// tenants when this has not moved since its last save.
+    pub fn world_changes(&self) -> u64 {
+        self.world_changes.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The sign-in state.

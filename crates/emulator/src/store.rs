@@ -125,6 +125,9 @@ pub struct Store {
     spec: String,
     /// A hash of what each file last held, so unchanged files are not rewritten.
     written: Mutex<HashMap<PathBuf, u64>>,
+    /// [`Shared::world_changes`] at the last save of the tenants, so requests that changed no
+    /// tenant (most token requests) do not serialise them all.
+    tenants_saved_at: Mutex<Option<u64>>,
     /// What was reported: files set aside, saves that failed.
     notices: Mutex<Vec<String>>,
 }
@@ -139,6 +142,7 @@ impl Store {
             dir: dir.to_owned(),
             spec: spec.to_owned(),
             written: Mutex::default(),
+            tenants_saved_at: Mutex::default(),
             notices: Mutex::default(),
         };
         let made_for = store.read::<EmulatorFile>(&store.emulator_path(), |f| f.format)?;
@@ -239,6 +243,13 @@ impl Store {
             }
         };
         self.write_if_changed(&mut written, &self.sessions_path(), &sessions)?;
+        // Read before the tenants are: a change made meanwhile moves it again, so it is saved
+        // next time.
+        let changes = shared.world_changes();
+        let mut saved_at = self.tenants_saved_at.lock().unwrap_or_else(|p| p.into_inner());
+        if *saved_at == Some(changes) {
+            return Ok(());
+        }
         let tenants: Vec<(PathBuf, Vec<u8>)> = {
             let world = shared.world();
             world
@@ -253,6 +264,7 @@ impl Store {
         for (path, bytes) in tenants {
             self.write_bytes_if_changed(&mut written, &path, &bytes)?;
         }
+        *saved_at = Some(changes);
         Ok(())
     }
 
