@@ -136,8 +136,11 @@ impl Store {
     /// Opens (creating if needed) `dir` for the tenants of `spec` (e.g. `demo`).
     pub fn open(dir: &Path, spec: &str) -> Result<Self, StoreError> {
         let io_error = |source| StoreError::Io { dir: dir.to_owned(), source };
+        let new = !dir.exists();
         fs::create_dir_all(dir.join("tenants")).map_err(io_error)?;
-        restrict_folder(dir).map_err(io_error)?;
+        if new {
+            restrict_folder(dir).map_err(io_error)?;
+        }
         let store = Self {
             dir: dir.to_owned(),
             spec: spec.to_owned(),
@@ -419,7 +422,8 @@ fn private_file(path: &Path) -> io::Result<fs::File> {
     options.open(path)
 }
 
-/// Makes the state folder its owner's only (it holds keys and secrets).
+/// Makes a state folder the store created its owner's only (it holds keys and secrets; a folder
+/// that existed keeps its permissions, and the files in it are owner-only anyway).
 fn restrict_folder(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {

@@ -166,6 +166,12 @@ fn state_files_are_whole_json_owner_only_with_no_temporary_files_left() {
         .into_iter()
         .collect::<Vec<_>>(),
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&dir).expect("metadata").permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "the folder it made is its owner's only");
+    }
     for name in &all {
         let bytes = fs::read(dir.join(name)).expect("read");
         serde_json::from_slice::<Value>(&bytes)
