@@ -2,7 +2,8 @@
 //! commands are declared here so that each one needs an explicit grant in a capability file.
 
 /// Every command the shell registers. A command missing here cannot be granted, so it is refused.
-const COMMANDS: &[&str] = &["app_info", "list_clouds", "get_settings", "save_settings", "ui_ready"];
+const COMMANDS: &[&str] =
+    &["app_info", "list_clouds", "get_settings", "save_settings", "ui_ready", "reset_demo_tenant"];
 
 fn main() {
     println!("cargo:rerun-if-changed=src-tauri/capabilities");

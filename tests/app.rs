@@ -3,7 +3,7 @@
 //! does not grant is refused here exactly as in the real window.
 
 use serde_json::{Value, json};
-use spconnect_app::{AppDirs, DemoTenant, Launch, build_app};
+use spconnect_app::{AppDirs, AppState, DemoServer, DemoTenant, Launch, build_app};
 use tauri::{
     App, Manager, WebviewWindow, WebviewWindowBuilder,
     ipc::{CallbackFn, InvokeBody},
@@ -78,12 +78,77 @@ fn app_info_reports_the_version_and_the_folders_in_use() {
 
 #[test]
 fn on_the_demo_tenant_app_info_says_so() {
-    let app = TestApp::start_with(Some(DemoTenant { base_url: "http://127.0.0.1:4000".into() }));
+    let app = TestApp::start_with(Some(DemoTenant {
+        base_url: "http://127.0.0.1:4000".into(),
+        state_dir: None,
+    }));
     let info = app.invoke("app_info", json!({})).expect("granted");
     assert_eq!(
         info["demo"],
-        json!({"organization": "Contoso", "domain": "contoso.onmicrosoft.com", "baseUrl": "http://127.0.0.1:4000"})
+        json!({"organization": "Contoso", "domain": "contoso.onmicrosoft.com", "baseUrl": "http://127.0.0.1:4000", "stateDir": null, "notices": []})
     );
+}
+
+/// The demo tenant's clock offset, read over its control API.
+fn demo_clock_offset(base_url: &str) -> i64 {
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut reply = agent.get(format!("{base_url}/_emulator/clock")).call().expect("reachable");
+    let clock: Value = reply.body_mut().read_json().expect("JSON");
+    clock["offsetSeconds"].as_i64().expect("offset")
+}
+
+/// Changes the demo tenant's state (its clock, which is saved like its objects).
+fn change_demo_state(base_url: &str) {
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let reply = agent
+        .put(format!("{base_url}/_emulator/clock"))
+        .send_json(json!({"advanceSeconds": 3600}))
+        .expect("reachable");
+    assert_eq!(reply.status(), 200);
+}
+
+#[test]
+fn the_demo_tenant_keeps_its_state_in_the_data_folder_across_restarts() {
+    let dirs = tempfile::tempdir().expect("temp dir");
+    let state_dir = dirs.path().join("data").join("demo-tenant");
+    let first = DemoServer::start(state_dir.clone()).expect("starts");
+    change_demo_state(first.base_url());
+    drop(first);
+    let again = DemoServer::start(state_dir.clone()).expect("starts again");
+    assert_eq!(demo_clock_offset(again.base_url()), 3600, "what was done before is still there");
+    assert!(state_dir.join("tenants").is_dir());
+}
+
+#[test]
+fn resetting_the_demo_tenant_starts_it_from_the_seed_on_the_same_address() {
+    let app = TestApp::start();
+    let state_dir = app.dirs.path().join("data").join("demo-tenant");
+    let server = DemoServer::start(state_dir.clone()).expect("starts");
+    let base_url = server.base_url().to_owned();
+    assert!(app._app.state::<AppState>().serve_demo(server));
+    let info = app.invoke("app_info", json!({})).expect("granted");
+    assert_eq!(info["demo"]["baseUrl"], base_url.as_str());
+    assert_eq!(info["demo"]["stateDir"], state_dir.display().to_string());
+
+    change_demo_state(&base_url);
+    assert_eq!(demo_clock_offset(&base_url), 3600);
+    let view = app.invoke("reset_demo_tenant", json!({})).expect("reset");
+    assert_eq!(view["baseUrl"], base_url.as_str(), "the same address after the reset");
+    assert_eq!(demo_clock_offset(&base_url), 0, "back to the seed");
+    assert!(state_dir.join("tenants").is_dir(), "its state is kept again");
+}
+
+#[test]
+fn resetting_is_refused_when_the_app_does_not_run_the_demo_tenant() {
+    let app = TestApp::start();
+    let error = app.invoke("reset_demo_tenant", json!({})).expect_err("no demo tenant");
+    assert_eq!(error["code"], "internal");
+    let refused = app
+        .invoke_from("https://evil.example", "reset_demo_tenant", json!({}))
+        .expect_err("remote pages cannot reset it");
+    assert!(refused.to_string().contains("not allowed"), "{refused}");
 }
 
 #[test]

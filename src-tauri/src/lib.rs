@@ -4,6 +4,7 @@
 //! crates under `crates/`; the shell only adapts them to the web UI.
 
 mod commands;
+mod demo;
 mod ipc;
 mod logging;
 mod state;
@@ -12,6 +13,7 @@ use std::time::Instant;
 
 use tauri::{App, Builder, Manager, Runtime};
 
+pub use demo::{DemoError, DemoServer};
 pub use state::{AppDirs, AppState, DemoTenant};
 
 /// How the app is started.
@@ -39,6 +41,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, launch: Launch) -> tauri::Resu
             commands::settings::list_clouds,
             commands::settings::get_settings,
             commands::settings::save_settings,
+            commands::demo::reset_demo_tenant,
         ])
         .build(tauri::generate_context!())?;
     // Managed before the event loop runs, so before the page can send its first command.
@@ -71,20 +74,7 @@ pub fn run() {
             }
         }
     }
-    // The emulator lives as long as the process: the app's run loop ends by exiting.
-    let emulator = if demo_requested {
-        match spconnect_emulator::Emulator::start(spconnect_emulator::Config::default()) {
-            Ok(emulator) => Some(emulator),
-            Err(error) => {
-                eprintln!("spconnect: the demo tenant could not start: {error}");
-                std::process::exit(1);
-            }
-        }
-    } else {
-        None
-    };
-    let demo = emulator.as_ref().map(|e| DemoTenant { base_url: e.base_url() });
-    let app = match build_app(tauri::Builder::default(), Launch { dirs: None, demo }) {
+    let app = match build_app(tauri::Builder::default(), Launch { dirs: None, demo: None }) {
         Ok(app) => app,
         Err(error) => {
             eprintln!("spconnect could not start: {error}");
@@ -95,11 +85,23 @@ pub fn run() {
     if let Err(error) = logging::install(&log_dir) {
         eprintln!("spconnect: logging to {} is off: {error}", log_dir.display());
     }
-    tracing::info!(
-        version = env!("CARGO_PKG_VERSION"),
-        demo = emulator.is_some(),
-        "spconnect started"
-    );
-    let _keep_alive = emulator;
+    // The demo tenant keeps its state in the app's data folder; it lives as long as the app's
+    // state (the run loop ends by exiting, and the state is saved after every change).
+    if demo_requested {
+        let started =
+            app.path().app_data_dir().map_err(|error| error.to_string()).and_then(|data| {
+                DemoServer::start(data.join("demo-tenant")).map_err(|e| e.to_string())
+            });
+        match started {
+            Ok(server) => {
+                app.state::<AppState>().serve_demo(server);
+            }
+            Err(error) => {
+                eprintln!("spconnect: the demo tenant could not start: {error}");
+                std::process::exit(1);
+            }
+        }
+    }
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), demo = demo_requested, "spconnect started");
     app.run(|_, _| {});
 }

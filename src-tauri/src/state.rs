@@ -2,11 +2,16 @@
 
 use std::{
     path::PathBuf,
-    sync::atomic::{AtomicBool, Ordering},
+    sync::{
+        OnceLock,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
 use spconnect_settings::SettingsStore;
+
+use crate::demo::DemoServer;
 
 /// The folders the app writes to.
 #[derive(Clone, Debug)]
@@ -22,12 +27,15 @@ pub struct AppDirs {
 pub struct DemoTenant {
     /// The emulator's base URL, standing in for the sign-in and Graph endpoints.
     pub base_url: String,
+    /// Where its state is kept, when it runs inside the app.
+    pub state_dir: Option<PathBuf>,
 }
 
 /// State shared by the commands.
 pub struct AppState {
     dirs: AppDirs,
     demo: Option<DemoTenant>,
+    demo_server: OnceLock<DemoServer>,
     settings: SettingsStore,
     started: Instant,
     first_paint_reported: AtomicBool,
@@ -37,12 +45,36 @@ impl AppState {
     /// State for an app whose folders are `dirs`, started at `started`.
     pub fn new(dirs: AppDirs, demo: Option<DemoTenant>, started: Instant) -> Self {
         let settings = SettingsStore::in_dir(&dirs.config_dir);
-        Self { dirs, demo, settings, started, first_paint_reported: AtomicBool::new(false) }
+        Self {
+            dirs,
+            demo,
+            demo_server: OnceLock::new(),
+            settings,
+            started,
+            first_paint_reported: AtomicBool::new(false),
+        }
     }
 
     /// The demo tenant, when the app runs on it.
-    pub fn demo(&self) -> Option<&DemoTenant> {
-        self.demo.as_ref()
+    pub fn demo(&self) -> Option<DemoTenant> {
+        match self.demo_server.get() {
+            Some(server) => Some(DemoTenant {
+                base_url: server.base_url().to_owned(),
+                state_dir: Some(server.state_dir().to_owned()),
+            }),
+            None => self.demo.clone(),
+        }
+    }
+
+    /// Serves the demo tenant inside the app (set once, before the window opens); `false` (and
+    /// `server` stopped) if one is set already.
+    pub fn serve_demo(&self, server: DemoServer) -> bool {
+        self.demo_server.set(server).is_ok()
+    }
+
+    /// The demo tenant running inside the app, if any.
+    pub fn demo_server(&self) -> Option<&DemoServer> {
+        self.demo_server.get()
     }
 
     /// The app's folders.

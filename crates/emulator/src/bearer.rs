@@ -57,25 +57,27 @@ pub fn authenticate(
     if token.is_empty() {
         return Err(InvalidToken("Access token is empty."));
     }
+    // The lifetime is checked below against the emulator's clock, not the system's.
     let mut validation = Validation::new(Algorithm::RS256);
     validation.validate_aud = false;
-    validation.leeway = 0;
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
     validation.required_spec_claims =
         ["exp", "nbf", "aud"].iter().map(|s| (*s).to_owned()).collect();
     let claims = match jsonwebtoken::decode::<Value>(token, shared.key.decoding_key(), &validation)
     {
         Ok(data) => data.claims,
-        Err(error) => {
-            return Err(InvalidToken(match error.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature
-                | jsonwebtoken::errors::ErrorKind::ImmatureSignature => {
-                    "Access token has expired or is not yet valid."
-                }
-                _ if token.contains('.') => "Access token validation failure. Invalid signature.",
-                _ => "IDX14100: JWT is not well formed, there are no dots (.).",
+        Err(_) => {
+            return Err(InvalidToken(if token.contains('.') {
+                "Access token validation failure. Invalid signature."
+            } else {
+                "IDX14100: JWT is not well formed, there are no dots (.)."
             }));
         }
     };
+    if !within_lifetime(&claims) {
+        return Err(InvalidToken("Access token has expired or is not yet valid."));
+    }
     let text = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
     let aud = text("aud");
     if !audiences.iter().any(|a| a.eq_ignore_ascii_case(aud.trim_end_matches('/'))) {
@@ -99,4 +101,14 @@ pub fn authenticate(
         permissions,
         appidacr: text("appidacr"),
     })
+}
+
+/// Whether `nbf <= now < exp` on the emulator's clock (RFC 7519 §4.1.4-§4.1.5, no leeway).
+fn within_lifetime(claims: &Value) -> bool {
+    let number = |name: &str| claims.get(name).and_then(Value::as_f64).map(|n| n.floor() as i64);
+    let current = crate::state::now().unix_timestamp();
+    match (number("nbf"), number("exp")) {
+        (Some(nbf), Some(exp)) => nbf <= current && current < exp,
+        _ => false,
+    }
 }

@@ -1,6 +1,7 @@
 //! The control API under `/_emulator/` (only on the emulator's own address, never on a Microsoft
 //! host): inject faults and latency, delay replication, revoke a user's refresh tokens, require
-//! MFA, and read the request log and the objects clients created. Documented at `GET /_emulator`.
+//! MFA, move the clock forward, and read the request log and the objects clients created.
+//! Documented at `GET /_emulator`.
 
 use std::{sync::Arc, time::Duration};
 
@@ -31,6 +32,7 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/_emulator/users/{upn}/mfa", put(require_mfa))
         .route("/_emulator/requests", get(requests).delete(clear_requests))
         .route("/_emulator/objects", get(objects))
+        .route("/_emulator/clock", get(clock).put(set_clock))
 }
 
 async fn describe() -> Json<Value> {
@@ -45,6 +47,8 @@ async fn describe() -> Json<Value> {
             {"method": "PUT", "path": "/_emulator/users/{upn}/mfa", "body": {"required": true}, "does": "refresh-token grants fail with interaction_required (AADSTS50076)"},
             {"method": "GET | DELETE", "path": "/_emulator/requests", "does": "the request log: time, method, host, path and status (no bodies, queries or headers)"},
             {"method": "GET", "path": "/_emulator/objects", "does": "applications, service principals, app role assignments and site grants per tenant"},
+            {"method": "GET", "path": "/_emulator/clock", "does": "the emulator's time (`now`, RFC 3339) and how far it is ahead of real time (`offsetSeconds`)"},
+            {"method": "PUT", "path": "/_emulator/clock", "body": {"advanceSeconds": 3600, "now": "2030-01-01T00:00:00Z (instead of advanceSeconds)"}, "does": "moves the emulator's time forward (never back): tokens, codes, sign-ins, device codes and credential validity (endDateTime; an expired certificate gives AADSTS700027) follow it; client assertions are checked against it too, so date them on the emulator's clock"},
         ],
     }))
 }
@@ -212,4 +216,45 @@ async fn objects(State(shared): State<Arc<Shared>>) -> Json<Value> {
         })
         .collect();
     Json(json!({"value": tenants}))
+}
+
+fn clock_json(shared: &Shared) -> Value {
+    let now = shared.clock.now();
+    json!({
+        "now": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        "offsetSeconds": shared.clock.offset().whole_seconds(),
+    })
+}
+
+async fn clock(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(clock_json(&shared))
+}
+
+/// `{"advanceSeconds": n}` or `{"now": "RFC 3339"}`.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ClockChange {
+    advance_seconds: Option<i64>,
+    now: Option<String>,
+}
+
+async fn set_clock(State(shared): State<Arc<Shared>>, Json(body): Json<ClockChange>) -> Response {
+    let refuse = |message: String| {
+        (StatusCode::BAD_REQUEST, Json(json!({"error": message}))).into_response()
+    };
+    let moved = match (body.advance_seconds, body.now) {
+        (Some(seconds), None) => shared.clock.advance(time::Duration::seconds(seconds)),
+        (None, Some(text)) => {
+            match time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+            {
+                Ok(to) => shared.clock.advance_to(to),
+                Err(error) => return refuse(format!("now is not an RFC 3339 time: {error}")),
+            }
+        }
+        _ => return refuse("give either advanceSeconds or now".into()),
+    };
+    match moved {
+        Ok(_) => Json(clock_json(&shared)).into_response(),
+        Err(error) => refuse(error.to_string()),
+    }
 }

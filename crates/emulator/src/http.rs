@@ -84,5 +84,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/sites/{*path}", axum::routing::any(crate::sharepoint::handle))
         .merge(crate::control::routes())
         .layer(middleware::from_fn_with_state(shared.clone(), route_by_host))
+        .layer(middleware::from_fn_with_state(shared.clone(), crate::store::save_after))
+        .layer(middleware::from_fn_with_state(shared.clone(), crate::clock::scope))
         .with_state(shared)
 }

@@ -25,6 +25,8 @@ pub struct SigningKey {
     decoding: DecodingKey,
     kid: String,
     jwk: Value,
+    private_key_pem: String,
+    certificate_der: Vec<u8>,
 }
 
 impl SigningKey {
@@ -37,8 +39,14 @@ impl SigningKey {
             .distinguished_name
             .push(rcgen::DnType::CommonName, "accounts.accesscontrol.windows.net");
         let certificate = params.self_signed(&key_pair).map_err(fail)?;
-        let parsed = Certificate::from_der(certificate.der())?;
-        let encoding = EncodingKey::from_rsa_pem(key_pair.serialize_pem().as_bytes())
+        Self::from_parts(key_pair.serialize_pem(), certificate.der().to_vec())
+    }
+
+    /// A key from its PKCS#8 PEM private key and its DER certificate (as [`Self::parts`] gives
+    /// them), e.g. read back from the state directory.
+    pub fn from_parts(private_key_pem: String, certificate_der: Vec<u8>) -> Result<Self, KeyError> {
+        let parsed = Certificate::from_der(&certificate_der)?;
+        let encoding = EncodingKey::from_rsa_pem(private_key_pem.as_bytes())
             .map_err(|e| KeyError::Generate(e.to_string()))?;
         let kid = parsed.x5t.clone();
         let jwk = json!({
@@ -48,9 +56,29 @@ impl SigningKey {
             "x5t": parsed.x5t,
             "n": URL_SAFE_NO_PAD.encode(&parsed.modulus),
             "e": URL_SAFE_NO_PAD.encode(&parsed.exponent),
-            "x5c": [STANDARD.encode(certificate.der())],
+            "x5c": [STANDARD.encode(&certificate_der)],
         });
-        Ok(Self { encoding, decoding: parsed.decoding_key, kid, jwk })
+        let key = Self {
+            encoding,
+            decoding: parsed.decoding_key,
+            kid,
+            jwk,
+            private_key_pem,
+            certificate_der,
+        };
+        // A key and certificate that do not belong together would sign tokens nobody can verify.
+        let mut validation = jsonwebtoken::Validation::new(Algorithm::RS256);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        jsonwebtoken::decode::<Value>(&key.sign(&json!({})), &key.decoding, &validation).map_err(
+            |_| KeyError::Generate("the private key does not match the certificate".into()),
+        )?;
+        Ok(key)
+    }
+
+    /// The PKCS#8 PEM private key and the DER certificate, for keeping the key across restarts.
+    pub fn parts(&self) -> (&str, &[u8]) {
+        (&self.private_key_pem, &self.certificate_der)
     }
 
     /// Signs claims as an RS256 JWT with `kid` and `x5t` headers, as Entra ID does.
@@ -123,4 +151,30 @@ impl Certificate {
 fn strip(bytes: &[u8]) -> Vec<u8> {
     let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
     bytes[start..].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_read_back_from_its_parts_verifies_what_it_signed_before() {
+        let key = SigningKey::generate().expect("key");
+        let token = key.sign(&json!({"sub": "x"}));
+        let (pem, der) = key.parts();
+        let again = SigningKey::from_parts(pem.to_owned(), der.to_vec()).expect("read back");
+        let mut validation = jsonwebtoken::Validation::new(Algorithm::RS256);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        assert!(jsonwebtoken::decode::<Value>(&token, again.decoding_key(), &validation).is_ok());
+        assert_eq!(again.jwk("i"), key.jwk("i"));
+    }
+
+    #[test]
+    fn a_private_key_of_another_certificate_is_refused() {
+        let one = SigningKey::generate().expect("key");
+        let other = SigningKey::generate().expect("key");
+        let mixed = SigningKey::from_parts(one.parts().0.to_owned(), other.parts().1.to_vec());
+        assert!(mixed.is_err());
+    }
 }

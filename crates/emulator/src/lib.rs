@@ -8,6 +8,7 @@
 //! `shared/reference/microsoft-identity-and-graph.md`.
 
 mod bearer;
+mod clock;
 mod control;
 mod graph;
 mod http;
@@ -21,6 +22,7 @@ mod seed;
 mod server;
 mod sharepoint;
 mod state;
+mod store;
 
 pub use keys::{Certificate, KeyError, SigningKey};
 pub use seed::{

@@ -26,6 +26,11 @@ struct Arguments {
     /// The PEM private key of --tls-cert.
     #[arg(long, requires = "tls_cert", value_name = "FILE")]
     tls_key: Option<std::path::PathBuf>,
+    /// Keep every tenant's objects, the signing key and refresh tokens in this directory, so they
+    /// survive a restart (created if missing; a file that cannot be read is set aside with a
+    /// message, never silently replaced).
+    #[arg(long, value_name = "DIR")]
+    state: Option<std::path::PathBuf>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -47,15 +52,24 @@ fn main() -> std::process::ExitCode {
         tenant,
         latency: Duration::from_millis(arguments.latency_ms),
         tls,
+        state: arguments.state,
     };
     match Emulator::start(config) {
         Ok(emulator) => {
             use std::io::Write;
+            for notice in emulator.notices() {
+                eprintln!("spconnect-emulator: {notice}");
+            }
             let mut stdout = std::io::stdout();
             let _ = writeln!(stdout, "{}", emulator.base_url());
             let _ = stdout.flush();
-            emulator.wait();
-            std::process::ExitCode::SUCCESS
+            match emulator.wait() {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("spconnect-emulator: the server stopped: {error}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
         }
         Err(error) => {
             eprintln!("spconnect-emulator: {error}");

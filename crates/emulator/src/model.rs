@@ -1,11 +1,14 @@
 //! The directory and SharePoint content of one emulated tenant.
 
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// A directory role that matters to spconnect, with the role template id Entra ID uses everywhere.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[allow(clippy::enum_variant_names)] // the names Entra ID gives them
 pub enum DirectoryRole {
     /// Can do everything, including granting Microsoft Graph application permissions.
@@ -37,7 +40,7 @@ impl DirectoryRole {
 }
 
 /// A person who can sign in.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct User {
     /// Object id.
     pub id: Uuid,
@@ -71,29 +74,32 @@ impl User {
 
 /// A permission a resource exposes: an app role (application permission) or an OAuth2 scope
 /// (delegated permission).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Permission {
     /// The permission id.
-    pub id: &'static str,
+    pub id: Cow<'static, str>,
     /// The value, e.g. `Sites.Read.All`.
-    pub value: &'static str,
+    pub value: Cow<'static, str>,
     /// Whether only an administrator can consent (delegated scopes only).
     pub admin_consent_required: bool,
 }
 
 /// A certificate or secret registered on an application.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct KeyCredential {
     /// The credential id.
     pub key_id: Uuid,
     /// Display name.
     pub display_name: Option<String>,
     /// The DER certificate (public part).
+    #[serde(with = "base64_bytes")]
     pub der: Vec<u8>,
     /// `customKeyIdentifier`, base64 as Graph returns it.
     pub custom_key_identifier: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
     /// Validity start.
     pub start: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     /// Validity end.
     pub end: OffsetDateTime,
     /// `AsymmetricX509Cert`.
@@ -103,7 +109,7 @@ pub struct KeyCredential {
 }
 
 /// A client secret registered on an application.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PasswordCredential {
     /// The credential id.
     pub key_id: Uuid,
@@ -111,14 +117,16 @@ pub struct PasswordCredential {
     pub secret: String,
     /// Display name.
     pub display_name: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
     /// Validity start.
     pub start: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     /// Validity end.
     pub end: OffsetDateTime,
 }
 
 /// An application object (app registration).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Application {
     /// Object id.
     pub id: Uuid,
@@ -144,8 +152,10 @@ pub struct Application {
     pub required_resource_access: Value,
     /// Other properties a client set, kept and returned as given.
     pub extra: Map<String, Value>,
+    #[serde(with = "time::serde::rfc3339")]
     /// Creation time.
     pub created: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
     /// Deletion time, when in the deleted-items container.
     pub deleted: Option<OffsetDateTime>,
     /// The tenant that owns the registration.
@@ -155,7 +165,7 @@ pub struct Application {
 }
 
 /// A service principal (enterprise application) in this tenant.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ServicePrincipal {
     /// Object id (differs per tenant).
     pub id: Uuid,
@@ -171,14 +181,16 @@ pub struct ServicePrincipal {
     pub scopes: Vec<Permission>,
     /// Identifier URIs / service principal names.
     pub names: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
     /// Creation time.
     pub created: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
     /// Deletion time.
     pub deleted: Option<OffsetDateTime>,
 }
 
 /// An app role granted to a service principal (application permission, admin-consented).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AppRoleAssignment {
     /// The assignment id (base64url, not a GUID).
     pub id: String,
@@ -188,12 +200,13 @@ pub struct AppRoleAssignment {
     pub resource_id: Uuid,
     /// The app role.
     pub app_role_id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
     /// Creation time.
     pub created: OffsetDateTime,
 }
 
 /// Delegated permissions consented for a client on a resource (an `oauth2PermissionGrant`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DelegatedGrant {
     /// The client service principal.
     pub client_id: Uuid,
@@ -206,7 +219,7 @@ pub struct DelegatedGrant {
 }
 
 /// A site grant for `Sites.Selected`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SitePermission {
     /// The permission id within the site.
     pub id: String,
@@ -216,12 +229,13 @@ pub struct SitePermission {
     pub app_id: Uuid,
     /// The display name given with the grant.
     pub app_display_name: String,
+    #[serde(with = "time::serde::rfc3339")]
     /// When it was granted (grants replicate like other directory changes).
     pub created: OffsetDateTime,
 }
 
 /// A SharePoint web (a site collection's root web or a subsite).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Web {
     /// The site collection id.
     pub site_id: Uuid,
@@ -243,6 +257,7 @@ pub struct Web {
     pub generated: Option<Generated>,
     /// Site grants (`Sites.Selected`), on site collections.
     pub permissions: Vec<SitePermission>,
+    #[serde(with = "time::serde::rfc3339")]
     /// Creation time.
     pub created: OffsetDateTime,
 }
@@ -250,7 +265,7 @@ pub struct Web {
 /// The shape of a generated web: its position among the generated sites, and how many lists and
 /// columns per list it has. Lists are built when a request needs them, so a tenant of 10,000 sites
 /// × 20 lists × 30 columns takes megabytes, not gigabytes.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Generated {
     /// The web's number among the generated sites (0-based).
     pub index: u32,
@@ -288,7 +303,7 @@ impl Web {
 }
 
 /// A list or document library.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct List {
     /// List id.
     pub id: Uuid,
@@ -312,12 +327,13 @@ pub struct List {
     pub items: Vec<Item>,
     /// The drive id of a document library.
     pub drive_id: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
     /// Creation time.
     pub created: OffsetDateTime,
 }
 
 /// A column definition; `facet` is the one type facet, e.g. `("text", {...})`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Column {
     /// Column id.
     pub id: Uuid,
@@ -340,11 +356,11 @@ pub struct Column {
     /// Unique values enforced.
     pub enforce_unique_values: bool,
     /// The type facet name and value.
-    pub facet: (&'static str, Value),
+    pub facet: (Cow<'static, str>, Value),
 }
 
 /// A content type.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ContentType {
     /// Id, e.g. `0x0100…`.
     pub id: String,
@@ -359,14 +375,16 @@ pub struct ContentType {
 }
 
 /// A list item.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Item {
     /// Item id (1, 2, …).
     pub id: u32,
     /// Field values by internal name.
     pub fields: Map<String, Value>,
+    #[serde(with = "time::serde::rfc3339")]
     /// Creation time.
     pub created: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     /// Last modification time.
     pub modified: OffsetDateTime,
     /// Who created it (display name).
@@ -374,7 +392,7 @@ pub struct Item {
 }
 
 /// One tenant: its directory and its SharePoint content.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Tenant {
     /// Tenant id.
     pub id: Uuid,
@@ -417,5 +435,20 @@ impl Tenant {
     /// A live (not deleted) service principal by client id.
     pub fn service_principal_by_app_id(&self, app_id: Uuid) -> Option<&ServicePrincipal> {
         self.service_principals.iter().find(|sp| sp.app_id == app_id && sp.deleted.is_none())
+    }
+}
+
+/// Bytes as standard base64 text in the state files (a certificate is easier to read that way).
+mod base64_bytes {
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
     }
 }

@@ -1,6 +1,8 @@
 //! The Microsoft first-party resources every tenant has: Microsoft Graph and Office 365 SharePoint
 //! Online, with their real app ids and permission ids (reference §2.2).
 
+use std::borrow::Cow;
+
 use crate::model::Permission;
 
 /// Microsoft Graph's client id.
@@ -15,11 +17,11 @@ pub const GRAPH_RESOURCE: &str = "https://graph.microsoft.com";
 pub const MICROSOFT_TENANT: &str = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
 
 const fn role(id: &'static str, value: &'static str) -> Permission {
-    Permission { id, value, admin_consent_required: true }
+    Permission { id: Cow::Borrowed(id), value: Cow::Borrowed(value), admin_consent_required: true }
 }
 
 const fn scope(id: &'static str, value: &'static str, admin: bool) -> Permission {
-    Permission { id, value, admin_consent_required: admin }
+    Permission { id: Cow::Borrowed(id), value: Cow::Borrowed(value), admin_consent_required: admin }
 }
 
 /// Microsoft Graph application permissions used here.

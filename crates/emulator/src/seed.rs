@@ -271,7 +271,7 @@ fn column(list_key: &str, name: &str, display: &str, facet: &'static str, value:
         read_only: false,
         required: false,
         enforce_unique_values: false,
-        facet: (facet, value),
+        facet: (facet.into(), value),
     }
 }
 

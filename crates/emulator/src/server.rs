@@ -1,6 +1,13 @@
 //! Starting and stopping the emulator.
 
-use std::{net::SocketAddr, path::PathBuf, sync::Arc, thread, time::Duration};
+use std::{
+    io,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    thread,
+    time::Duration,
+};
 
 use tokio::sync::oneshot;
 
@@ -8,6 +15,7 @@ use crate::{
     keys::{KeyError, SigningKey},
     seed,
     state::{Shared, World},
+    store::{Store, StoreError},
 };
 
 /// Which tenants to serve.
@@ -25,6 +33,16 @@ pub enum TenantSpec {
         /// Custom columns per list.
         columns: u32,
     },
+}
+
+impl std::fmt::Display for TenantSpec {
+    /// The text [`std::str::FromStr`] reads: `demo` or `large:SITES:LISTS:COLUMNS`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Demo => f.write_str("demo"),
+            Self::Large { sites, lists, columns } => write!(f, "large:{sites}:{lists}:{columns}"),
+        }
+    }
 }
 
 impl std::str::FromStr for TenantSpec {
@@ -70,6 +88,9 @@ pub struct Config {
     pub latency: Duration,
     /// Serve HTTPS with this certificate chain and key (PEM files the caller provides).
     pub tls: Option<TlsFiles>,
+    /// Keep the tenants, the signing key and refresh tokens in this directory across restarts
+    /// (see the `store` module); `None` starts from the seed every time.
+    pub state: Option<PathBuf>,
 }
 
 /// The PEM files for HTTPS.
@@ -83,7 +104,7 @@ pub struct TlsFiles {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { port: 0, tenant: TenantSpec::Demo, latency: Duration::ZERO, tls: None }
+        Self { port: 0, tenant: TenantSpec::Demo, latency: Duration::ZERO, tls: None, state: None }
     }
 }
 
@@ -107,21 +128,27 @@ pub enum StartError {
     /// The TLS certificate or key could not be read.
     #[error("cannot use the TLS certificate and key: {0}")]
     Tls(std::io::Error),
+    /// The state directory could not be used.
+    #[error(transparent)]
+    State(#[from] StoreError),
 }
 
-/// A running emulator. Dropping it stops the server.
+/// A running emulator. Dropping it stops the server (and saves its state, if it keeps one).
 pub struct Emulator {
     address: SocketAddr,
     https: bool,
+    shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
-    thread: Option<thread::JoinHandle<()>>,
+    thread: Option<thread::JoinHandle<io::Result<()>>>,
+    /// Why the server stopped on its own, once it has.
+    failure: Arc<Mutex<Option<String>>>,
 }
 
 impl Emulator {
     /// Starts the emulator on 127.0.0.1 in a thread of its own, and returns once it listens.
     pub fn start(config: Config) -> Result<Self, StartError> {
-        let shared = Arc::new(shared_state(&config)?);
         // Loaded before anything listens, so a bad file is reported by `start`.
+        let shared = Arc::new(shared_state(&config)?);
         let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))
             .map_err(|source| StartError::Bind { port: config.port, source })?;
         listener.set_nonblocking(true).map_err(StartError::Runtime)?;
@@ -144,39 +171,13 @@ impl Emulator {
         };
         let https = tls.is_some();
         let (stop, stopped) = oneshot::channel::<()>();
-        let thread = thread::Builder::new()
-            .name("emulator".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let app = crate::http::router(shared);
-                    match tls {
-                        Some(tls) => {
-                            let handle = axum_server::Handle::new();
-                            let stopper = handle.clone();
-                            tokio::spawn(async move {
-                                let _ = stopped.await;
-                                stopper.graceful_shutdown(Some(Duration::from_secs(1)));
-                            });
-                            let Ok(server) = axum_server::from_tcp_rustls(listener, tls) else {
-                                return;
-                            };
-                            let _ = server.handle(handle).serve(app.into_make_service()).await;
-                        }
-                        None => {
-                            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-                                return;
-                            };
-                            let _ = axum::serve(listener, app)
-                                .with_graceful_shutdown(async {
-                                    let _ = stopped.await;
-                                })
-                                .await;
-                        }
-                    }
-                });
-            })
-            .map_err(StartError::Runtime)?;
-        Ok(Self { address, https, stop: Some(stop), thread: Some(thread) })
+        let failure = Arc::new(Mutex::new(None));
+        let app = crate::http::router(shared.clone());
+        let thread = reporting_thread(failure.clone(), move || {
+            runtime.block_on(serve(listener, tls, app, stopped))
+        })
+        .map_err(StartError::Runtime)?;
+        Ok(Self { address, https, shared, stop: Some(stop), thread: Some(thread), failure })
     }
 
     /// The base URL, e.g. `http://127.0.0.1:41234` (`https://…` with TLS).
@@ -189,11 +190,31 @@ impl Emulator {
         self.address
     }
 
-    /// Blocks until the server stops (the binary uses this).
-    pub fn wait(mut self) {
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+    /// Why the server stopped on its own, if it has (it then answers no more requests).
+    pub fn failure(&self) -> Option<String> {
+        self.failure.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// What the state directory reported: files that could not be read and were set aside,
+    /// saves that failed. Empty without `--state`.
+    pub fn notices(&self) -> Vec<String> {
+        self.shared.store.as_ref().map(Store::notices).unwrap_or_default()
+    }
+
+    /// Blocks until the server stops (the binary uses this), with the reason if it failed.
+    pub fn wait(mut self) -> io::Result<()> {
+        self.join()
+    }
+
+    fn join(&mut self) -> io::Result<()> {
+        let Some(thread) = self.thread.take() else { return Ok(()) };
+        let result = thread
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the emulator's server thread panicked")));
+        if let Some(store) = &self.shared.store {
+            store.save_or_report(&self.shared);
         }
+        result
     }
 }
 
@@ -202,14 +223,59 @@ impl Drop for Emulator {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        let _ = self.join();
+    }
+}
+
+/// Runs `work` in the emulator's thread; if it fails, the reason is kept in `failure` (for
+/// [`Emulator::failure`]) and logged, besides being what the thread returns.
+fn reporting_thread(
+    failure: Arc<Mutex<Option<String>>>,
+    work: impl FnOnce() -> io::Result<()> + Send + 'static,
+) -> io::Result<thread::JoinHandle<io::Result<()>>> {
+    thread::Builder::new().name("emulator".into()).spawn(move || {
+        let result = work();
+        if let Err(error) = &result {
+            tracing::error!("the emulator's server stopped: {error}");
+            *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(error.to_string());
+        }
+        result
+    })
+}
+
+/// Serves `app` on `listener` until `stopped` fires (or the server fails).
+async fn serve(
+    listener: std::net::TcpListener,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    app: axum::Router,
+    stopped: oneshot::Receiver<()>,
+) -> io::Result<()> {
+    match tls {
+        Some(tls) => {
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
+                let _ = stopped.await;
+                stopper.graceful_shutdown(Some(Duration::from_secs(1)));
+            });
+            axum_server::from_tcp_rustls(listener, tls)?
+                .handle(handle)
+                .serve(app.into_make_service())
+                .await
+        }
+        None => {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
         }
     }
 }
 
 fn shared_state(config: &Config) -> Result<Shared, StartError> {
-    let world = match config.tenant {
+    let mut world = match config.tenant {
         TenantSpec::Demo => World {
             tenants: vec![seed::demo_tenant(), seed::second_tenant()],
             external_apps: vec![seed::spconnect_application()],
@@ -221,5 +287,70 @@ fn shared_state(config: &Config) -> Result<Shared, StartError> {
             replication_delay: Duration::ZERO,
         },
     };
-    Ok(Shared::new(world, SigningKey::generate()?, config.latency, config.tls.is_some()))
+    let Some(dir) = &config.state else {
+        return Ok(Shared::new(
+            world,
+            SigningKey::generate()?,
+            config.latency,
+            config.tls.is_some(),
+        ));
+    };
+    let store = Store::open(dir, &config.tenant.to_string())?;
+    world.tenants = world.tenants.into_iter().map(|t| store.tenant(t)).collect::<Result<_, _>>()?;
+    let key = store.signing_key()?;
+    let offset = store.clock_offset()?;
+    let shared = Shared::new(world, key, config.latency, config.tls.is_some());
+    store.restore_sessions(&mut shared.sessions())?;
+    // The offset was valid when saved, so it is never negative.
+    let _ = shared.clock.advance(offset);
+    store.save(&shared).map_err(|source| StoreError::Io { dir: dir.clone(), source })?;
+    Ok(shared.with_store(store))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An emulator whose server thread ends with `outcome`, as a failing serve would.
+    fn ending_with(outcome: io::Result<()>) -> Emulator {
+        let config = Config::default();
+        let shared = Arc::new(shared_state(&config).expect("state"));
+        let failure = Arc::new(Mutex::new(None));
+        let thread = reporting_thread(failure.clone(), move || outcome).expect("thread");
+        while !thread.is_finished() {
+            thread::yield_now();
+        }
+        Emulator {
+            address: SocketAddr::from(([127, 0, 0, 1], 9)),
+            https: false,
+            shared,
+            stop: None,
+            thread: Some(thread),
+            failure,
+        }
+    }
+
+    #[test]
+    fn a_server_that_fails_after_start_is_reported_to_the_owner_and_by_wait() {
+        let emulator = ending_with(Err(io::Error::other("accept failed")));
+        assert_eq!(emulator.failure().as_deref(), Some("accept failed"));
+        let error = emulator.wait().expect_err("wait reports the failure");
+        assert_eq!(error.to_string(), "accept failed");
+    }
+
+    #[test]
+    fn a_server_that_stops_cleanly_waits_without_error() {
+        let emulator = ending_with(Ok(()));
+        assert_eq!(emulator.failure(), None);
+        assert!(emulator.wait().is_ok());
+    }
+
+    #[test]
+    fn a_panicking_server_thread_is_reported_by_wait() {
+        let mut emulator = ending_with(Ok(()));
+        let panicking = reporting_thread(emulator.failure.clone(), || panic!("boom"));
+        emulator.thread = Some(panicking.expect("thread"));
+        let error = emulator.wait().expect_err("reported");
+        assert!(error.to_string().contains("panicked"), "{error}");
+    }
 }

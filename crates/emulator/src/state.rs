@@ -3,16 +3,18 @@
 
 use std::{
     collections::HashMap,
-    sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard},
-    time::{Duration, Instant},
+    sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard},
+    time::Duration,
 };
 
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::{
+    clock::Clock,
     keys::SigningKey,
     model::{Application, Tenant},
+    store::Store,
 };
 
 /// The directory data of all tenants.
@@ -114,8 +116,8 @@ pub struct PendingAuthorization {
     pub device_code: Option<String>,
     /// This sign-in is for the admin consent endpoint (`/{tenant}/adminconsent`).
     pub admin_consent: bool,
-    /// When it expires.
-    pub expires: Instant,
+    /// When it expires (on the emulator's clock).
+    pub expires: OffsetDateTime,
 }
 
 impl PendingAuthorization {
@@ -126,7 +128,7 @@ impl PendingAuthorization {
         client_id: Uuid,
         redirect_uri: String,
         public_client: bool,
-        expires: Instant,
+        expires: OffsetDateTime,
     ) -> Self {
         Self {
             tenant_segment,
@@ -157,14 +159,14 @@ pub struct AuthCode {
     pub user_id: Uuid,
     /// The request it answers.
     pub request: PendingAuthorization,
-    /// When it was issued (codes live 10 minutes).
-    pub issued: Instant,
+    /// When it was issued (codes live 10 minutes on the emulator's clock).
+    pub issued: OffsetDateTime,
     /// Redeemed already (single use).
     pub redeemed: bool,
 }
 
 /// An issued refresh token.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct RefreshGrant {
     /// The tenant.
     pub tenant_id: Uuid,
@@ -175,6 +177,7 @@ pub struct RefreshGrant {
     /// Whether it was issued to a public client.
     pub public_client: bool,
     /// When it was issued.
+    #[serde(with = "time::serde::rfc3339")]
     pub issued: OffsetDateTime,
 }
 
@@ -209,8 +212,8 @@ pub struct DeviceGrant {
     pub scope: String,
     /// Progress.
     pub status: DeviceStatus,
-    /// Expiry.
-    pub expires: Instant,
+    /// Expiry (on the emulator's clock).
+    pub expires: OffsetDateTime,
 }
 
 /// Sign-in state that is not directory data.
@@ -297,6 +300,11 @@ pub struct Shared {
     pub log: Mutex<std::collections::VecDeque<LoggedRequest>>,
     /// Whether the emulator serves HTTPS.
     pub tls: bool,
+    /// The emulator's clock (see [`crate::clock`]).
+    pub clock: Arc<Clock>,
+    /// The state directory, when the state is kept across restarts (see [`crate::store`]).
+    pub store: Option<Store>,
+    world_changes: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -310,7 +318,16 @@ impl Shared {
             faults: Mutex::default(),
             log: Mutex::default(),
             tls,
+            clock: Arc::default(),
+            store: None,
+            world_changes: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// The same state, kept in `store`.
+    pub fn with_store(mut self, store: Store) -> Self {
+        self.store = Some(store);
+        self
     }
 
     /// The latency added to every response.
@@ -351,7 +368,15 @@ impl Shared {
 
     /// Changes the directory.
     pub fn world_mut(&self) -> RwLockWriteGuard<'_, World> {
-        self.world.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        let guard = self.world.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.world_changes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        guard
+    }
+
+    /// How many times the directory was opened for change: the state store skips writing the
+    /// tenants when this has not moved since its last save.
+    pub fn world_changes(&self) -> u64 {
+        self.world_changes.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The sign-in state.
@@ -371,7 +396,7 @@ pub fn random_token(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
 
-/// Now, in UTC.
+/// Now, in UTC, on the clock of the emulator serving the current request.
 pub fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
+    crate::clock::now()
 }

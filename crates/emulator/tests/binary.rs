@@ -1,46 +1,15 @@
 //! The `spconnect-emulator` program: prints its URL first, serves the demo tenant, refuses bad
 //! arguments with a clear message.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    sync::mpsc,
-    time::Duration,
-};
+mod common;
 
-/// A child process killed when dropped, also when the test panics.
-struct Running(Child);
+use std::process::Command;
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The first line the child prints, read on a thread so a child that prints nothing fails the
-/// test after `timeout` instead of hanging it.
-fn first_line(child: &mut Child, timeout: Duration) -> String {
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let (send, receive) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = send.send(line);
-    });
-    receive.recv_timeout(timeout).expect("the program prints its URL within the timeout")
-}
+use common::start_program;
 
 #[test]
 fn the_program_prints_its_url_and_serves_discovery() {
-    let mut child = Running(
-        Command::new(env!("CARGO_BIN_EXE_spconnect-emulator"))
-            .args(["--port", "0", "--tenant", "demo", "--latency-ms", "1"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the emulator starts"),
-    );
-    let base = first_line(&mut child.0, Duration::from_secs(60)).trim().to_owned();
+    let (_program, base) = start_program(&["--port", "0", "--tenant", "demo", "--latency-ms", "1"]);
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     let agent: ureq::Agent =
         ureq::Agent::config_builder().http_status_as_error(false).build().into();

@@ -16,12 +16,19 @@ pub fn app_info<R: Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>
         version: package.version.to_string(),
         config_dir: state.dirs().config_dir.display().to_string(),
         log_dir: state.dirs().log_dir.display().to_string(),
-        demo: state.demo().map(|demo| DemoView {
-            organization: spconnect_emulator::DEMO_ORGANIZATION.to_owned(),
-            domain: spconnect_emulator::DEMO_DOMAIN.to_owned(),
-            base_url: demo.base_url.clone(),
-        }),
+        demo: demo_view(&state),
     }
+}
+
+/// The demo tenant as the UI shows it, when the app runs on it.
+pub fn demo_view(state: &AppState) -> Option<DemoView> {
+    state.demo().map(|demo| DemoView {
+        organization: spconnect_emulator::DEMO_ORGANIZATION.to_owned(),
+        domain: spconnect_emulator::DEMO_DOMAIN.to_owned(),
+        base_url: demo.base_url,
+        state_dir: demo.state_dir.map(|dir| dir.display().to_string()),
+        notices: state.demo_server().map(|server| server.notices()).unwrap_or_default(),
+    })
 }
 
 /// Called by the page once it has painted; logs the time since start-up (the start-up benchmark

@@ -2,6 +2,7 @@
 //! [`WireError`](crate::ipc::WireError). One file per area of the UI.
 
 pub mod app;
+pub mod demo;
 pub mod settings;
 
 /// Runs blocking work (file or keychain I/O) off the async runtime's workers.

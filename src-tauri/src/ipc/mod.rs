@@ -3,5 +3,5 @@
 mod error;
 mod views;
 
-pub use error::WireError;
+pub use error::{ErrorCode, WireError};
 pub use views::{AppInfo, DemoView, SettingsView};

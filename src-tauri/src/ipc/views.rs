@@ -27,6 +27,10 @@ pub struct DemoView {
     pub domain: String,
     /// Where the demo tenant answers (a loopback address).
     pub base_url: String,
+    /// The folder its state is kept in, when it runs inside the app.
+    pub state_dir: Option<String>,
+    /// What it reported about its saved state, e.g. a file it could not read and set aside.
+    pub notices: Vec<String>,
 }
 
 /// The settings with the endpoints they resolve to.

@@ -13,7 +13,13 @@ export const INFO: AppInfo = {
 
 export const DEMO_INFO: AppInfo = {
   ...INFO,
-  demo: { organization: "Contoso", domain: "contoso.onmicrosoft.com", baseUrl: "http://127.0.0.1:4000" },
+  demo: {
+    organization: "Contoso",
+    domain: "contoso.onmicrosoft.com",
+    baseUrl: "http://127.0.0.1:4000",
+    stateDir: "/home/admin/.local/share/spconnect/demo-tenant",
+    notices: [],
+  },
 };
 
 export const CLOUDS: CloudOption[] = [
@@ -81,6 +87,7 @@ export function fakeBackend(handlers: Record<string, Handler> = {}): Call[] {
     get_settings: () => GLOBAL_VIEW,
     save_settings: saved,
     ui_ready: () => null,
+    reset_demo_tenant: () => DEMO_INFO.demo,
   };
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });

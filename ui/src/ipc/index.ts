@@ -8,6 +8,10 @@ export type DemoInfo = {
   domain: string;
   /** The loopback address the demo tenant answers on. */
   baseUrl: string;
+  /** The folder its state is kept in (when it runs inside the app), so it survives a restart. */
+  stateDir: string | null;
+  /** What it reported about its saved state, e.g. a file it could not read and set aside. */
+  notices: string[];
 };
 
 export type AppInfo = {
@@ -118,6 +122,11 @@ export function getSettings(): Promise<SettingsView> {
 
 export function saveSettings(settings: Settings): Promise<SettingsView> {
   return call<SettingsView>("save_settings", { settings });
+}
+
+/** Deletes everything created in the demo tenant and starts it again from the seed. */
+export function resetDemoTenant(): Promise<DemoInfo> {
+  return call<DemoInfo>("reset_demo_tenant");
 }
 
 /** Tells the Rust side that the first page has painted (a start-up benchmark waits for it). */

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { flushSync, mount } from "svelte";
 import Settings from "./Settings.svelte";
-import type { SettingsView } from "../ipc";
-import { GLOBAL_VIEW, INFO, deferred, fakeBackend, settle } from "../ipc/fake";
+import type { AppInfo, DemoInfo, SettingsView } from "../ipc";
+import { DEMO_INFO, GLOBAL_VIEW, INFO, deferred, fakeBackend, settle } from "../ipc/fake";
 import { cleanUp, track } from "../testing";
 
-async function show(): Promise<void> {
-  track(mount(Settings, { target: document.body, props: { info: INFO } }));
+async function show(info: AppInfo = INFO): Promise<void> {
+  track(mount(Settings, { target: document.body, props: { info } }));
   await settle();
 }
 
@@ -205,5 +205,69 @@ describe("Settings", () => {
     expect(document.querySelector("#settings-error")).toBeNull();
     expect($("#endpoint-authority").textContent).toBe("https://login.microsoftonline.com");
     expect($<HTMLButtonElement>("#save-settings").disabled).toBe(false);
+  });
+
+  test("without the demo tenant there is no demo section and no reset", async () => {
+    fakeBackend();
+    await show();
+    expect(document.querySelector("#demo-heading")).toBeNull();
+    expect(document.querySelector("#reset-demo")).toBeNull();
+  });
+
+  test("on the demo tenant, reset asks first; Cancel changes nothing and returns the focus", async () => {
+    const calls = fakeBackend();
+    await show(DEMO_INFO);
+    expect($("#demo-state").textContent).toContain("/home/admin/.local/share/spconnect/demo-tenant");
+    $<HTMLButtonElement>("#reset-demo").click();
+    await settle();
+    expect($("#reset-question").textContent).toContain("Everything created in it is deleted");
+    expect(document.activeElement?.id).toBe("cancel-reset");
+    $<HTMLButtonElement>("#cancel-reset").click();
+    await settle();
+    expect(document.querySelector("#reset-question")).toBeNull();
+    expect(document.activeElement?.id).toBe("reset-demo");
+    expect(calls.map((c) => c.cmd)).not.toContain("reset_demo_tenant");
+  });
+
+  test("a confirmed reset says Resetting… meanwhile, then that it is done", async () => {
+    const answer = deferred<DemoInfo>();
+    const calls = fakeBackend({ reset_demo_tenant: () => answer.promise });
+    await show(DEMO_INFO);
+    $<HTMLButtonElement>("#reset-demo").click();
+    await settle();
+    $<HTMLButtonElement>("#confirm-reset").click();
+    await settle();
+    expect($<HTMLButtonElement>("#confirm-reset").textContent?.trim()).toBe("Resetting…");
+    expect($<HTMLButtonElement>("#confirm-reset").disabled).toBe(true);
+    expect($<HTMLButtonElement>("#cancel-reset").disabled).toBe(true);
+    answer.resolve({ ...(DEMO_INFO.demo as DemoInfo), notices: [] });
+    await settle();
+    expect(calls.filter((c) => c.cmd === "reset_demo_tenant")).toHaveLength(1);
+    expect($("#demo-status").textContent).toBe("The demo tenant was reset: it is as shipped again.");
+    expect(document.querySelector("#reset-question")).toBeNull();
+    expect(document.activeElement?.id).toBe("reset-demo");
+  });
+
+  test("a failed reset says why and can be confirmed again", async () => {
+    fakeBackend({
+      reset_demo_tenant: () => {
+        throw { code: "storage", message: "The demo tenant was not reset: the folder is read-only.", field: null };
+      },
+    });
+    await show(DEMO_INFO);
+    $<HTMLButtonElement>("#reset-demo").click();
+    await settle();
+    $<HTMLButtonElement>("#confirm-reset").click();
+    await settle();
+    expect($("#demo-error").textContent).toBe("The demo tenant was not reset: the folder is read-only.");
+    expect($("#demo-status").textContent).toBe("");
+    expect($<HTMLButtonElement>("#confirm-reset").disabled).toBe(false);
+  });
+
+  test("what the demo tenant reported about its saved state is shown", async () => {
+    fakeBackend();
+    const demo = { ...(DEMO_INFO.demo as DemoInfo), notices: ["The state file tenants/x.json could not be read; it was kept as x.corrupt-1."] };
+    await show({ ...DEMO_INFO, demo });
+    expect($(".demo-notice").textContent).toContain("could not be read");
   });
 });

@@ -561,12 +561,20 @@ fn verify_proof(app: &Application, proof: &str) -> Result<(), GraphError> {
     validation.set_audience(&[PROOF_AUDIENCE]);
     validation.set_issuer(&[app.id.to_string()]);
     validation.leeway = 300;
+    // `exp` is checked on the emulator's clock, not the system's.
+    validation.validate_exp = false;
     let current = now();
+    let on_time = |claims: &Value| {
+        claims.get("exp").and_then(Value::as_f64).is_some_and(|exp| {
+            current.unix_timestamp() <= exp.floor() as i64 + validation.leeway as i64
+        })
+    };
     let valid =
         app.key_credentials.iter().filter(|k| k.start <= current && current <= k.end).any(|key| {
             matches!(header.alg, Algorithm::RS256 | Algorithm::PS256)
                 && Certificate::from_der(&key.der).is_ok_and(|cert| {
-                    jsonwebtoken::decode::<Value>(proof, &cert.decoding_key, &validation).is_ok()
+                    jsonwebtoken::decode::<Value>(proof, &cert.decoding_key, &validation)
+                        .is_ok_and(|data| on_time(&data.claims))
                 })
         });
     if valid { Ok(()) } else { Err(invalid()) }

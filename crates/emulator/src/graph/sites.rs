@@ -469,7 +469,7 @@ fn column_json(column: &Column) -> Value {
         "readOnly": column.read_only,
         "required": column.required,
     });
-    json[column.facet.0] = column.facet.1.clone();
+    json[&*column.facet.0] = column.facet.1.clone();
     json
 }
 

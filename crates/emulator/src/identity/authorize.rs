@@ -1,6 +1,6 @@
 //! `/authorize` and the sign-in and consent forms behind it (reference §1.2, §1.3, §1.11).
 
-use std::{collections::HashMap, sync::Arc, time::Duration, time::Instant};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use axum::{
     extract::{Path, Query, State},
@@ -129,7 +129,7 @@ pub async fn authorize(
             client_id,
             redirect_uri,
             public_client,
-            Instant::now() + SIGN_IN_TIME,
+            crate::state::now() + SIGN_IN_TIME,
         )
     };
     // Only the authorization code flow is served; hybrid and implicit responses are refused rather
@@ -335,7 +335,7 @@ pub async fn consent(
 
 fn take_pending(shared: &Shared, ctx: &str) -> Option<PendingAuthorization> {
     let pending = shared.sessions().pending.remove(ctx)?;
-    (pending.expires > Instant::now()).then_some(pending)
+    (pending.expires > crate::state::now()).then_some(pending)
 }
 
 fn expired() -> Response {
@@ -460,7 +460,7 @@ pub async fn admin_consent(
             app.app_id,
             redirect_uri,
             public_client,
-            Instant::now() + SIGN_IN_TIME,
+            crate::state::now() + SIGN_IN_TIME,
         )
     };
     let ctx = random_token(24);
@@ -648,7 +648,7 @@ fn complete(
             tenant_id,
             user_id,
             request: pending.clone(),
-            issued: Instant::now(),
+            issued: crate::state::now(),
             redeemed: false,
         },
     );

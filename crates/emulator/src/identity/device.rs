@@ -1,7 +1,7 @@
 //! The device code flow: `/devicecode` and the page where the person enters the code
 //! (reference §1.7).
 
-use std::{sync::Arc, time::Duration, time::Instant};
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     Json,
@@ -80,7 +80,7 @@ pub async fn device_code(
             client_id,
             scope,
             status: DeviceStatus::Pending,
-            expires: Instant::now() + DEVICE_CODE_LIFETIME,
+            expires: crate::state::now() + DEVICE_CODE_LIFETIME,
         },
     );
     let verification_uri = format!("{}/devicelogin", origin.url());
@@ -134,7 +134,9 @@ pub async fn device_login(State(shared): State<Arc<Shared>>, body: Bytes) -> Res
         .device_codes
         .iter()
         .find(|(_, g)| {
-            g.user_code == typed && g.status == DeviceStatus::Pending && g.expires > Instant::now()
+            g.user_code == typed
+                && g.status == DeviceStatus::Pending
+                && g.expires > crate::state::now()
         })
         .map(|(code, g)| (code.clone(), g.clone()));
     let Some((device_code, grant)) = found else {

@@ -76,7 +76,7 @@ pub fn granted_roles(
                 .app_roles
                 .iter()
                 .find(|r| r.id == a.app_role_id.to_string())
-                .map(|r| r.value.to_owned())
+                .map(|r| r.value.to_string())
         })
         .collect();
     Some((client.id, roles))
@@ -124,8 +124,8 @@ pub fn decide(
                 ),
             ));
         };
-        if !consented.iter().any(|c| c.eq_ignore_ascii_case(scope.value)) {
-            missing.push(scope.value.to_owned());
+        if !consented.iter().any(|c| c.eq_ignore_ascii_case(&scope.value)) {
+            missing.push(scope.value.to_string());
         }
     }
     Ok(if missing.is_empty() {

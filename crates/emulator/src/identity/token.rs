@@ -1,6 +1,6 @@
 //! `POST /{tenant}/oauth2/v2.0/token` (reference §1.4–§1.8).
 
-use std::{collections::HashMap, sync::Arc, time::Duration, time::Instant};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use axum::{
     Json,
@@ -448,7 +448,7 @@ impl Context<'_> {
                     "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.",
                 ));
             }
-            if grant.issued.elapsed() > CODE_LIFETIME {
+            if now() - grant.issued > CODE_LIFETIME {
                 return Err(invalid_grant(
                     70008,
                     "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
@@ -596,7 +596,7 @@ impl Context<'_> {
                 "The device code was issued to another client.",
             ));
         }
-        if grant.expires < Instant::now() {
+        if grant.expires < now() {
             return Err(AadError::new("expired_token", 70019, "Verification code expired."));
         }
         let (tenant_id, user_id) = match grant.status {

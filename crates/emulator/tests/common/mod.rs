@@ -274,7 +274,13 @@ impl TestCert {
 
     /// An `addKey`/`removeKey` proof for the application object `object_id`.
     pub fn proof(&self, object_id: &str) -> String {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("time").as_secs() as i64;
+        self.proof_at(object_id, 0)
+    }
+
+    /// A proof dated `offset` seconds from now (for an emulator whose clock was moved).
+    pub fn proof_at(&self, object_id: &str, offset: i64) -> String {
+        let now =
+            SystemTime::now().duration_since(UNIX_EPOCH).expect("time").as_secs() as i64 + offset;
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
         header.x5t = Some(self.x5t());
         let claims = json!({"aud": "00000002-0000-0000-c000-000000000000", "iss": object_id, "nbf": now, "exp": now + 600});
@@ -348,4 +354,39 @@ pub fn client_credentials(client: &Client, app_id: &str, assertion: &str, scope:
         ],
         &[],
     )
+}
+
+/// A running `spconnect-emulator` program, killed when dropped (also when a test panics).
+pub struct Program(pub std::process::Child);
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the `spconnect-emulator` program with `args` and returns it with the first line it
+/// printed (its base URL). The line is read on a thread, so a program that prints nothing fails
+/// the test after a minute instead of hanging it.
+pub fn start_program<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Program, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_spconnect-emulator"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the emulator starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let program = Program(child);
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = send.send(line);
+    });
+    let line = receive
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the program prints its URL within a minute");
+    (program, line.trim().to_owned())
 }
