@@ -17,6 +17,9 @@ pub enum KeyError {
     /// The bytes are not an X.509 certificate with an RSA key.
     #[error("not an X.509 certificate with an RSA public key: {0}")]
     Certificate(String),
+    /// A token could not be signed.
+    #[error("could not sign the token: {0}")]
+    Sign(String),
 }
 
 /// The emulator's token-signing key, like one of the keys at Microsoft's JWKS endpoint.
@@ -54,11 +57,20 @@ impl SigningKey {
     }
 
     /// Signs claims as an RS256 JWT with `kid` and `x5t` headers, as Entra ID does.
-    pub fn sign(&self, claims: &Value) -> String {
+    pub fn sign(&self, claims: &Value) -> Result<String, KeyError> {
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(self.kid.clone());
         header.x5t = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.encoding).unwrap_or_default()
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+            .map_err(|e| KeyError::Sign(e.to_string()))
+    }
+
+    /// The same key with an encoding key that cannot make RS256 signatures, for testing how a
+    /// signing failure is reported.
+    #[cfg(test)]
+    pub(crate) fn unusable_for_signing(mut self) -> Self {
+        self.encoding = EncodingKey::from_secret(b"not an RSA key");
+        self
     }
 
     /// The key that verifies tokens this emulator signed.
@@ -123,4 +135,18 @@ impl Certificate {
 fn strip(bytes: &[u8]) -> Vec<u8> {
     let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
     bytes[start..].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signing_failure_is_an_error_not_an_empty_token() {
+        let key = SigningKey::generate().expect("a key");
+        let claims = json!({"sub": "x"});
+        assert!(key.sign(&claims).is_ok_and(|jwt| jwt.split('.').count() == 3));
+        let broken = key.unusable_for_signing();
+        assert!(matches!(broken.sign(&claims), Err(KeyError::Sign(_))));
+    }
 }

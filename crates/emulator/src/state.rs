@@ -207,6 +207,25 @@ pub struct DeviceGrant {
     pub expires: Instant,
 }
 
+/// How long an authorization code can be redeemed.
+pub const CODE_LIFETIME: Duration = Duration::from_secs(10 * 60);
+/// How long a refresh token lives (Entra ID's default: 90 days).
+pub const REFRESH_TOKEN_LIFETIME: time::Duration = time::Duration::days(90);
+/// How long an unused browser session is kept. `ESTSAUTH` is a session cookie, gone when the
+/// browser closes; the emulator cannot see that, so it forgets sessions unused for a day.
+pub const BROWSER_SESSION_IDLE: Duration = Duration::from_secs(24 * 60 * 60);
+/// How often expired sign-in state is swept away.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// A browser's sign-in session (the `ESTSAUTH` cookie): every account signed in through it.
+#[derive(Clone, Debug)]
+pub struct BrowserSession {
+    /// (tenant, user) of each signed-in account, in the order they signed in.
+    pub accounts: Vec<(Uuid, Uuid)>,
+    /// When it was last used.
+    pub last_used: Instant,
+}
+
 /// Sign-in state that is not directory data.
 #[derive(Default)]
 pub struct Sessions {
@@ -218,12 +237,45 @@ pub struct Sessions {
     pub refresh_tokens: HashMap<String, RefreshGrant>,
     /// Device codes.
     pub device_codes: HashMap<String, DeviceGrant>,
-    /// Browser sessions (cookie value → tenant, user).
-    pub browser: HashMap<String, (Uuid, Uuid)>,
+    /// Browser sessions by cookie value.
+    pub browser: HashMap<String, BrowserSession>,
     /// Per user: refresh tokens issued before this instant are revoked.
     pub revoked_before: HashMap<Uuid, OffsetDateTime>,
     /// Users for whom the token endpoint demands MFA.
     pub mfa_required: Vec<Uuid>,
+    /// When expired entries were last swept away.
+    pruned: Option<Instant>,
+}
+
+impl Sessions {
+    /// Drops what has expired: pending sign-ins, codes, device codes, refresh tokens and idle
+    /// browser sessions, as of `instant` (for `Instant` deadlines) and `time` (for issue times).
+    pub fn prune(&mut self, instant: Instant, time: OffsetDateTime) {
+        self.pending.retain(|_, p| p.expires > instant);
+        self.codes.retain(|_, c| instant.saturating_duration_since(c.issued) <= CODE_LIFETIME);
+        self.device_codes.retain(|_, d| d.expires > instant);
+        self.refresh_tokens.retain(|_, r| r.issued + REFRESH_TOKEN_LIFETIME > time);
+        self.browser
+            .retain(|_, b| instant.saturating_duration_since(b.last_used) <= BROWSER_SESSION_IDLE);
+        self.pruned = Some(instant);
+    }
+
+    /// Signs a user out of every browser session; sessions left without an account end.
+    pub fn sign_out_everywhere(&mut self, user: Uuid) {
+        for session in self.browser.values_mut() {
+            session.accounts.retain(|(_, signed_in)| *signed_in != user);
+        }
+        self.browser.retain(|_, session| !session.accounts.is_empty());
+    }
+
+    /// Prunes when the last sweep is older than a minute, so the maps never grow with dead entries.
+    fn prune_now_and_then(&mut self) {
+        let instant = Instant::now();
+        if self.pruned.is_none_or(|last| instant.saturating_duration_since(last) >= PRUNE_INTERVAL)
+        {
+            self.prune(instant, now());
+        }
+    }
 }
 
 /// What an injected fault does to a matching request.
@@ -348,9 +400,11 @@ impl Shared {
         self.world.write().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The sign-in state.
+    /// The sign-in state (expired entries are swept away now and then).
     pub fn sessions(&self) -> MutexGuard<'_, Sessions> {
-        self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        let mut sessions = self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        sessions.prune_now_and_then();
+        sessions
     }
 }
 
@@ -368,4 +422,67 @@ pub fn random_token(bytes: usize) -> String {
 /// Now, in UTC.
 pub fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expired_sign_in_state_is_dropped_and_live_state_kept() {
+        let mut sessions = Sessions::default();
+        let start = Instant::now();
+        let (tenant, user, client) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let pending = |expires| {
+            PendingAuthorization::new("common".into(), client, String::new(), true, expires)
+        };
+        sessions.pending.insert("old".into(), pending(start));
+        sessions.pending.insert("live".into(), pending(start + Duration::from_secs(7200)));
+        let code = |issued| AuthCode {
+            tenant_id: tenant,
+            user_id: user,
+            request: pending(start),
+            issued,
+            redeemed: false,
+        };
+        sessions.codes.insert("old".into(), code(start));
+        sessions.codes.insert("live".into(), code(start + Duration::from_secs(3300)));
+        let grant = |issued| RefreshGrant {
+            tenant_id: tenant,
+            client_id: client,
+            user_id: user,
+            public_client: true,
+            issued,
+        };
+        let t0 = now();
+        sessions.refresh_tokens.insert("old".into(), grant(t0 - time::Duration::days(100)));
+        sessions.refresh_tokens.insert("live".into(), grant(t0 - time::Duration::days(10)));
+        let device = |expires| DeviceGrant {
+            user_code: "ABC".into(),
+            tenant_segment: "common".into(),
+            client_id: client,
+            scope: String::new(),
+            status: DeviceStatus::Pending,
+            expires,
+        };
+        sessions.device_codes.insert("old".into(), device(start));
+        sessions.device_codes.insert("live".into(), device(start + Duration::from_secs(7200)));
+        let browser = |last_used| BrowserSession { accounts: vec![(tenant, user)], last_used };
+        sessions.browser.insert("old".into(), browser(start));
+        sessions.browser.insert("live".into(), browser(start + Duration::from_secs(3600)));
+
+        // An hour on (codes: ten minutes; pending and device codes: their deadline) and, for the
+        // browser, a day and a half on.
+        sessions.prune(start + Duration::from_secs(3600 + 1), t0);
+        for (name, keys) in [
+            ("pending", sessions.pending.keys().collect::<Vec<_>>()),
+            ("codes", sessions.codes.keys().collect()),
+            ("refresh tokens", sessions.refresh_tokens.keys().collect()),
+            ("device codes", sessions.device_codes.keys().collect()),
+        ] {
+            assert_eq!(keys, ["live"], "{name}");
+        }
+        sessions.prune(start + BROWSER_SESSION_IDLE + Duration::from_secs(1), t0);
+        assert_eq!(sessions.browser.keys().collect::<Vec<_>>(), ["live"]);
+    }
 }
