@@ -995,3 +995,38 @@ fn the_demo_sign_in_page_offers_the_seeded_accounts_of_that_demo_tenant_only() {
     assert!(!retry.text.contains("<b>x"), "{}", retry.text);
     assert!(!retry.text.contains("demo-accounts"), "not a demo tenant's segment");
 }
+
+#[test]
+fn the_v1_device_code_flow_takes_a_resource() {
+    let client = Client::start();
+    let start = client.form(
+        &format!("/{DEMO_TENANT_ID}/oauth2/devicecode"),
+        &[("client_id", SPCONNECT_CLIENT_ID), ("resource", "https://contoso.sharepoint.com/")],
+        &[],
+    );
+    assert_eq!(start.status, 200, "{}", start.text);
+    let body = start.json();
+    let page =
+        client.form("/devicelogin", &[("otc", body["user_code"].as_str().expect("code"))], &[]);
+    let done = client.submit_sign_in(DEMO_TENANT_ID, &page, USER);
+    assert!(done.text.contains("You have signed in"), "{}", done.text);
+    let tokens = v1_token(
+        &client,
+        &[
+            ("client_id", SPCONNECT_CLIENT_ID),
+            ("grant_type", "device_code"),
+            ("code", body["device_code"].as_str().expect("device code")),
+            ("device_code", body["device_code"].as_str().expect("device code")),
+            ("resource", "https://contoso.sharepoint.com/"),
+        ],
+    );
+    assert_eq!(tokens.status, 200, "{}", tokens.text);
+    let tokens = tokens.json();
+    assert_v1_shape(&tokens, "https://contoso.sharepoint.com/");
+    assert!(tokens["refresh_token"].is_string(), "v1 always refreshes: {tokens}");
+    let access = claims(tokens["access_token"].as_str().expect("at"));
+    assert_eq!(
+        (access["aud"].as_str(), access["upn"].as_str()),
+        (Some("https://contoso.sharepoint.com"), Some(USER.0))
+    );
+}

@@ -101,11 +101,10 @@ pub async fn authorize(
     Query(mut query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    match scope_of(&query) {
-        Some(scope) => query.insert("scope".into(), scope),
-        // Without a resource the v2.0 logic reports the missing parameter by its v2.0 name.
-        None => query.remove("scope"),
-    };
+    // Without a resource, the OpenID scopes alone go on (an id token, tokens for the default).
+    if let Some(scope) = scope_of(&query) {
+        query.insert("scope".into(), scope);
+    }
     super::authorize::authorize(state, path, Query(query), headers).await
 }
 
@@ -118,10 +117,9 @@ pub async fn device_code(
 ) -> Response {
     let mut form: HashMap<String, String> =
         url::form_urlencoded::parse(&body).into_owned().collect();
-    match scope_of(&form) {
-        Some(scope) => form.insert("scope".into(), scope),
-        None => form.remove("scope"),
-    };
+    if let Some(scope) = scope_of(&form) {
+        form.insert("scope".into(), scope);
+    }
     let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&form).finish();
     super::device::device_code(state, path, headers, Bytes::from(body)).await
 }
