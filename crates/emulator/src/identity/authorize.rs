@@ -198,7 +198,7 @@ pub async fn authorize(
                 return redirect_error(
                     &pending,
                     "interaction_required",
-                    "AADSTS16000: Several accounts are signed in; the user must select one.",
+                    "AADSTS16000: Either multiple user identities are available for the current request or selected account is not supported for the scenario.",
                 );
             }
             [_, _, ..] => return session::picker(&shared, pending, &candidates),

@@ -1,4 +1,5 @@
-//! `POST /{tenant}/oauth2/v2.0/token` (reference §1.4–§1.8).
+//! `POST /{tenant}/oauth2/v2.0/token` (reference §1.4–§1.8), and its v1.0 twin
+//! `/{tenant}/oauth2/token` (`resource=` for `scope=`, the v1.0 response shape; see `v1.rs`).
 
 use std::{collections::HashMap, sync::Arc, time::Instant};
 
@@ -475,6 +476,7 @@ impl Context<'_> {
                 ));
             }
             if grant.issued.elapsed() > CODE_LIFETIME {
+                sessions.codes.remove(&code);
                 return Err(invalid_grant(
                     70008,
                     "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
@@ -569,6 +571,7 @@ impl Context<'_> {
             ));
         }
         if grant.issued + REFRESH_TOKEN_LIFETIME <= now() {
+            self.shared.sessions().refresh_tokens.remove(&token);
             return Err(invalid_grant(
                 700082,
                 "The refresh token has expired due to inactivity. The token was issued on a date more than 90 days ago.",
@@ -622,6 +625,7 @@ impl Context<'_> {
             ));
         }
         if grant.expires < Instant::now() {
+            self.shared.sessions().device_codes.remove(&device_code);
             return Err(AadError::new("expired_token", 70019, "Verification code expired."));
         }
         let (tenant_id, user_id) = match grant.status {
