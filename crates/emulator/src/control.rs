@@ -167,7 +167,7 @@ async fn revoke_sessions(State(shared): State<Arc<Shared>>, Path(upn): Path<Stri
     let Some(id) = user_id(&shared, &upn) else { return StatusCode::NOT_FOUND };
     let mut sessions = shared.sessions();
     sessions.revoked_before.insert(id, now());
-    sessions.browser.retain(|_, (_, user)| *user != id);
+    sessions.sign_out_everywhere(id);
     StatusCode::NO_CONTENT
 }
 

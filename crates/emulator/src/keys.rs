@@ -17,6 +17,9 @@ pub enum KeyError {
     /// The bytes are not an X.509 certificate with an RSA key.
     #[error("not an X.509 certificate with an RSA public key: {0}")]
     Certificate(String),
+    /// A token could not be signed.
+    #[error("could not sign the token: {0}")]
+    Sign(String),
 }
 
 /// The emulator's token-signing key, like one of the keys at Microsoft's JWKS endpoint.
@@ -70,9 +73,10 @@ impl SigningKey {
         let mut validation = jsonwebtoken::Validation::new(Algorithm::RS256);
         validation.required_spec_claims.clear();
         validation.validate_exp = false;
-        jsonwebtoken::decode::<Value>(&key.sign(&json!({})), &key.decoding, &validation).map_err(
-            |_| KeyError::Generate("the private key does not match the certificate".into()),
-        )?;
+        let probe = key.sign(&json!({}))?;
+        jsonwebtoken::decode::<Value>(&probe, &key.decoding, &validation).map_err(|_| {
+            KeyError::Generate("the private key does not match the certificate".into())
+        })?;
         Ok(key)
     }
 
@@ -82,11 +86,20 @@ impl SigningKey {
     }
 
     /// Signs claims as an RS256 JWT with `kid` and `x5t` headers, as Entra ID does.
-    pub fn sign(&self, claims: &Value) -> String {
+    pub fn sign(&self, claims: &Value) -> Result<String, KeyError> {
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(self.kid.clone());
         header.x5t = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.encoding).unwrap_or_default()
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+            .map_err(|e| KeyError::Sign(e.to_string()))
+    }
+
+    /// The same key with an encoding key that cannot make RS256 signatures, for testing how a
+    /// signing failure is reported.
+    #[cfg(test)]
+    pub(crate) fn unusable_for_signing(mut self) -> Self {
+        self.encoding = EncodingKey::from_secret(b"not an RSA key");
+        self
     }
 
     /// The key that verifies tokens this emulator signed.
@@ -160,7 +173,7 @@ mod tests {
     #[test]
     fn a_key_read_back_from_its_parts_verifies_what_it_signed_before() {
         let key = SigningKey::generate().expect("key");
-        let token = key.sign(&json!({"sub": "x"}));
+        let token = key.sign(&json!({"sub": "x"})).expect("signed");
         let (pem, der) = key.parts();
         let again = SigningKey::from_parts(pem.to_owned(), der.to_vec()).expect("read back");
         let mut validation = jsonwebtoken::Validation::new(Algorithm::RS256);
@@ -176,5 +189,14 @@ mod tests {
         let other = SigningKey::generate().expect("key");
         let mixed = SigningKey::from_parts(one.parts().0.to_owned(), other.parts().1.to_vec());
         assert!(mixed.is_err());
+    }
+
+    #[test]
+    fn a_signing_failure_is_an_error_not_an_empty_token() {
+        let key = SigningKey::generate().expect("a key");
+        let claims = json!({"sub": "x"});
+        assert!(key.sign(&claims).is_ok_and(|jwt| jwt.split('.').count() == 3));
+        let broken = key.unusable_for_signing();
+        assert!(matches!(broken.sign(&claims), Err(KeyError::Sign(_))));
     }
 }

@@ -26,7 +26,7 @@ mod store;
 
 pub use keys::{Certificate, KeyError, SigningKey};
 pub use seed::{
-    DEMO_DOMAIN, DEMO_ORGANIZATION, DEMO_TENANT_ID, DEMO_USERS, SECOND_DOMAIN, SECOND_TENANT_ID,
-    SPCONNECT_CLIENT_ID,
+    DEMO_DOMAIN, DEMO_ORGANIZATION, DEMO_TENANT_ID, DEMO_USERS, GRAPH_COMMAND_LINE_TOOLS_ID,
+    SECOND_DOMAIN, SECOND_TENANT_ID, SPCONNECT_CLIENT_ID,
 };
 pub use server::{Config, Emulator, StartError, TenantSpec, TlsFiles};

@@ -42,6 +42,14 @@ pub const DEMO_USERS: &[(&str, &str, &str, &[DirectoryRole])] = &[
     ("user", "Megan Bowen", "Demo-User-2026!", &[]),
 ];
 
+/// The second tenant's seeded people.
+const SECOND_USERS: &[(&str, &str, &str, &[DirectoryRole])] =
+    &[("admin", "Fabrikam Admin", "Demo-Fabrikam-2026!", &[DirectoryRole::GlobalAdministrator])];
+
+/// Microsoft Graph Command Line Tools: Microsoft's first-party public client (Microsoft Graph
+/// PowerShell and the Graph CLI sign in with it), known to every tenant.
+pub const GRAPH_COMMAND_LINE_TOOLS_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+
 /// When the seeded objects were created.
 pub const SEEDED_AT: OffsetDateTime = datetime!(2026-01-15 09:00 UTC);
 
@@ -86,15 +94,7 @@ pub fn demo_tenant() -> Tenant {
 pub fn second_tenant() -> Tenant {
     let mut tenant =
         empty_tenant(SECOND_TENANT_ID, SECOND_DOMAIN, "Fabrikam", "fabrikam.sharepoint.com");
-    tenant.users = users(
-        SECOND_DOMAIN,
-        &[(
-            "admin",
-            "Fabrikam Admin",
-            "Demo-Fabrikam-2026!",
-            &[DirectoryRole::GlobalAdministrator],
-        )],
-    );
+    tenant.users = users(SECOND_DOMAIN, SECOND_USERS);
     for (path, title) in [("/", "Fabrikam"), ("/sites/sales", "Sales")] {
         let mut web = web(&tenant.sharepoint_host, path, path, title, "");
         web.lists = standard_lists(&tenant.sharepoint_host, path);
@@ -168,7 +168,19 @@ fn empty_tenant(id: &str, domain: &str, name: &str, sharepoint_host: &str) -> Te
         principal: None,
         scopes: vec!["AllSites.Read".into()],
     });
-    tenant.service_principals.extend([graph, sharepoint, spconnect]);
+    // Its service principal exists, but nothing is consented: its sign-ins ask for consent.
+    let command_line_tools = ServicePrincipal {
+        id: seeded_id(&format!("sp:{tenant_id}:graph-command-line-tools")),
+        app_id: parse(GRAPH_COMMAND_LINE_TOOLS_ID),
+        display_name: "Microsoft Graph Command Line Tools".into(),
+        app_owner_tenant: parse(MICROSOFT_TENANT),
+        app_roles: Vec::new(),
+        scopes: Vec::new(),
+        names: vec![GRAPH_COMMAND_LINE_TOOLS_ID.into()],
+        created: SEEDED_AT,
+        deleted: None,
+    };
+    tenant.service_principals.extend([graph, sharepoint, spconnect, command_line_tools]);
     tenant
 }
 
@@ -214,6 +226,75 @@ pub fn spconnect_application() -> Application {
         owner_tenant: parse(MICROSOFT_TENANT),
         owners: Vec::new(),
     }
+}
+
+/// The multi-tenant applications registered outside the seeded tenants: spconnect's own client
+/// and Microsoft Graph Command Line Tools.
+pub fn external_applications() -> Vec<Application> {
+    vec![spconnect_application(), graph_command_line_tools()]
+}
+
+/// Microsoft Graph Command Line Tools, with its public-client redirect URIs: the loopback one,
+/// the native client page, and the Windows broker's.
+pub fn graph_command_line_tools() -> Application {
+    Application {
+        id: seeded_id("app:graph-command-line-tools"),
+        app_id: parse(GRAPH_COMMAND_LINE_TOOLS_ID),
+        display_name: "Microsoft Graph Command Line Tools".into(),
+        sign_in_audience: "AzureADMultipleOrgs".into(),
+        public_client_redirect_uris: vec![
+            "http://localhost".into(),
+            "https://login.microsoftonline.com/common/oauth2/nativeclient".into(),
+            format!("ms-appx-web://microsoft.aad.brokerplugin/{GRAPH_COMMAND_LINE_TOOLS_ID}"),
+        ],
+        ..spconnect_application()
+    }
+}
+
+/// A seeded account, as the demo sign-in page offers it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DemoAccount {
+    /// The organisation (tenant display name).
+    pub organization: &'static str,
+    /// The tenant's initial domain.
+    pub domain: &'static str,
+    /// The user principal name.
+    pub upn: String,
+    /// The display name.
+    pub display_name: &'static str,
+    /// The documented demo password.
+    pub password: &'static str,
+    /// The directory role it holds, or "User".
+    pub role: &'static str,
+}
+
+/// The seeded accounts a sign-in at `tenant_segment` may offer: those of the demo tenant it names
+/// (by id or domain), those of both demo tenants for `common` and `organizations`, and none for
+/// any other tenant.
+pub fn demo_accounts(tenant_segment: &str) -> Vec<DemoAccount> {
+    let segment = tenant_segment.to_ascii_lowercase();
+    let tenants = [
+        (DEMO_TENANT_ID, DEMO_DOMAIN, DEMO_ORGANIZATION, DEMO_USERS),
+        (SECOND_TENANT_ID, SECOND_DOMAIN, "Fabrikam", SECOND_USERS),
+    ];
+    tenants
+        .iter()
+        .filter(|(id, domain, _, _)| {
+            matches!(segment.as_str(), "common" | "organizations")
+                || segment == *id
+                || segment == *domain
+        })
+        .flat_map(|(_, domain, organization, people)| {
+            people.iter().map(move |(local, name, password, roles)| DemoAccount {
+                organization,
+                domain,
+                upn: format!("{local}@{domain}"),
+                display_name: name,
+                password,
+                role: roles.first().map_or("User", |r| r.display_name()),
+            })
+        })
+        .collect()
 }
 
 fn users(domain: &str, people: &[(&str, &str, &str, &[DirectoryRole])]) -> Vec<User> {
@@ -600,5 +681,23 @@ pub fn generated_list(shape: Generated, n: u32) -> List {
         items,
         drive_id: library.then(|| drive_id(id)),
         created: SEEDED_AT,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_seeded_demo_tenants_list_their_accounts() {
+        let contoso = demo_accounts(DEMO_DOMAIN);
+        assert_eq!(contoso.len(), DEMO_USERS.len());
+        assert_eq!(demo_accounts(&DEMO_TENANT_ID.to_uppercase()), contoso);
+        assert!(contoso.iter().all(|a| a.organization == DEMO_ORGANIZATION));
+        assert_eq!(contoso[0].role, "Global Administrator");
+        assert_eq!(demo_accounts(SECOND_TENANT_ID).len(), SECOND_USERS.len());
+        assert_eq!(demo_accounts("organizations").len(), DEMO_USERS.len() + SECOND_USERS.len());
+        assert!(demo_accounts("nowhere.example").is_empty());
+        assert!(demo_accounts("9188040d-6c67-4c5b-b112-36a304b66dad").is_empty());
     }
 }

@@ -278,12 +278,12 @@ fn shared_state(config: &Config) -> Result<Shared, StartError> {
     let mut world = match config.tenant {
         TenantSpec::Demo => World {
             tenants: vec![seed::demo_tenant(), seed::second_tenant()],
-            external_apps: vec![seed::spconnect_application()],
+            external_apps: seed::external_applications(),
             replication_delay: Duration::ZERO,
         },
         TenantSpec::Large { sites, lists, columns } => World {
             tenants: vec![seed::large_tenant(sites, lists, columns), seed::second_tenant()],
-            external_apps: vec![seed::spconnect_application()],
+            external_apps: seed::external_applications(),
             replication_delay: Duration::ZERO,
         },
     };

@@ -216,6 +216,29 @@ pub struct DeviceGrant {
     pub expires: OffsetDateTime,
 }
 
+/// How long an authorization code can be redeemed.
+pub const CODE_LIFETIME: time::Duration = time::Duration::minutes(10);
+/// How long a refresh token lives (Entra ID's default: 90 days).
+pub const REFRESH_TOKEN_LIFETIME: time::Duration = time::Duration::days(90);
+/// How long an unused browser session is kept. `ESTSAUTH` is a session cookie, gone when the
+/// browser closes; the emulator cannot see that, so it forgets sessions unused for a day.
+pub const BROWSER_SESSION_IDLE: time::Duration = time::Duration::days(1);
+/// How long expired codes, device codes and refresh tokens are still recognised, so that a
+/// client presenting one gets Microsoft's "expired" answer (AADSTS70008, `expired_token`) rather
+/// than "not valid"; after that they are dropped.
+pub const RECOGNISED_AFTER_EXPIRY: time::Duration = time::Duration::days(1);
+/// How often expired sign-in state is swept away.
+const PRUNE_INTERVAL: time::Duration = time::Duration::minutes(1);
+
+/// A browser's sign-in session (the `ESTSAUTH` cookie): every account signed in through it.
+#[derive(Clone, Debug)]
+pub struct BrowserSession {
+    /// (tenant, user) of each signed-in account, in the order they signed in.
+    pub accounts: Vec<(Uuid, Uuid)>,
+    /// When it was last used (on the emulator's clock).
+    pub last_used: OffsetDateTime,
+}
+
 /// Sign-in state that is not directory data.
 #[derive(Default)]
 pub struct Sessions {
@@ -227,12 +250,45 @@ pub struct Sessions {
     pub refresh_tokens: HashMap<String, RefreshGrant>,
     /// Device codes.
     pub device_codes: HashMap<String, DeviceGrant>,
-    /// Browser sessions (cookie value → tenant, user).
-    pub browser: HashMap<String, (Uuid, Uuid)>,
+    /// Browser sessions by cookie value.
+    pub browser: HashMap<String, BrowserSession>,
     /// Per user: refresh tokens issued before this instant are revoked.
     pub revoked_before: HashMap<Uuid, OffsetDateTime>,
     /// Users for whom the token endpoint demands MFA.
     pub mfa_required: Vec<Uuid>,
+    /// When expired entries were last swept away.
+    pruned: Option<OffsetDateTime>,
+}
+
+impl Sessions {
+    /// Drops what has expired as of `time` (the emulator's clock): pending sign-ins and idle
+    /// browser sessions at once; codes, device codes and refresh tokens once they have been
+    /// expired for [`RECOGNISED_AFTER_EXPIRY`].
+    pub fn prune(&mut self, time: OffsetDateTime) {
+        let kept = |expiry: OffsetDateTime| expiry + RECOGNISED_AFTER_EXPIRY > time;
+        self.pending.retain(|_, p| p.expires > time);
+        self.codes.retain(|_, c| kept(c.issued + CODE_LIFETIME));
+        self.device_codes.retain(|_, d| kept(d.expires));
+        self.refresh_tokens.retain(|_, r| kept(r.issued + REFRESH_TOKEN_LIFETIME));
+        self.browser.retain(|_, b| time - b.last_used <= BROWSER_SESSION_IDLE);
+        self.pruned = Some(time);
+    }
+
+    /// Signs a user out of every browser session; sessions left without an account end.
+    pub fn sign_out_everywhere(&mut self, user: Uuid) {
+        for session in self.browser.values_mut() {
+            session.accounts.retain(|(_, signed_in)| *signed_in != user);
+        }
+        self.browser.retain(|_, session| !session.accounts.is_empty());
+    }
+
+    /// Prunes when the last sweep is older than a minute, so the maps never grow with dead entries.
+    fn prune_now_and_then(&mut self) {
+        let time = now();
+        if self.pruned.is_none_or(|last| time - last >= PRUNE_INTERVAL) {
+            self.prune(time);
+        }
+    }
 }
 
 /// What an injected fault does to a matching request.
@@ -379,9 +435,11 @@ impl Shared {
         self.world_changes.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// The sign-in state.
+    /// The sign-in state (expired entries are swept away now and then).
     pub fn sessions(&self) -> MutexGuard<'_, Sessions> {
-        self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        let mut sessions = self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        sessions.prune_now_and_then();
+        sessions
     }
 }
 
@@ -399,4 +457,71 @@ pub fn random_token(bytes: usize) -> String {
 /// Now, in UTC, on the clock of the emulator serving the current request.
 pub fn now() -> OffsetDateTime {
     crate::clock::now()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expired_sign_in_state_is_dropped_and_live_state_kept() {
+        let mut sessions = Sessions::default();
+        let start = now();
+        let minutes = time::Duration::minutes;
+        let (tenant, user, client) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let pending = |expires| {
+            PendingAuthorization::new("common".into(), client, String::new(), true, expires)
+        };
+        sessions.pending.insert("old".into(), pending(start));
+        sessions.pending.insert("live".into(), pending(start + minutes(120)));
+        let code = |issued| AuthCode {
+            tenant_id: tenant,
+            user_id: user,
+            request: pending(start),
+            issued,
+            redeemed: false,
+        };
+        sessions.codes.insert("old".into(), code(start));
+        sessions.codes.insert("live".into(), code(start + time::Duration::hours(20)));
+        let grant = |issued| RefreshGrant {
+            tenant_id: tenant,
+            client_id: client,
+            user_id: user,
+            public_client: true,
+            issued,
+        };
+        sessions.refresh_tokens.insert("old".into(), grant(start - time::Duration::days(91)));
+        sessions.refresh_tokens.insert("live".into(), grant(start - time::Duration::days(80)));
+        let device = |expires| DeviceGrant {
+            user_code: "ABC".into(),
+            tenant_segment: "common".into(),
+            client_id: client,
+            scope: String::new(),
+            status: DeviceStatus::Pending,
+            expires,
+        };
+        sessions.device_codes.insert("old".into(), device(start));
+        sessions.device_codes.insert("live".into(), device(start + time::Duration::days(2)));
+        let browser = |last_used| BrowserSession { accounts: vec![(tenant, user)], last_used };
+        sessions.browser.insert("old".into(), browser(start));
+        sessions.browser.insert("live".into(), browser(start + minutes(60)));
+
+        // An hour on: the old pending sign-in is gone; the old code and device code are expired
+        // but still recognised (so their use is answered "expired"), as is the old refresh token.
+        sessions.prune(start + minutes(61));
+        assert_eq!(sessions.pending.keys().collect::<Vec<_>>(), ["live"]);
+        assert_eq!(sessions.codes.len(), 2);
+        assert_eq!(sessions.device_codes.len(), 2);
+        // A day on, what expired a day ago is dropped.
+        sessions.prune(start + RECOGNISED_AFTER_EXPIRY + minutes(11));
+        for (name, keys) in [
+            ("codes", sessions.codes.keys().collect::<Vec<_>>()),
+            ("refresh tokens", sessions.refresh_tokens.keys().collect()),
+            ("device codes", sessions.device_codes.keys().collect()),
+        ] {
+            assert_eq!(keys, ["live"], "{name}");
+        }
+        sessions.prune(start + BROWSER_SESSION_IDLE + minutes(1));
+        assert_eq!(sessions.browser.keys().collect::<Vec<_>>(), ["live"]);
+    }
 }

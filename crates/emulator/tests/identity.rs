@@ -5,7 +5,16 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use spconnect_emulator::{DEMO_DOMAIN, DEMO_TENANT_ID, SPCONNECT_CLIENT_ID};
+use spconnect_emulator::{
+    DEMO_DOMAIN, DEMO_TENANT_ID, GRAPH_COMMAND_LINE_TOOLS_ID, SECOND_DOMAIN, SECOND_TENANT_ID,
+    SPCONNECT_CLIENT_ID,
+};
+
+/// The `name=value` of the session cookie a sign-in set.
+fn session_cookie(reply: &Reply) -> String {
+    let header = reply.set_cookie.as_deref().expect("a session cookie");
+    header.split(';').next().expect("name=value").to_owned()
+}
 
 fn assert_aad_error(reply: &Reply, error: &str, code: u64) {
     assert!(reply.status == 400 || reply.status == 401, "status {}: {}", reply.status, reply.text);
@@ -114,7 +123,10 @@ fn sign_in_with_pkce_gives_access_refresh_and_id_tokens() {
 fn a_wrong_password_shows_the_form_again_with_an_error() {
     let client = Client::start();
     let page = client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[("login_hint", USER.0)], None);
-    assert!(page.text.contains(&format!("value=\"{}\"", USER.0)), "login_hint pre-fills the form");
+    assert!(
+        page.text.contains(&format!("name=\"login\" type=\"email\" value=\"{}\"", USER.0)),
+        "login_hint pre-fills the form"
+    );
     let retry = client.submit_sign_in(DEMO_TENANT_ID, &page, (USER.0, "wrong"));
     assert_eq!(retry.status, 200);
     assert!(retry.text.contains("AADSTS50126"), "{}", retry.text);
@@ -481,8 +493,7 @@ fn a_session_for_another_account_than_the_hint_is_not_used() {
     let client = Client::start();
     let page = client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[], None);
     let done = client.submit_sign_in(DEMO_TENANT_ID, &page, USER);
-    let cookie =
-        done.set_cookie.clone().expect("cookie").split(';').next().expect("pair").to_owned();
+    let cookie = session_cookie(&done);
     let same = client.authorize(
         DEMO_TENANT_ID,
         GRAPH_SCOPES,
@@ -500,7 +511,9 @@ fn a_session_for_another_account_than_the_hint_is_not_used() {
     let interactive =
         client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[("login_hint", ADMIN.0)], Some(&cookie));
     assert_eq!(interactive.status, 200, "the form, pre-filled, instead of a silent switch");
-    assert!(interactive.text.contains(ADMIN.0));
+    assert!(
+        interactive.text.contains(&format!("name=\"login\" type=\"email\" value=\"{}\"", ADMIN.0))
+    );
 }
 
 #[test]
@@ -554,8 +567,7 @@ fn admin_consent_grants_declared_app_roles_and_logout_ends_the_session() {
         .json();
     assert_eq!(assignments["value"][0]["appRoleId"], "332a536c-c7ef-4017-ab91-336970924f0d");
 
-    let cookie =
-        granted.set_cookie.clone().expect("a session").split(';').next().expect("pair").to_owned();
+    let cookie = session_cookie(&granted);
     let sso = client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[("prompt", "none")], Some(&cookie));
     assert!(sso.redirect_param("code").is_some());
     let out = client.get(&format!("/{DEMO_TENANT_ID}/oauth2/v2.0/logout?post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A5000%2F"), &[("Cookie", &cookie)]);
@@ -566,5 +578,455 @@ fn admin_consent_grants_declared_app_roles_and_logout_ends_the_session() {
         after.redirect_param("error").as_deref(),
         Some("login_required"),
         "the session is over"
+    );
+}
+
+/// The role template id real tokens put in `wids` for every member user.
+const MEMBER_USER_TEMPLATE: &str = "b79fbf4d-3ef9-4689-8143-76b194e85509";
+const GLOBAL_ADMINISTRATOR_TEMPLATE: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+#[test]
+fn user_access_tokens_carry_the_documented_v1_claims() {
+    let client = Client::start();
+    let admin = claims(client.user_token(ADMIN)["access_token"].as_str().expect("at"));
+    assert_eq!(admin["acr"], "1", "{admin}");
+    assert_eq!(admin["amr"], serde_json::json!(["pwd"]));
+    assert_eq!(admin["app_displayname"], "spconnect");
+    assert_eq!(admin["unique_name"], ADMIN.0);
+    assert_eq!(admin["given_name"], "Adele");
+    assert_eq!(admin["family_name"], "Vance");
+    assert_eq!(admin["idtyp"], "user", "Microsoft Graph's tokens name their type");
+    assert_eq!(admin["ipaddr"], "127.0.0.1");
+    assert_eq!(admin["iss"], format!("https://sts.windows.net/{DEMO_TENANT_ID}/"));
+    for opaque in ["aio", "rh", "uti"] {
+        assert!(admin[opaque].as_str().is_some_and(|v| !v.is_empty()), "{opaque} in {admin}");
+    }
+    assert_eq!(
+        admin["wids"],
+        serde_json::json!([GLOBAL_ADMINISTRATOR_TEMPLATE, MEMBER_USER_TEMPLATE]),
+        "held roles plus the member user template"
+    );
+    let user = claims(client.user_token(USER)["access_token"].as_str().expect("at"));
+    assert_eq!(user["wids"], serde_json::json!([MEMBER_USER_TEMPLATE]));
+    assert!(user.get("roles").is_none() && user.get("idp").is_none(), "{user}");
+}
+
+#[test]
+fn app_only_tokens_name_the_application() {
+    let client = Client::start();
+    let admin = client.user_token(ADMIN)["access_token"].as_str().expect("at").to_owned();
+    let cert = TestCert::new(365);
+    let (_, app_id) = connection_app(&client, &admin, &cert, "Sites.Read.All");
+    for resource in
+        ["https://graph.microsoft.com/.default", "https://contoso.sharepoint.com/.default"]
+    {
+        let reply = client_credentials(
+            &client,
+            &app_id,
+            &cert.assertion(&app_id, &token_url(&client), false, 0),
+            resource,
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let access = claims(reply.json()["access_token"].as_str().expect("at"));
+        assert_eq!(access["app_displayname"], "Test connection", "{access}");
+        assert_eq!(access["idtyp"], "app");
+        assert_eq!(access["idp"], format!("https://sts.windows.net/{DEMO_TENANT_ID}/"));
+        for user_claim in ["acr", "amr", "scp", "upn", "unique_name", "name", "wids", "ipaddr"] {
+            assert!(access.get(user_claim).is_none(), "{user_claim} in an app-only token");
+        }
+    }
+}
+
+#[test]
+fn v1_metadata_finds_keys_that_validate_the_access_tokens() {
+    let client = Client::start();
+    let document = client.get(&format!("/{DEMO_DOMAIN}/.well-known/openid-configuration"), &[]);
+    assert_eq!(document.status, 200, "{}", document.text);
+    let document = document.json();
+    let issuer = format!("https://sts.windows.net/{DEMO_TENANT_ID}/");
+    assert_eq!(document["issuer"], issuer);
+    let base = format!("{}/{DEMO_TENANT_ID}", client.base);
+    assert_eq!(document["token_endpoint"], format!("{base}/oauth2/token"));
+    assert_eq!(document["authorization_endpoint"], format!("{base}/oauth2/authorize"));
+    assert_eq!(document["end_session_endpoint"], format!("{base}/oauth2/logout"));
+    assert_eq!(document["jwks_uri"], format!("{}/common/discovery/keys", client.base));
+    assert_eq!(document["microsoft_multi_refresh_token"], true);
+    for segment in ["common", "organizations"] {
+        let multi = client.get(&format!("/{segment}/.well-known/openid-configuration"), &[]).json();
+        assert_eq!(multi["issuer"], "https://sts.windows.net/{tenantid}/");
+        assert_eq!(multi["token_endpoint"], format!("{}/{segment}/oauth2/token", client.base));
+    }
+    assert_aad_error(
+        &client.get("/nowhere.example/.well-known/openid-configuration", &[]),
+        "invalid_request",
+        90002,
+    );
+
+    // A validator that knows only the v1 document validates a token with it.
+    let jwks_path = document["jwks_uri"].as_str().expect("jwks").replace(&client.base, "");
+    let keys = client.get(&jwks_path, &[]).json();
+    let token = client.user_token(USER)["access_token"].as_str().expect("at").to_owned();
+    let kid = jsonwebtoken::decode_header(&token).expect("header").kid.expect("kid");
+    let key = keys["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["kid"] == kid.as_str())
+        .expect("the token's key is published");
+    let decoding = jsonwebtoken::DecodingKey::from_rsa_components(
+        key["n"].as_str().expect("n"),
+        key["e"].as_str().expect("e"),
+    )
+    .expect("an RSA key");
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_audience(&["https://graph.microsoft.com"]);
+    validation.set_issuer(&[document["issuer"].as_str().expect("issuer")]);
+    jsonwebtoken::decode::<Value>(&token, &decoding, &validation).expect("the token validates");
+}
+
+fn v1_token(client: &Client, fields: &[(&str, &str)]) -> Reply {
+    client.form(&format!("/{DEMO_TENANT_ID}/oauth2/token"), fields, &[])
+}
+
+/// The v1.0 response shape: lifetimes and times as strings, the resource echoed.
+fn assert_v1_shape(body: &Value, resource: &str) {
+    for field in ["expires_in", "ext_expires_in", "expires_on", "not_before"] {
+        assert!(
+            body[field].as_str().is_some_and(|v| v.parse::<i64>().is_ok()),
+            "{field} as a string of digits in {body}"
+        );
+    }
+    assert_eq!(body["resource"], resource);
+    assert_eq!(body["token_type"], "Bearer");
+}
+
+#[test]
+fn the_v1_token_endpoint_takes_a_resource_for_client_credentials() {
+    let client = Client::start();
+    let admin = client.user_token(ADMIN)["access_token"].as_str().expect("at").to_owned();
+    let cert = TestCert::new(365);
+    let (_, app_id) = connection_app(&client, &admin, &cert, "Sites.Read.All");
+    let audience = format!("{}/{DEMO_TENANT_ID}/oauth2/token", client.base);
+    let assertion = cert.assertion(&app_id, &audience, false, 0);
+    let mut fields = vec![
+        ("client_id", app_id.as_str()),
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+        ("client_assertion", assertion.as_str()),
+    ];
+    assert_aad_error(&v1_token(&client, &fields), "invalid_request", 900144);
+    fields.push(("resource", "https://graph.microsoft.com/"));
+    let reply = v1_token(&client, &fields);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let body = reply.json();
+    assert_v1_shape(&body, "https://graph.microsoft.com/");
+    assert!(body.get("scope").is_none() && body.get("refresh_token").is_none(), "{body}");
+    let access = claims(body["access_token"].as_str().expect("at"));
+    assert_eq!(access["roles"], serde_json::json!(["Sites.Read.All"]));
+    assert_eq!(access["aud"], "https://graph.microsoft.com");
+    let site = client.graph("GET", "/sites/root", body["access_token"].as_str().expect("at"), None);
+    assert_eq!(site.status, 200, "the token works on Graph: {}", site.text);
+}
+
+#[test]
+fn the_v1_endpoints_sign_in_redeem_and_refresh_with_a_resource() {
+    let client = Client::start();
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query
+        .append_pair("client_id", SPCONNECT_CLIENT_ID)
+        .append_pair("response_type", "code")
+        .append_pair("redirect_uri", REDIRECT)
+        .append_pair("resource", "https://graph.microsoft.com")
+        .append_pair("scope", "openid")
+        .append_pair("state", "v1-state")
+        .append_pair("code_challenge", &challenge(VERIFIER))
+        .append_pair("code_challenge_method", "S256");
+    let page = client.get(&format!("/{DEMO_TENANT_ID}/oauth2/authorize?{}", query.finish()), &[]);
+    assert_eq!(page.status, 200, "{}", page.text);
+    let done = client.submit_sign_in(DEMO_TENANT_ID, &page, USER);
+    assert_eq!(done.redirect_param("state").as_deref(), Some("v1-state"));
+    let code = done.redirect_param("code").expect("a code");
+    let reply = v1_token(
+        &client,
+        &[
+            ("client_id", SPCONNECT_CLIENT_ID),
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+            ("resource", "https://graph.microsoft.com"),
+        ],
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let body = reply.json();
+    assert_v1_shape(&body, "https://graph.microsoft.com");
+    let scope = body["scope"].as_str().expect("scope");
+    assert!(scope.split(' ').any(|s| s == "Sites.Read.All"), "bare permission names: {scope}");
+    assert!(!scope.contains("https://"), "{scope}");
+    let id = claims(body["id_token"].as_str().expect("an id token for openid"));
+    assert_eq!(id["iss"], format!("https://sts.windows.net/{DEMO_TENANT_ID}/"));
+    assert_eq!((id["ver"].as_str(), id["upn"].as_str()), (Some("1.0"), Some(USER.0)));
+    let refresh_token = body["refresh_token"].as_str().expect("v1 always refreshes").to_owned();
+
+    let refreshed = v1_token(
+        &client,
+        &[
+            ("client_id", SPCONNECT_CLIENT_ID),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh_token),
+            ("resource", "https://contoso.sharepoint.com"),
+        ],
+    );
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+    let refreshed = refreshed.json();
+    assert_v1_shape(&refreshed, "https://contoso.sharepoint.com");
+    assert_eq!(
+        claims(refreshed["access_token"].as_str().expect("at"))["aud"],
+        "https://contoso.sharepoint.com"
+    );
+    assert!(refreshed["refresh_token"].is_string());
+}
+
+/// The value of the picker's button for `upn`.
+fn picker_choice(page: &Reply, upn: &str) -> String {
+    let at = page.text.find(upn).unwrap_or_else(|| panic!("{upn} not offered: {}", page.text));
+    let marker = "name=\"account\" value=\"";
+    let start = page.text[..at].rfind(marker).expect("a choice") + marker.len();
+    page.text[start..].split('"').next().unwrap_or_default().to_owned()
+}
+
+fn pick(client: &Client, page: &Reply, account: &str, cookie: &str) -> Reply {
+    let ctx = page.hidden("ctx");
+    client.form(
+        &format!("/{DEMO_TENANT_ID}/select"),
+        &[("ctx", &ctx), ("account", account)],
+        &[("Cookie", cookie)],
+    )
+}
+
+#[test]
+fn several_accounts_in_one_browser_bring_up_the_account_picker() {
+    let client = Client::start();
+    let page = client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[], None);
+    let first = client.submit_sign_in(DEMO_TENANT_ID, &page, USER);
+    let cookie = session_cookie(&first);
+    // One account: single sign-on, no picker.
+    let sso = client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[], Some(&cookie));
+    assert!(sso.redirect_param("code").is_some(), "{}", sso.text);
+    // A second account signs in through the same browser: the session keeps both.
+    let page =
+        client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[("prompt", "login")], Some(&cookie));
+    let ctx = page.hidden("ctx");
+    let second = client.form(
+        &format!("/{DEMO_TENANT_ID}/login"),
+        &[("ctx", &ctx), ("login", ADMIN.0), ("passwd", ADMIN.1)],
+        &[("Cookie", &cookie)],
+    );
+    assert_eq!(second.status, 302, "{}", second.text);
+    assert!(second.set_cookie.is_none(), "the same session, not a new one");
+
+    let picker = client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[], Some(&cookie));
+    assert_eq!(picker.status, 200, "{}", picker.text);
+    assert!(picker.text.contains("Pick an account") && picker.text.contains("Use another account"));
+    let admin_choice = picker_choice(&picker, ADMIN.0);
+    picker_choice(&picker, USER.0);
+    let chosen = pick(&client, &picker, &admin_choice, &cookie);
+    let code = chosen.redirect_param("code").expect("a code for the chosen account");
+    let tokens = client.redeem(&code, VERIFIER);
+    assert_eq!(claims(tokens.json()["access_token"].as_str().expect("at"))["upn"], ADMIN.0);
+
+    // A hint picks without asking; silence cannot pick; select_account always asks.
+    let hinted =
+        client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[("login_hint", USER.0)], Some(&cookie));
+    assert!(hinted.redirect_param("code").is_some(), "{}", hinted.text);
+    let silent =
+        client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[("prompt", "none")], Some(&cookie));
+    assert_eq!(silent.redirect_param("error").as_deref(), Some("interaction_required"));
+    assert!(
+        silent.redirect_param("error_description").unwrap_or_default().starts_with("AADSTS16000")
+    );
+    let asked = client.authorize(
+        DEMO_TENANT_ID,
+        GRAPH_SCOPES,
+        &[("prompt", "select_account"), ("login_hint", USER.0)],
+        Some(&cookie),
+    );
+    assert!(asked.text.contains("Pick an account"), "{}", asked.text);
+    let another = pick(&client, &asked, "other", &cookie);
+    assert!(another.text.contains("name=\"passwd\""), "the sign-in form: {}", another.text);
+
+    // Another browser cannot pick this browser's account.
+    let other_browser = client.authorize(
+        DEMO_TENANT_ID,
+        GRAPH_SCOPES,
+        &[("prompt", "select_account")],
+        Some(&cookie),
+    );
+    let stolen = pick(&client, &other_browser, &admin_choice, "ESTSAUTH=someone-else");
+    assert!(stolen.redirect_param("code").is_none(), "{:?}", stolen.location);
+    assert!(stolen.text.contains("name=\"passwd\""), "the sign-in form instead: {}", stolen.text);
+}
+
+fn authorize_as(client: &Client, app: &str, redirect: &str, scope: &str) -> Reply {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query
+        .append_pair("client_id", app)
+        .append_pair("response_type", "code")
+        .append_pair("redirect_uri", redirect)
+        .append_pair("scope", scope)
+        .append_pair("code_challenge", &challenge(VERIFIER))
+        .append_pair("code_challenge_method", "S256");
+    client.get(&format!("/{DEMO_TENANT_ID}/oauth2/v2.0/authorize?{}", query.finish()), &[])
+}
+
+#[test]
+fn graph_command_line_tools_sign_in_with_consent_and_register_an_application() {
+    let client = Client::start();
+    let scope = "openid offline_access https://graph.microsoft.com/Application.ReadWrite.All";
+    for redirect in
+        ["http://localhost:8400/", "https://login.microsoftonline.com/common/oauth2/nativeclient"]
+    {
+        let page = authorize_as(&client, GRAPH_COMMAND_LINE_TOOLS_ID, redirect, scope);
+        assert_eq!(page.status, 200, "{redirect}: {}", page.text);
+    }
+    let elsewhere =
+        authorize_as(&client, GRAPH_COMMAND_LINE_TOOLS_ID, "https://evil.example/", scope);
+    assert!(elsewhere.text.contains("AADSTS50011"), "{}", elsewhere.text);
+
+    // A user without an admin role cannot consent to an admin-only permission.
+    let page = authorize_as(&client, GRAPH_COMMAND_LINE_TOOLS_ID, "http://localhost:8400/", scope);
+    let refused = client.submit_sign_in(DEMO_TENANT_ID, &page, USER);
+    assert!(refused.text.contains("AADSTS90094"), "{}", refused.text);
+
+    // The administrator is asked, consents, and gets the permission.
+    let page = authorize_as(&client, GRAPH_COMMAND_LINE_TOOLS_ID, "http://localhost:8400/", scope);
+    let consent = client.submit_sign_in(DEMO_TENANT_ID, &page, ADMIN);
+    assert!(consent.text.contains("Application.ReadWrite.All"), "{}", consent.text);
+    assert!(consent.text.contains("Microsoft Graph Command Line Tools"), "{}", consent.text);
+    let accepted = client.form(
+        &format!("/{DEMO_TENANT_ID}/consent"),
+        &[("ctx", &consent.hidden("ctx")), ("action", "accept")],
+        &[],
+    );
+    let code = accepted.redirect_param("code").expect("a code after consent");
+    let tokens = client.form(
+        &format!("/{DEMO_TENANT_ID}/oauth2/v2.0/token"),
+        &[
+            ("client_id", GRAPH_COMMAND_LINE_TOOLS_ID),
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://localhost:8400/"),
+            ("code_verifier", VERIFIER),
+        ],
+        &[],
+    );
+    assert_eq!(tokens.status, 200, "a public client redeems without a secret: {}", tokens.text);
+    let token = tokens.json()["access_token"].as_str().expect("at").to_owned();
+    let access = claims(&token);
+    assert_eq!(access["appid"], GRAPH_COMMAND_LINE_TOOLS_ID);
+    assert_eq!(access["app_displayname"], "Microsoft Graph Command Line Tools");
+    assert!(
+        access["scp"].as_str().expect("scp").split(' ').any(|s| s == "Application.ReadWrite.All")
+    );
+    let registered = client.graph(
+        "POST",
+        "/applications",
+        &token,
+        Some(serde_json::json!({"displayName": "Registered by a tool", "signInAudience": "AzureADMyOrg"})),
+    );
+    assert_eq!(registered.status, 201, "{}", registered.text);
+}
+
+#[test]
+fn the_demo_sign_in_page_offers_the_seeded_accounts_of_that_demo_tenant_only() {
+    let client = Client::start();
+    let page = client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[], None);
+    assert!(page.text.contains("id=\"demo-accounts\""), "{}", page.text);
+    assert!(page.text.contains("Contoso demo tenant") && page.text.contains("not Microsoft"));
+    for upn in [ADMIN.0, CLOUD_ADMIN.0, USER.0] {
+        assert!(page.text.contains(upn), "{upn} offered");
+    }
+    assert!(
+        page.text.contains("Global Administrator")
+            && page.text.contains("Cloud Application Administrator")
+    );
+    assert!(!page.text.contains(SECOND_DOMAIN), "only this tenant's accounts");
+
+    // One click posts the same fields as the form, password filled in.
+    let start =
+        page.text.find(&format!("name=\"login\" value=\"{}\"", USER.0)).expect("USER's button");
+    let form = &page.text[page.text[..start].rfind("<form").expect("its form")..];
+    let one_click = Reply {
+        status: 200,
+        location: None,
+        set_cookie: None,
+        headers: Vec::new(),
+        text: form[..form.find("</form>").expect("end")].to_owned(),
+    };
+    let done = client.form(
+        &format!("/{DEMO_TENANT_ID}/login"),
+        &[
+            ("ctx", &one_click.hidden("ctx")),
+            ("login", &one_click.hidden("login")),
+            ("passwd", &one_click.hidden("passwd")),
+        ],
+        &[],
+    );
+    let code = done.redirect_param("code").expect("signed in with one click");
+    assert_eq!(
+        claims(client.redeem(&code, VERIFIER).json()["access_token"].as_str().expect("at"))["upn"],
+        USER.0
+    );
+
+    let fabrikam = client.authorize(SECOND_TENANT_ID, GRAPH_SCOPES, &[], None);
+    assert!(fabrikam.text.contains(&format!("admin@{SECOND_DOMAIN}")), "{}", fabrikam.text);
+    assert!(!fabrikam.text.contains(DEMO_DOMAIN), "{}", fabrikam.text);
+    let common = client.authorize("organizations", GRAPH_SCOPES, &[], None);
+    assert!(common.text.contains(ADMIN.0) && common.text.contains(SECOND_DOMAIN));
+
+    // The tenant segment of the URL is escaped wherever the page shows it.
+    let page = client.authorize(DEMO_TENANT_ID, GRAPH_SCOPES, &[], None);
+    let retry = client.form(
+        "/%3Cb%3Ex/login",
+        &[("ctx", &page.hidden("ctx")), ("login", USER.0), ("passwd", "wrong")],
+        &[],
+    );
+    assert!(retry.text.contains("/&lt;b&gt;x/login"), "{}", retry.text);
+    assert!(!retry.text.contains("<b>x"), "{}", retry.text);
+    assert!(!retry.text.contains("demo-accounts"), "not a demo tenant's segment");
+}
+
+#[test]
+fn the_v1_device_code_flow_takes_a_resource() {
+    let client = Client::start();
+    let start = client.form(
+        &format!("/{DEMO_TENANT_ID}/oauth2/devicecode"),
+        &[("client_id", SPCONNECT_CLIENT_ID), ("resource", "https://contoso.sharepoint.com/")],
+        &[],
+    );
+    assert_eq!(start.status, 200, "{}", start.text);
+    let body = start.json();
+    let page =
+        client.form("/devicelogin", &[("otc", body["user_code"].as_str().expect("code"))], &[]);
+    let done = client.submit_sign_in(DEMO_TENANT_ID, &page, USER);
+    assert!(done.text.contains("You have signed in"), "{}", done.text);
+    let tokens = v1_token(
+        &client,
+        &[
+            ("client_id", SPCONNECT_CLIENT_ID),
+            ("grant_type", "device_code"),
+            ("code", body["device_code"].as_str().expect("device code")),
+            ("device_code", body["device_code"].as_str().expect("device code")),
+            ("resource", "https://contoso.sharepoint.com/"),
+        ],
+    );
+    assert_eq!(tokens.status, 200, "{}", tokens.text);
+    let tokens = tokens.json();
+    assert_v1_shape(&tokens, "https://contoso.sharepoint.com/");
+    assert!(tokens["refresh_token"].is_string(), "v1 always refreshes: {tokens}");
+    let access = claims(tokens["access_token"].as_str().expect("at"));
+    assert_eq!(
+        (access["aud"].as_str(), access["upn"].as_str()),
+        (Some("https://contoso.sharepoint.com"), Some(USER.0))
     );
 }

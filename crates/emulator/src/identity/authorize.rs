@@ -4,7 +4,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use axum::{
     extract::{Path, Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use uuid::Uuid;
@@ -13,14 +13,13 @@ use super::{
     grants::{self, Delegated},
     pages,
     scopes::{ScopeRequest, resolve_resource},
+    session,
 };
 use crate::{
     model::{Application, Tenant},
     state::{AuthCode, DeviceStatus, PendingAuthorization, Shared, World, random_token},
 };
 
-/// The browser session cookie.
-const SESSION_COOKIE: &str = "ESTSAUTH";
 /// How long a sign-in may take.
 const SIGN_IN_TIME: Duration = Duration::from_secs(15 * 60);
 
@@ -42,27 +41,28 @@ fn redirect_mismatch(redirect_uri: &str, client_id: Uuid) -> Response {
 }
 
 /// Finds the client application: owned by `tenant`, or multi-tenant from anywhere.
-pub fn find_client(world: &World, tenant: Option<&Tenant>, app_id: Uuid) -> Option<Application> {
+pub fn find_client<'a>(
+    world: &'a World,
+    tenant: Option<&'a Tenant>,
+    app_id: Uuid,
+) -> Option<&'a Application> {
     if let Some(tenant) = tenant
         && let Some(app) = tenant
             .applications
             .iter()
             .find(|a| a.app_id == app_id && a.deleted.is_none() && world.replicated(a.created))
     {
-        return Some(app.clone());
+        return Some(app);
     }
-    world
-        .external_apps
-        .iter()
-        .chain(world.tenants.iter().flat_map(|t| t.applications.iter()))
-        .find(|a| {
+    world.external_apps.iter().chain(world.tenants.iter().flat_map(|t| t.applications.iter())).find(
+        |a| {
             a.app_id == app_id
                 && a.deleted.is_none()
                 && world.replicated(a.created)
                 && (a.sign_in_audience != "AzureADMyOrg"
                     || tenant.is_none_or(|t| t.id == a.owner_tenant))
-        })
-        .cloned()
+        },
+    )
 }
 
 /// `GET /{tenant}/oauth2/v2.0/authorize`.
@@ -109,7 +109,7 @@ pub async fn authorize(
         ));
     }
     let redirect_uri = get("redirect_uri").to_owned();
-    let Some(public_client) = grants::match_redirect(&app, &redirect_uri) else {
+    let Some(public_client) = grants::match_redirect(app, &redirect_uri) else {
         return redirect_mismatch(&redirect_uri, client_id);
     };
     drop(world);
@@ -175,25 +175,34 @@ pub async fn authorize(
             &format!("AADSTS90023: Invalid prompt value '{prompt}'."),
         );
     }
-    // Single sign-on with the browser session, unless a fresh sign-in or an account choice is asked for.
-    // A session for another account than the `login_hint` is not used (no silent account switch).
+    // Single sign-on with the browser session, unless a fresh sign-in is asked for. A session
+    // account other than the `login_hint` is not used (no silent account switch); several
+    // accounts that could answer, or `prompt=select_account`, bring up the account picker.
     let hint = get("login_hint");
-    let session =
-        session_user(&shared, &headers, &tenant_segment).filter(|(tenant_id, user_id)| {
-            hint.is_empty()
-                || shared
-                    .world()
-                    .tenants
-                    .iter()
-                    .find(|t| t.id == *tenant_id)
-                    .and_then(|t| t.user(*user_id))
-                    .is_some_and(|u| u.upn.eq_ignore_ascii_case(hint))
-        });
-    if !matches!(prompt, "login" | "select_account")
-        && let Some((tenant_id, user_id)) = session
-    {
-        pending.user = Some((tenant_id, user_id));
-        return continue_after_sign_in(&shared, pending, prompt == "none", None);
+    let signed_in = session::accounts(&shared, &headers, &tenant_segment);
+    if prompt == "select_account" && !signed_in.is_empty() {
+        return session::picker(&shared, pending, &signed_in);
+    }
+    let candidates: Vec<session::Account> = signed_in
+        .into_iter()
+        .filter(|account| hint.is_empty() || account.upn.eq_ignore_ascii_case(hint))
+        .collect();
+    if !matches!(prompt, "login" | "select_account") {
+        match candidates.as_slice() {
+            [only] => {
+                pending.user = Some((only.tenant_id, only.user_id));
+                return continue_after_sign_in(&shared, pending, prompt == "none", None);
+            }
+            [] => {}
+            [_, _, ..] if prompt == "none" => {
+                return redirect_error(
+                    &pending,
+                    "interaction_required",
+                    "AADSTS16000: Either multiple user identities are available for the current request or selected account is not supported for the scenario.",
+                );
+            }
+            [_, _, ..] => return session::picker(&shared, pending, &candidates),
+        }
     }
     if prompt == "none" {
         return redirect_error(
@@ -203,34 +212,19 @@ pub async fn authorize(
         );
     }
     let login_hint = if prompt == "select_account" { "" } else { get("login_hint") };
-    let ctx = random_token(24);
-    shared.sessions().pending.insert(ctx.clone(), pending);
-    pages::sign_in(&tenant_segment, &ctx, login_hint, None)
+    let ctx = keep_pending(&shared, pending);
+    sign_in_page(&tenant_segment, &ctx, login_hint, None)
 }
 
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
-        v.split(';').find_map(|pair| {
-            pair.trim().strip_prefix(&format!("{SESSION_COOKIE}=")).map(str::to_owned)
-        })
-    })
-}
-
-fn session_user(
-    shared: &Shared,
-    headers: &HeaderMap,
+/// The sign-in form, with the seeded accounts when the tenant is a demo tenant.
+pub fn sign_in_page(
     tenant_segment: &str,
-) -> Option<(Uuid, Uuid)> {
-    let cookie = session_cookie(headers)?;
-    let (tenant_id, user_id) = *shared.sessions().browser.get(&cookie)?;
-    let world = shared.world();
-    let tenant = world.tenants.iter().find(|t| t.id == tenant_id)?;
-    let specific =
-        !matches!(tenant_segment.to_ascii_lowercase().as_str(), "common" | "organizations");
-    if specific && world.tenant(tenant_segment).map(|t| t.id) != Some(tenant_id) {
-        return None;
-    }
-    tenant.user(user_id).map(|_| (tenant_id, user_id))
+    ctx: &str,
+    login_hint: &str,
+    error: Option<&str>,
+) -> Response {
+    let demo = crate::seed::demo_accounts(tenant_segment);
+    pages::sign_in(tenant_segment, ctx, login_hint, error, &demo)
 }
 
 /// Form fields of the sign-in form.
@@ -245,6 +239,7 @@ pub struct SignInForm {
 pub async fn sign_in(
     State(shared): State<Arc<Shared>>,
     Path(tenant_segment): Path<String>,
+    headers: HeaderMap,
     axum::Form(form): axum::Form<SignInForm>,
 ) -> Response {
     let Some(mut pending) = take_pending(&shared, &form.ctx) else {
@@ -265,9 +260,8 @@ pub async fn sign_in(
         })
     };
     let retry = |shared: &Shared, pending: PendingAuthorization, message: &str| {
-        let ctx = random_token(24);
-        shared.sessions().pending.insert(ctx.clone(), pending);
-        pages::sign_in(&tenant_segment, &ctx, form.login.trim(), Some(message))
+        let ctx = keep_pending(shared, pending);
+        sign_in_page(&tenant_segment, &ctx, form.login.trim(), Some(message))
     };
     match found {
         None => retry(
@@ -280,9 +274,8 @@ pub async fn sign_in(
         }
         Some((tenant_id, user_id, true)) => {
             pending.user = Some((tenant_id, user_id));
-            let cookie = random_token(32);
-            shared.sessions().browser.insert(cookie.clone(), (tenant_id, user_id));
-            continue_after_sign_in(&shared, pending, false, Some(cookie))
+            let cookie = session::remember(&shared, &headers, tenant_id, user_id);
+            continue_after_sign_in(&shared, pending, false, cookie)
         }
     }
 }
@@ -333,19 +326,28 @@ pub async fn consent(
     continue_after_sign_in(&shared, pending, false, None)
 }
 
-fn take_pending(shared: &Shared, ctx: &str) -> Option<PendingAuthorization> {
+/// Keeps a pending sign-in under a new context id (the `ctx` of the next form), which it returns.
+pub fn keep_pending(shared: &Shared, pending: PendingAuthorization) -> String {
+    let ctx = random_token(24);
+    shared.sessions().pending.insert(ctx.clone(), pending);
+    ctx
+}
+
+/// Takes the pending sign-in of a form's `ctx`, unless it has expired.
+pub fn take_pending(shared: &Shared, ctx: &str) -> Option<PendingAuthorization> {
     let pending = shared.sessions().pending.remove(ctx)?;
     (pending.expires > crate::state::now()).then_some(pending)
 }
 
-fn expired() -> Response {
+/// AADSTS50196: the sign-in is over or unknown.
+pub fn expired() -> Response {
     sign_in_error(
         "AADSTS50196: The sign-in session has expired or is unknown. Start the sign-in again.",
     )
 }
 
 /// After the user is known: consent if needed, then the code (or the device approval).
-fn continue_after_sign_in(
+pub fn continue_after_sign_in(
     shared: &Shared,
     pending: PendingAuthorization,
     silent: bool,
@@ -354,7 +356,7 @@ fn continue_after_sign_in(
     let Some((tenant_id, user_id)) = pending.user else { return expired() };
     if pending.admin_consent {
         let mut response = admin_consent_granted(shared, &pending, tenant_id, user_id);
-        set_session_cookie(&mut response, cookie);
+        session::set_cookie(&mut response, cookie);
         return response;
     }
     let decision = {
@@ -393,7 +395,7 @@ fn continue_after_sign_in(
                 .all(|(resource, scopes)| grants::user_consentable(tenant, resource, scopes));
             let shown: Vec<String> = missing.iter().flat_map(|(_, s)| s.iter().cloned()).collect();
             let app_name = find_client(&world, Some(tenant), pending.client_id)
-                .map_or_else(|| pending.client_id.to_string(), |a| a.display_name);
+                .map_or_else(|| pending.client_id.to_string(), |a| a.display_name.clone());
             let segment = pending.tenant_segment.clone();
             drop(world);
             if !admin && !consentable {
@@ -407,24 +409,13 @@ fn continue_after_sign_in(
                     ),
                 )
             } else {
-                let ctx = random_token(24);
-                shared.sessions().pending.insert(ctx.clone(), pending);
+                let ctx = keep_pending(shared, pending);
                 pages::consent(&segment, &ctx, &app_name, &shown, admin)
             }
         }
     };
-    set_session_cookie(&mut response, cookie);
+    session::set_cookie(&mut response, cookie);
     response
-}
-
-fn set_session_cookie(response: &mut Response, cookie: Option<String>) {
-    if let Some(cookie) = cookie
-        && let Ok(value) = HeaderValue::from_str(&format!(
-            "{SESSION_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax"
-        ))
-    {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
 }
 
 /// `GET /{tenant}/adminconsent`: an administrator grants the application permissions
@@ -441,7 +432,7 @@ pub async fn admin_consent(
     };
     let app =
         Uuid::parse_str(get("client_id")).ok().and_then(|id| find_client(&world, Some(tenant), id));
-    let Some(app) = app else {
+    let Some(app) = app.cloned() else {
         return sign_in_error(&format!(
             "AADSTS700016: Application with identifier '{}' was not found in the directory '{tenant_segment}'.",
             get("client_id")
@@ -463,9 +454,8 @@ pub async fn admin_consent(
             crate::state::now() + SIGN_IN_TIME,
         )
     };
-    let ctx = random_token(24);
-    shared.sessions().pending.insert(ctx.clone(), pending);
-    pages::sign_in(&tenant_segment, &ctx, "", None)
+    let ctx = keep_pending(&shared, pending);
+    sign_in_page(&tenant_segment, &ctx, "", None)
 }
 
 /// After an administrator signed in at `/adminconsent`: grants the declared app roles, or says why not.
@@ -481,7 +471,7 @@ fn admin_consent_granted(
     let global = roles.contains(&crate::model::DirectoryRole::GlobalAdministrator);
     let app_admin =
         global || roles.contains(&crate::model::DirectoryRole::CloudApplicationAdministrator);
-    let Some(app) = find_client(&world, Some(&world.tenants[t]), pending.client_id) else {
+    let Some(app) = find_client(&world, Some(&world.tenants[t]), pending.client_id).cloned() else {
         return expired();
     };
     let declared: Vec<(String, Uuid)> = app
@@ -571,9 +561,7 @@ pub async fn logout(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(cookie) = session_cookie(&headers) {
-        shared.sessions().browser.remove(&cookie);
-    }
+    session::forget(&shared, &headers);
     let target = query.get("post_logout_redirect_uri").filter(|uri| {
         url::Url::parse(uri).is_ok_and(|u| {
             u.scheme() == "http" && matches!(u.host_str(), Some("localhost" | "127.0.0.1"))
@@ -587,11 +575,7 @@ pub async fn logout(
             "It's a good idea to close all browser windows.",
         ),
     };
-    if let Ok(value) = HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
-    )) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    session::clear_cookie(&mut response);
     response
 }
 

@@ -157,7 +157,6 @@ pub async fn device_login(State(shared): State<Arc<Shared>>, body: Bytes) -> Res
             grant.expires,
         )
     };
-    let ctx = random_token(24);
-    shared.sessions().pending.insert(ctx.clone(), pending);
-    pages::sign_in(&grant.tenant_segment, &ctx, "", None)
+    let ctx = super::authorize::keep_pending(&shared, pending);
+    super::authorize::sign_in_page(&grant.tenant_segment, &ctx, "", None)
 }

@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use super::error::AadError;
 use crate::{origin::Origin, state::Shared};
 
-fn cached(body: Value) -> Response {
+/// A discovery answer with the caching and CORS headers Entra ID sends.
+pub(super) fn cached(body: Value) -> Response {
     let mut response = Json(body).into_response();
     response
         .headers_mut()
@@ -24,6 +25,26 @@ fn cached(body: Value) -> Response {
     response
 }
 
+/// The tenant a discovery document describes: (the segment its endpoints use, the tenant id its
+/// issuer names, `tenant_region_scope`). For `common` and `organizations` the endpoints keep that
+/// segment; only the issuer is the `{tenantid}` template clients fill from the token's `tid`
+/// (reference §1.9).
+pub(super) fn document_tenant(
+    shared: &Shared,
+    tenant: &str,
+    authority: &str,
+) -> Result<(String, String, Value), AadError> {
+    match tenant.to_ascii_lowercase().as_str() {
+        multi @ ("common" | "organizations") => {
+            Ok((multi.to_owned(), "{tenantid}".to_owned(), Value::Null))
+        }
+        _ => match shared.world().tenant(tenant) {
+            Some(t) => Ok((t.id.to_string(), t.id.to_string(), json!("NA"))),
+            None => Err(tenant_not_found(tenant, authority)),
+        },
+    }
+}
+
 /// `/{tenant}/v2.0/.well-known/openid-configuration`.
 pub async fn openid_configuration(
     State(shared): State<Arc<Shared>>,
@@ -32,16 +53,10 @@ pub async fn openid_configuration(
 ) -> Response {
     let origin = Origin::of(&headers, shared.tls);
     let authority = origin.login();
-    // For `common` and `organizations` the endpoints keep that segment; only the issuer is the
-    // `{tenantid}` template clients fill from the token's `tid` (reference §1.9).
-    let (segment, tid) = match tenant.to_ascii_lowercase().as_str() {
-        multi @ ("common" | "organizations") => (multi.to_owned(), "{tenantid}".to_owned()),
-        _ => match shared.world().tenant(&tenant) {
-            Some(t) => (t.id.to_string(), t.id.to_string()),
-            None => return tenant_not_found(&tenant, &authority).into_response(),
-        },
+    let (segment, tid, region) = match document_tenant(&shared, &tenant, &authority) {
+        Ok(found) => found,
+        Err(error) => return error.into_response(),
     };
-    let region = if tid == "{tenantid}" { Value::Null } else { json!("NA") };
     let graph_host = origin.graph_host();
     let base = format!("{authority}/{segment}");
     cached(json!({

@@ -44,6 +44,19 @@ impl AadError {
         }
     }
 
+    /// AADSTS50000, status 500: the service failed to issue a token (a fault on our side, such as
+    /// a signing failure), never a token that is empty or malformed.
+    pub fn token_issuance() -> Self {
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            ..Self::new(
+                "server_error",
+                50000,
+                "There was an error issuing a token or an issue with our sign-in service.",
+            )
+        }
+    }
+
     /// Adds a `suberror`.
     pub fn with_suberror(mut self, suberror: &'static str) -> Self {
         self.suberror = Some(suberror);

@@ -6,6 +6,8 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
+use crate::seed::DemoAccount;
+
 /// Escapes text for HTML.
 pub fn escape(text: &str) -> String {
     text.chars()
@@ -32,8 +34,15 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-/// The sign-in form.
-pub fn sign_in(tenant: &str, ctx: &str, login_hint: &str, error: Option<&str>) -> Response {
+/// The sign-in form. For a demo tenant, `demo` lists its seeded accounts, each a one-click form
+/// that posts the same fields with the password filled in.
+pub fn sign_in(
+    tenant: &str,
+    ctx: &str,
+    login_hint: &str,
+    error: Option<&str>,
+    demo: &[DemoAccount],
+) -> Response {
     let error = error
         .map(|e| format!("<p class=\"error\" id=\"error\">{}</p>", escape(e)))
         .unwrap_or_default();
@@ -44,10 +53,79 @@ pub fn sign_in(tenant: &str, ctx: &str, login_hint: &str, error: Option<&str>) -
              <input type=\"hidden\" name=\"ctx\" value=\"{}\">\
              <label>Email, phone, or Skype<input name=\"login\" type=\"email\" value=\"{}\" autocomplete=\"username\"></label>\
              <label>Password<input name=\"passwd\" type=\"password\" autocomplete=\"current-password\"></label>\
-             <button type=\"submit\" id=\"idSIButton9\">Sign in</button></form>",
+             <button type=\"submit\" id=\"idSIButton9\">Sign in</button></form>{}",
             escape(tenant),
             escape(ctx),
-            escape(login_hint)
+            escape(login_hint),
+            demo_accounts(tenant, ctx, demo)
+        ),
+    ))
+    .into_response()
+}
+
+/// The seeded accounts of a demo tenant, to sign in with one click.
+fn demo_accounts(tenant: &str, ctx: &str, demo: &[DemoAccount]) -> String {
+    let Some(first) = demo.first() else { return String::new() };
+    let mut organizations: Vec<&str> = demo.iter().map(|a| a.organization).collect();
+    organizations.dedup();
+    let which = if organizations.len() == 1 {
+        format!("the {} demo tenant ({})", first.organization, first.domain)
+    } else {
+        format!("the demo tenants ({})", organizations.join(", "))
+    };
+    let buttons: String = demo
+        .iter()
+        .map(|account| {
+            format!(
+                "<form method=\"post\" action=\"/{}/login\" class=\"demo-account\">\
+                 <input type=\"hidden\" name=\"ctx\" value=\"{}\">\
+                 <input type=\"hidden\" name=\"login\" value=\"{}\">\
+                 <input type=\"hidden\" name=\"passwd\" value=\"{}\">\
+                 <button type=\"submit\">{} ({}): {}</button></form>",
+                escape(tenant),
+                escape(ctx),
+                escape(&account.upn),
+                escape(account.password),
+                escape(account.display_name),
+                escape(&account.upn),
+                escape(account.role)
+            )
+        })
+        .collect();
+    format!(
+        "<section id=\"demo-accounts\"><h2>Demo accounts</h2><p>This is {}, made up by \
+         spconnect's tenant emulator. It is not Microsoft and no Microsoft account works here. \
+         Pick a seeded account to sign in with it:</p>{buttons}</section>",
+        escape(&which)
+    )
+}
+
+/// The account picker: one button per signed-in account (`(value, name, upn)`), and
+/// "Use another account".
+pub fn account_picker(tenant: &str, ctx: &str, accounts: &[(String, &str, &str)]) -> Response {
+    let choice = |value: &str, label: &str| {
+        format!(
+            "<button type=\"submit\" name=\"account\" value=\"{}\">{label}</button>",
+            escape(value)
+        )
+    };
+    let buttons: String = accounts
+        .iter()
+        .map(|(value, name, upn)| {
+            choice(
+                value,
+                &format!("{}<br><span class=\"note\">{}</span>", escape(name), escape(upn)),
+            )
+        })
+        .collect();
+    Html(page(
+        "Pick an account",
+        &format!(
+            "<form method=\"post\" action=\"/{}/select\" id=\"accounts\">\
+             <input type=\"hidden\" name=\"ctx\" value=\"{}\">{buttons}{}</form>",
+            escape(tenant),
+            escape(ctx),
+            choice(super::session::ANOTHER_ACCOUNT, "Use another account")
         ),
     ))
     .into_response()

@@ -1,6 +1,7 @@
-//! `POST /{tenant}/oauth2/v2.0/token` (reference §1.4–§1.8).
+//! `POST /{tenant}/oauth2/v2.0/token` (reference §1.4–§1.8), and its v1.0 twin
+//! `/{tenant}/oauth2/token` (`resource=` for `scope=`, the v1.0 response shape; see `v1.rs`).
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc};
 
 use axum::{
     Json,
@@ -25,11 +26,9 @@ use crate::{
     keys::Certificate,
     model::{Application, Tenant},
     origin::Origin,
-    state::{DeviceStatus, Shared, now},
+    state::{CODE_LIFETIME, DeviceStatus, REFRESH_TOKEN_LIFETIME, Shared, World, now},
 };
 
-/// How long an authorization code can be redeemed.
-const CODE_LIFETIME: Duration = Duration::from_secs(10 * 60);
 /// Clock skew allowed on client assertions.
 const SKEW_SECONDS: i64 = 300;
 /// The client assertion type for certificate credentials.
@@ -38,30 +37,52 @@ const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 type Form = HashMap<String, String>;
 
-/// The token endpoint.
+/// The v2.0 token endpoint, `POST /{tenant}/oauth2/v2.0/token`.
 pub async fn token(
     State(shared): State<Arc<Shared>>,
     Path(tenant_segment): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let origin = Origin::of(&headers, shared.tls);
+    serve(&shared, &tenant_segment, &headers, &body, false)
+}
+
+/// The v1.0 token endpoint, `POST /{tenant}/oauth2/token`: `resource=` instead of `scope=`, and
+/// the v1.0 response shape.
+pub async fn token_v1(
+    State(shared): State<Arc<Shared>>,
+    Path(tenant_segment): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    serve(&shared, &tenant_segment, &headers, &body, true)
+}
+
+fn serve(
+    shared: &Shared,
+    tenant_segment: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+    v1: bool,
+) -> Response {
+    let origin = Origin::of(headers, shared.tls);
     let authority = origin.login();
     let form_encoded = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
     let form: Form = if form_encoded {
-        url::form_urlencoded::parse(&body).into_owned().collect()
+        url::form_urlencoded::parse(body).into_owned().collect()
     } else {
         Form::new()
     };
     let context = Context {
-        shared: &shared,
-        segment: &tenant_segment,
+        shared,
+        segment: tenant_segment,
         authority: &authority,
-        headers: &headers,
+        headers,
         form: &form,
+        v1,
     };
     let result = match form.get("grant_type").map(String::as_str) {
         None => Err(missing("grant_type")),
@@ -69,6 +90,8 @@ pub async fn token(
         Some("refresh_token") => context.refresh_token(),
         Some("client_credentials") => context.client_credentials(),
         Some(DEVICE_CODE_GRANT) => context.device_code(),
+        // ADAL's name for the device code grant at the v1.0 endpoint.
+        Some("device_code") if v1 => context.device_code(),
         Some(other) => Err(AadError::new(
             "unsupported_grant_type",
             70003,
@@ -114,6 +137,8 @@ struct Context<'a> {
     authority: &'a str,
     headers: &'a HeaderMap,
     form: &'a Form,
+    /// Served at the v1.0 endpoint (`resource=`, v1.0 response shape).
+    v1: bool,
 }
 
 /// A credential the client presented.
@@ -180,8 +205,8 @@ impl Context<'_> {
         Ok(self.basic_auth().map_or(Credential::None, |(_, secret)| Credential::Secret(secret)))
     }
 
-    /// The tenant of a grant that names it itself (client credentials, device code).
-    fn specific_tenant(&self) -> Result<Tenant, AadError> {
+    /// The tenant of a grant that names it itself (client credentials), read from `world`.
+    fn named_tenant<'w>(&self, world: &'w World) -> Result<&'w Tenant, AadError> {
         if matches!(
             self.segment.to_ascii_lowercase().as_str(),
             "common" | "consumers" | "organizations"
@@ -192,10 +217,8 @@ impl Context<'_> {
                 "The grant type isn't supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.",
             ));
         }
-        self.shared
-            .world()
+        world
             .tenant(self.segment)
-            .cloned()
             .ok_or_else(|| super::discovery::tenant_not_found(self.segment, self.authority))
     }
 
@@ -384,10 +407,14 @@ impl Context<'_> {
     }
 
     fn client_credentials(&self) -> Result<Value, AadError> {
-        let tenant = self.specific_tenant()?;
+        let world = self.shared.world();
+        let tenant = self.named_tenant(&world)?;
         let client_id = self.client_id()?;
-        let scope = self.require("scope")?;
-        let request = ScopeRequest::parse(scope);
+        let scope = match self.v1 {
+            true => super::v1::default_scope(self.require("resource")?),
+            false => self.require("scope")?.to_owned(),
+        };
+        let request = ScopeRequest::parse(&scope);
         let (identifier, permissions) = match request.resources.as_slice() {
             [(identifier, permissions)] if request.oidc.is_empty() => {
                 (identifier.clone(), permissions.clone())
@@ -404,29 +431,29 @@ impl Context<'_> {
         if permissions != [".default"] {
             return Err(scope_without_default());
         }
-        let app = self
-            .shared
-            .world()
-            .application_for(&tenant, client_id)
-            .cloned()
-            .ok_or_else(|| app_not_found(client_id, &tenant))?;
-        let auth = self.authenticate(&tenant, &app, false)?;
-        let resource = resolve_resource(&tenant, &identifier)
-            .ok_or_else(|| resource_not_found(&identifier, &tenant))?;
-        let (service_principal, roles) = grants::granted_roles(self.shared.world().replication_delay, &tenant, client_id, &resource).ok_or_else(|| {
+        let app = world
+            .application_for(tenant, client_id)
+            .ok_or_else(|| app_not_found(client_id, tenant))?;
+        let auth = self.authenticate(tenant, app, false)?;
+        let resource = resolve_resource(tenant, &identifier)
+            .ok_or_else(|| resource_not_found(&identifier, tenant))?;
+        let (service_principal, roles) = grants::granted_roles(world.replication_delay, tenant, client_id, &resource).ok_or_else(|| {
             AadError::new("invalid_client", 7000229, format!("The client application {client_id} is missing service principal in the tenant {}.", tenant.id))
         })?;
+        let client = issue::Client { app_id: client_id, display_name: &app.display_name, auth };
         let (token, expires_in) = issue::access_token(
             self.shared,
-            &tenant,
+            tenant,
             &resource,
             &Subject::App { service_principal, roles },
-            client_id,
-            auth,
-        );
+            &client,
+        )?;
         let mut body = issue::token_response(token, expires_in, String::new(), None, None);
         if let Some(object) = body.as_object_mut() {
             object.remove("scope");
+        }
+        if self.v1 {
+            super::v1::reshape(&mut body, self.get("resource").unwrap_or(&resource.audience));
         }
         Ok(body)
     }
@@ -449,6 +476,7 @@ impl Context<'_> {
                 ));
             }
             if now() - grant.issued > CODE_LIFETIME {
+                sessions.codes.remove(&code);
                 return Err(invalid_grant(
                     70008,
                     "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
@@ -484,18 +512,20 @@ impl Context<'_> {
                 ));
             }
         }
-        let tenant = self.tenant_by_id(grant.tenant_id)?;
-        let app = {
-            let world = self.shared.world();
-            super::authorize::find_client(&world, Some(&tenant), client_id)
-                .ok_or_else(|| app_not_found(client_id, &tenant))?
-        };
-        let auth = self.authenticate(&tenant, &app, request.public_client)?;
+        let world = self.shared.world();
+        let tenant = self.tenant_by_id(&world, grant.tenant_id)?;
+        let app = super::authorize::find_client(&world, Some(tenant), client_id)
+            .ok_or_else(|| app_not_found(client_id, tenant))?;
+        let auth = self.authenticate(tenant, app, request.public_client)?;
         if let Some(grant) = self.shared.sessions().codes.get_mut(&code) {
             grant.redeemed = true;
         }
-        let original = ScopeRequest::parse(&request.scope);
-        let asked = self.get("scope").map(ScopeRequest::parse);
+        let mut original = ScopeRequest::parse(&request.scope);
+        if self.v1 {
+            // The v1.0 endpoint always returns a refresh token.
+            original.oidc.push("offline_access".into());
+        }
+        let asked = self.requested_scope().map(|scope| ScopeRequest::parse(&scope));
         if let Some(asked) = &asked
             && asked.resources.len() > 1
         {
@@ -509,11 +539,11 @@ impl Context<'_> {
             .as_ref()
             .and_then(|a| a.resources.first().cloned())
             .or_else(|| original.resources.first().cloned());
+        let client = issue::Client { app_id: client_id, display_name: &app.display_name, auth };
         self.user_tokens(
-            &tenant,
+            tenant,
             grant.user_id,
-            client_id,
-            auth,
+            &client,
             request.public_client,
             target,
             &original,
@@ -540,6 +570,13 @@ impl Context<'_> {
                 "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.",
             ));
         }
+        if grant.issued + REFRESH_TOKEN_LIFETIME <= now() {
+            self.shared.sessions().refresh_tokens.remove(&token);
+            return Err(invalid_grant(
+                700082,
+                "The refresh token has expired due to inactivity. The token was issued on a date more than 90 days ago.",
+            ));
+        }
         if grant.client_id != client_id {
             return Err(invalid_grant(
                 70000,
@@ -554,28 +591,19 @@ impl Context<'_> {
             )
             .with_suberror("basic_action"));
         }
-        let tenant = self.tenant_by_id(grant.tenant_id)?;
-        let app = {
-            let world = self.shared.world();
-            super::authorize::find_client(&world, Some(&tenant), client_id)
-                .ok_or_else(|| app_not_found(client_id, &tenant))?
-        };
-        let auth = self.authenticate(&tenant, &app, grant.public_client)?;
-        let asked =
-            ScopeRequest::parse(self.get("scope").unwrap_or("openid profile offline_access"));
+        let world = self.shared.world();
+        let tenant = self.tenant_by_id(&world, grant.tenant_id)?;
+        let app = super::authorize::find_client(&world, Some(tenant), client_id)
+            .ok_or_else(|| app_not_found(client_id, tenant))?;
+        let auth = self.authenticate(tenant, app, grant.public_client)?;
+        let asked = ScopeRequest::parse(
+            &self.requested_scope().unwrap_or_else(|| "openid profile offline_access".into()),
+        );
         let target = asked.resources.first().cloned();
         let mut scopes = asked.clone();
         scopes.oidc.push("offline_access".into());
-        self.user_tokens(
-            &tenant,
-            grant.user_id,
-            client_id,
-            auth,
-            grant.public_client,
-            target,
-            &scopes,
-            None,
-        )
+        let client = issue::Client { app_id: client_id, display_name: &app.display_name, auth };
+        self.user_tokens(tenant, grant.user_id, &client, grant.public_client, target, &scopes, None)
     }
 
     fn device_code(&self) -> Result<Value, AadError> {
@@ -597,6 +625,7 @@ impl Context<'_> {
             ));
         }
         if grant.expires < now() {
+            self.shared.sessions().device_codes.remove(&device_code);
             return Err(AadError::new("expired_token", 70019, "Verification code expired."));
         }
         let (tenant_id, user_id) = match grant.status {
@@ -626,36 +655,33 @@ impl Context<'_> {
         if let Some(grant) = self.shared.sessions().device_codes.get_mut(&device_code) {
             grant.status = DeviceStatus::Redeemed;
         }
-        let tenant = self.tenant_by_id(tenant_id)?;
+        let world = self.shared.world();
+        let tenant = self.tenant_by_id(&world, tenant_id)?;
         // "Allow public client flows" is checked when the code is redeemed, as Entra ID does.
-        let public_flows = {
-            let world = self.shared.world();
-            super::authorize::find_client(&world, Some(&tenant), client_id)
-                .is_some_and(|app| app.is_fallback_public_client)
-        };
-        if !public_flows {
-            return Err(AadError::new(
-                "invalid_client",
-                7000218,
-                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-            ));
+        let app = super::authorize::find_client(&world, Some(tenant), client_id)
+            .filter(|app| app.is_fallback_public_client)
+            .ok_or_else(|| {
+                AadError::new(
+                    "invalid_client",
+                    7000218,
+                    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+                )
+            })?;
+        let mut scopes = ScopeRequest::parse(&grant.scope);
+        if self.v1 {
+            scopes.oidc.push("offline_access".into());
         }
-        let scopes = ScopeRequest::parse(&grant.scope);
         let target = scopes.resources.first().cloned();
-        self.user_tokens(
-            &tenant,
-            user_id,
-            client_id,
-            ClientAuth::Public,
-            true,
-            target,
-            &scopes,
-            None,
-        )
+        let client = issue::Client {
+            app_id: client_id,
+            display_name: &app.display_name,
+            auth: ClientAuth::Public,
+        };
+        self.user_tokens(tenant, user_id, &client, true, target, &scopes, None)
     }
 
-    fn tenant_by_id(&self, id: Uuid) -> Result<Tenant, AadError> {
-        let world = self.shared.world();
+    /// The tenant of a grant, read from `world`, if the URL's tenant segment allows it.
+    fn tenant_by_id<'w>(&self, world: &'w World, id: Uuid) -> Result<&'w Tenant, AadError> {
         let specific =
             !matches!(self.segment.to_ascii_lowercase().as_str(), "common" | "organizations");
         if specific && world.tenant(self.segment).map(|t| t.id) != Some(id) {
@@ -668,8 +694,15 @@ impl Context<'_> {
             .tenants
             .iter()
             .find(|t| t.id == id)
-            .cloned()
             .ok_or_else(|| invalid_grant(90002, "Tenant not found."))
+    }
+
+    /// The scope asked for: `scope`, or at the v1.0 endpoint the `.default` of `resource`.
+    fn requested_scope(&self) -> Option<String> {
+        match self.v1 {
+            true => self.get("resource").map(super::v1::default_scope),
+            false => self.get("scope").map(str::to_owned),
+        }
     }
 
     /// Access token (+ refresh token, + id token) for a user.
@@ -678,14 +711,14 @@ impl Context<'_> {
         &self,
         tenant: &Tenant,
         user_id: Uuid,
-        client_id: Uuid,
-        auth: ClientAuth,
+        client: &issue::Client<'_>,
         public_client: bool,
         target: Option<(String, Vec<String>)>,
         oidc: &ScopeRequest,
         nonce: Option<&str>,
     ) -> Result<Value, AadError> {
-        let user = tenant.user(user_id).cloned().ok_or_else(|| {
+        let client_id = client.app_id;
+        let user = tenant.user(user_id).ok_or_else(|| {
             invalid_grant(50034, "The user account does not exist in this directory.")
         })?;
         let (identifier, permissions) = target
@@ -712,22 +745,28 @@ impl Context<'_> {
             self.shared,
             tenant,
             &resource,
-            &Subject::User { user: &user, scopes },
-            client_id,
-            auth,
-        );
+            &Subject::User { user, scopes },
+            client,
+        )?;
+        let id_token = match (oidc.openid(), self.v1) {
+            (false, _) => None,
+            (true, false) => {
+                Some(issue::id_token(self.shared, self.authority, tenant, user, client_id, nonce)?)
+            }
+            (true, true) => Some(issue::id_token_v1(self.shared, tenant, user, client_id, nonce)?),
+        };
         let refresh = oidc.offline_access().then(|| {
             issue::refresh_token(self.shared, tenant.id, client_id, user_id, public_client)
         });
-        let id_token = oidc
-            .openid()
-            .then(|| issue::id_token(self.shared, self.authority, tenant, &user, client_id, nonce));
         let mut body = issue::token_response(access, expires_in, scope_text, refresh, id_token);
         if self.get("client_info") == Some("1") {
             // MSAL asks for it to name the account: base64url of {"uid": oid, "utid": tid}.
             let info = serde_json::json!({"uid": user.id, "utid": tenant.id}).to_string();
             body["client_info"] =
                 Value::String(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(info));
+        }
+        if self.v1 {
+            super::v1::reshape(&mut body, self.get("resource").unwrap_or(&resource.audience));
         }
         Ok(body)
     }
