@@ -18,6 +18,7 @@ mod seed;
 mod server;
 mod sharepoint;
 mod state;
+mod throttle;
 
 pub use keys::{Certificate, KeyError, SigningKey};
 pub use seed::{

@@ -26,6 +26,10 @@ struct Arguments {
     /// The PEM private key of --tls-cert.
     #[arg(long, requires = "tls_cert", value_name = "FILE")]
     tls_key: Option<std::path::PathBuf>,
+    /// Switch on SharePoint's throttling model (resource units per app per tenant, 429 past the
+    /// budget); it can also be switched and tuned at PUT /_emulator/throttling.
+    #[arg(long)]
+    throttle: bool,
 }
 
 fn main() -> std::process::ExitCode {
@@ -47,6 +51,7 @@ fn main() -> std::process::ExitCode {
         tenant,
         latency: Duration::from_millis(arguments.latency_ms),
         tls,
+        throttle: arguments.throttle,
     };
     match Emulator::start(config) {
         Ok(emulator) => {

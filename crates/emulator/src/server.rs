@@ -70,6 +70,9 @@ pub struct Config {
     pub latency: Duration,
     /// Serve HTTPS with this certificate chain and key (PEM files the caller provides).
     pub tls: Option<TlsFiles>,
+    /// Switch SharePoint's throttling model on from the start (it can be switched through the
+    /// control API too).
+    pub throttle: bool,
 }
 
 /// The PEM files for HTTPS.
@@ -83,7 +86,13 @@ pub struct TlsFiles {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { port: 0, tenant: TenantSpec::Demo, latency: Duration::ZERO, tls: None }
+        Self {
+            port: 0,
+            tenant: TenantSpec::Demo,
+            latency: Duration::ZERO,
+            tls: None,
+            throttle: false,
+        }
     }
 }
 
@@ -221,5 +230,7 @@ fn shared_state(config: &Config) -> Result<Shared, StartError> {
             replication_delay: Duration::ZERO,
         },
     };
-    Ok(Shared::new(world, SigningKey::generate()?, config.latency, config.tls.is_some()))
+    let shared = Shared::new(world, SigningKey::generate()?, config.latency, config.tls.is_some());
+    shared.throttle.set_enabled(config.throttle);
+    Ok(shared)
 }

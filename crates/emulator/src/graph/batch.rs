@@ -7,7 +7,6 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::{Reply, Request, error::GraphError, odata::Query, route};
-use crate::state::FaultKind;
 
 /// The most requests one batch may hold.
 const MAX_REQUESTS: usize = 20;
@@ -129,19 +128,29 @@ fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Value>) {
     let path = path.trim_start_matches('/');
     let path = path.strip_prefix("v1.0/").unwrap_or(path);
     if let Some(fault) = outer.shared.take_fault(&format!("/v1.0/{path}")) {
-        let status = if fault.kind == FaultKind::Unavailable {
-            StatusCode::SERVICE_UNAVAILABLE
-        } else {
-            StatusCode::TOO_MANY_REQUESTS
-        };
-        let (status, _, body) =
-            error(status, "activityLimitReached", "The request has been throttled");
+        let (status, code, message) = crate::control::graph_fault_parts(fault.kind);
+        let (status, _, body) = error(status, code, message);
         return (
             status,
             json!({"Retry-After": fault.retry_after.to_string(), "Content-Type": "application/json"}),
             body,
         );
     }
+    let key = crate::throttle::Key {
+        tenant: outer.caller.tenant_id,
+        app: outer.caller.app_id,
+        user: outer.caller.user_id,
+    };
+    let rate = match crate::throttle::charge_in_batch(
+        outer.shared,
+        key,
+        &method,
+        &format!("/v1.0/{path}"),
+        query,
+    ) {
+        Ok(rate) => rate,
+        Err(throttled) => return throttled.batch_reply(),
+    };
     let query = match Query::parse(query) {
         Ok(query) => query,
         Err(e) => {
@@ -163,7 +172,7 @@ fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Value>) {
         base: outer.base.clone(),
         url: format!("{}/{path}", outer.base),
     };
-    match route(&inner) {
+    let mut reply = match route(&inner) {
         Ok(reply) => {
             (reply.status.as_u16(), json!({"Content-Type": "application/json"}), reply.body)
         }
@@ -172,5 +181,7 @@ fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Value>) {
             json!({"Content-Type": "application/json"}),
             Some(json!({"error": {"code": e.code, "message": e.message, "innerError": {}}})),
         ),
-    }
+    };
+    crate::throttle::rate_limit_json(&mut reply.1, rate.as_ref());
+    reply
 }
