@@ -13,6 +13,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
+use sha2::Digest;
 use uuid::Uuid;
 
 use super::{Key, RateLimit, Throttled, cost};
@@ -150,19 +151,29 @@ fn refusal(throttled: &Throttled, kind: Option<HostKind>, headers: &HeaderMap) -
 }
 
 /// The caller of a request with a valid bearer token (signature and lifetime checked; the audience
-/// is left to the service). `None` without one: such requests are not charged.
+/// is left to the service). `None` without one: such requests are not charged. A token's caller is
+/// remembered by the token's SHA-256 until it expires, so a token is verified once.
 fn caller(shared: &Shared, headers: &HeaderMap) -> Option<Key> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?.trim();
+    let digest: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+    let now = now().unix_timestamp();
+    if let Some(key) = shared.throttle.known_caller(&digest, now) {
+        return Some(key);
+    }
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     validation.validate_aud = false;
+    validation.leeway = 0;
     let claims =
         jsonwebtoken::decode::<Value>(token, shared.key.decoding_key(), &validation).ok()?.claims;
     let uuid = |name: &str| claims.get(name)?.as_str().and_then(|s| Uuid::parse_str(s).ok());
     let app_only = claims.get("idtyp").and_then(Value::as_str) == Some("app");
-    Some(Key {
+    let key = Key {
         tenant: uuid("tid")?,
         app: uuid("appid").or_else(|| uuid("azp"))?,
         user: if app_only { None } else { uuid("oid") },
-    })
+    };
+    let expires = claims.get("exp").and_then(Value::as_i64).unwrap_or(now);
+    shared.throttle.remember_caller(digest, key, expires);
+    Some(key)
 }

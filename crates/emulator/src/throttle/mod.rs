@@ -176,7 +176,12 @@ struct Counters {
 pub struct Throttle {
     enabled: AtomicBool,
     counters: Mutex<Counters>,
+    /// Callers of tokens already verified: SHA-256 of the token → caller and expiry (Unix time).
+    callers: Mutex<HashMap<[u8; 32], (Key, i64)>>,
 }
+
+/// How many verified tokens are remembered before the memory is cleared.
+const REMEMBERED_TOKENS: usize = 4_096;
 
 /// A change to the throttling settings (`PUT /_emulator/throttling`).
 #[derive(Debug, Default, serde::Deserialize)]
@@ -219,6 +224,21 @@ impl Throttle {
     /// Switches the model on or off.
     pub fn set_enabled(&self, enabled: bool) {
         self.enabled.store(enabled, Ordering::Relaxed);
+    }
+
+    /// The caller of an already verified, unexpired token.
+    pub fn known_caller(&self, digest: &[u8; 32], now: i64) -> Option<Key> {
+        let callers = self.callers.lock().unwrap_or_else(|p| p.into_inner());
+        callers.get(digest).filter(|(_, expires)| *expires > now).map(|(key, _)| *key)
+    }
+
+    /// Remembers the caller of a verified token until it `expires`.
+    pub fn remember_caller(&self, digest: [u8; 32], key: Key, expires: i64) {
+        let mut callers = self.callers.lock().unwrap_or_else(|p| p.into_inner());
+        if callers.len() >= REMEMBERED_TOKENS {
+            callers.clear();
+        }
+        callers.insert(digest, (key, expires));
     }
 
     fn counters(&self) -> std::sync::MutexGuard<'_, Counters> {
