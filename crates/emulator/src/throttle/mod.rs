@@ -372,3 +372,65 @@ impl Throttle {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn licence_counts_pick_microsofts_bands() {
+        let band = |n| {
+            let l = Limits::for_licenses(n);
+            (l.per_minute, l.per_day)
+        };
+        assert_eq!(band(0), (1_250, 1_200_000));
+        assert_eq!(band(1_000), (1_250, 1_200_000));
+        assert_eq!(band(1_001), (2_500, 2_400_000));
+        assert_eq!(band(15_000), (3_750, 3_600_000));
+        assert_eq!(band(50_000), (5_000, 4_800_000));
+        assert_eq!(band(50_001), (6_250, 6_000_000));
+    }
+
+    fn throttle(tenant: TenantSettings) -> Throttle {
+        let throttle = Throttle::default();
+        let settings =
+            Settings { enabled: Some(true), tenants: vec![tenant], ..Settings::default() };
+        throttle.configure(&settings, |_| Some(Uuid::nil())).expect("configured");
+        throttle
+    }
+
+    fn limits(per_minute: u64, per_day: u64) -> TenantSettings {
+        TenantSettings {
+            tenant: "t".into(),
+            licenses: None,
+            per_minute: Some(per_minute),
+            per_day: Some(per_day),
+            user_requests: None,
+        }
+    }
+
+    const APP: Key = Key { tenant: Uuid::nil(), app: Uuid::nil(), user: None };
+
+    #[test]
+    fn the_day_budget_throttles_without_rate_limit_headers() {
+        let throttle = throttle(limits(100, 3));
+        assert_eq!(throttle.charge(&APP, 2), Ok(None));
+        let refused = throttle.charge(&APP, 2).expect_err("past the day budget");
+        assert_eq!(refused.rate_limit, None, "only the minute budget is shown");
+        assert!(refused.retry_after > 60, "until the day window ends: {}", refused.retry_after);
+    }
+
+    #[test]
+    fn the_minute_budget_shows_its_figures_from_80_percent() {
+        let throttle = throttle(limits(5, 1_000));
+        assert_eq!(throttle.charge(&APP, 3), Ok(None));
+        let shown = throttle.charge(&APP, 1).expect("within").expect("at 80%");
+        assert_eq!((shown.limit, shown.remaining), (5, 1));
+        assert!((1..=60).contains(&shown.reset));
+        let refused = throttle.charge(&APP, 2).expect_err("past the minute budget");
+        assert_eq!(refused.rate_limit.map(|r| r.remaining), Some(0));
+        assert_eq!(refused.rate_limit.map(|r| r.reset), Some(refused.retry_after));
+        throttle.set_enabled(false);
+        assert_eq!(throttle.charge(&APP, 2), Ok(None), "free while off");
+    }
+}
