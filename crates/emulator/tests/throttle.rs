@@ -64,6 +64,8 @@ fn the_model_is_off_by_default_and_charges_nothing() {
     let client = Client::start();
     let admin = token(&client, ADMIN);
     assert_eq!(client.get("/_emulator/throttling", &[]).json()["enabled"], false);
+    let described = client.get("/_emulator", &[]).text;
+    assert!(described.contains("/_emulator/throttling") && described.contains("fraction"));
     for _ in 0..30 {
         let reply = client.graph("GET", "/sites/root", &admin, None);
         assert_eq!(reply.status, 200);
@@ -246,6 +248,11 @@ fn a_fraction_fault_hits_that_share_of_requests_repeatably_with_the_same_seed() 
         assert_eq!(added.status, 201, "{}", added.text);
     };
     fault(42);
+    let listed = client.get("/_emulator/faults", &[]).json();
+    assert_eq!(
+        (listed["value"][0]["fraction"].clone(), listed["value"][0]["seed"].clone()),
+        (json!(0.3), json!(42))
+    );
     let first = pattern(&client, &admin, 60);
     client.send("DELETE", "/_emulator/faults", "", None, &[]);
     fault(42);
