@@ -33,19 +33,22 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/_emulator/requests", get(requests).delete(clear_requests))
         .route("/_emulator/objects", get(objects))
         .route("/_emulator/clock", get(clock).put(set_clock))
+        .route("/_emulator/throttling", put(set_throttling).get(throttling))
 }
 
 async fn describe() -> Json<Value> {
     Json(json!({
         "description": "Control API of the spconnect tenant emulator. Not part of any Microsoft API.",
         "endpoints": [
-            {"method": "POST", "path": "/_emulator/faults", "body": {"kind": "throttle | unavailable | drop", "pathPrefix": "/v1.0/sites (optional)", "count": 1, "retryAfter": 1}, "does": "the next `count` requests whose path starts with pathPrefix get 429 or 503 with Retry-After, or a dropped connection"},
+            {"method": "POST", "path": "/_emulator/faults", "body": {"kind": "throttle | unavailable | drop", "pathPrefix": "/v1.0/sites (optional)", "count": 1, "retryAfter": 1, "fraction": "0.3 (optional, instead of count)", "seed": 42}, "does": "the next `count` requests whose path starts with pathPrefix get 429 or 503 with Retry-After, or a dropped connection; with `fraction`, that share of them, picked by a sequence seeded with `seed` (repeatable), until the faults are cleared"},
             {"method": "GET | DELETE", "path": "/_emulator/faults", "does": "list or clear pending faults"},
             {"method": "PUT", "path": "/_emulator/latency", "body": {"ms": 250}, "does": "latency added to every response"},
             {"method": "PUT", "path": "/_emulator/replication-delay", "body": {"seconds": 30}, "does": "new applications, service principals and grants stay invisible this long: the token endpoint answers AADSTS700016, Graph 404 Request_ResourceNotFound"},
             {"method": "POST", "path": "/_emulator/users/{upn}/revoke-sessions", "does": "refresh tokens issued so far fail with AADSTS50173"},
             {"method": "PUT", "path": "/_emulator/users/{upn}/mfa", "body": {"required": true}, "does": "refresh-token grants fail with interaction_required (AADSTS50076)"},
-            {"method": "GET | DELETE", "path": "/_emulator/requests", "does": "the request log: time, method, host, path and status (no bodies, queries or headers)"},
+            {"method": "GET | DELETE", "path": "/_emulator/requests", "does": "the request log: time, method, host, path, status and the resource units charged (`ru`); no bodies, queries or headers"},
+            {"method": "PUT", "path": "/_emulator/throttling", "body": {"enabled": true, "windows": {"minute": 60, "day": 86400, "user": 300}, "tenants": [{"tenant": "contoso.onmicrosoft.com", "licenses": 3000, "perMinute": "(optional override)", "perDay": "(optional override)", "userRequests": "(optional override)"}], "resetUsage": false}, "does": "SharePoint's throttling model: resource units per app per tenant per minute and per day by licence band (1,250/1,200,000 up to 1,000 licences … 6,250/6,000,000 above 50,000), requests per user per 5 minutes (3,000); costs 1 RU single-item read, 2 RU multi-item read or write, 5 RU permissions; RateLimit-* headers from 80% of the minute budget, then 429 with Retry-After; `$batch` requests charged one by one. Off unless switched on here or with --throttle"},
+            {"method": "GET", "path": "/_emulator/throttling", "does": "the throttling settings and the use per app and per user"},
             {"method": "GET", "path": "/_emulator/objects", "does": "applications, service principals, app role assignments and site grants per tenant"},
             {"method": "GET", "path": "/_emulator/clock", "does": "the emulator's time (`now`, RFC 3339) and how far it is ahead of real time (`offsetSeconds`)"},
             {"method": "PUT", "path": "/_emulator/clock", "body": {"advanceSeconds": 3600, "now": "2030-01-01T00:00:00Z (instead of advanceSeconds)"}, "does": "moves the emulator's time forward (never back): tokens, codes, sign-ins, device codes and credential validity (endDateTime; an expired certificate gives AADSTS700027) follow it; client assertions are checked against it too, so date them on the emulator's clock"},
@@ -77,12 +80,10 @@ pub fn fault_response(fault: &Fault, kind: Option<HostKind>) -> Response {
             Json(json!({"odata.error": {"code": "-2147024860, Microsoft.SharePoint.SPQueryThrottledException", "message": {"lang": "en-US", "value": "The request has been throttled. Retry after the time in Retry-After."}}})),
         )
             .into_response(),
-        FaultKind::Throttle => graph_fault(StatusCode::TOO_MANY_REQUESTS, "activityLimitReached", "The request has been throttled"),
-        FaultKind::Unavailable => graph_fault(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "serviceNotAvailable",
-            "The service is temporarily unavailable. Retry after the time in Retry-After.",
-        ),
+        kind => {
+            let (status, code, message) = graph_fault_parts(kind);
+            graph_fault(status, code, message)
+        }
     };
     if let Ok(value) = HeaderValue::from_str(&retry_after) {
         response.headers_mut().insert(header::RETRY_AFTER, value.clone());
@@ -93,6 +94,21 @@ pub fn fault_response(fault: &Fault, kind: Option<HostKind>) -> Response {
         }
     }
     response
+}
+
+/// The status, Graph error code and message of a throttling or unavailability fault: 429
+/// `activityLimitReached` (what SharePoint-backed Graph calls answer when throttled), or 503
+/// `serviceNotAvailable`.
+pub fn graph_fault_parts(kind: FaultKind) -> (StatusCode, &'static str, &'static str) {
+    if kind == FaultKind::Throttle {
+        (StatusCode::TOO_MANY_REQUESTS, "activityLimitReached", "The request has been throttled")
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "serviceNotAvailable",
+            "The service is temporarily unavailable. Retry after the time in Retry-After.",
+        )
+    }
 }
 
 fn status(kind: FaultKind) -> StatusCode {
@@ -115,9 +131,13 @@ fn graph_fault(status: StatusCode, code: &'static str, message: &str) -> Respons
 }
 
 async fn add_fault(State(shared): State<Arc<Shared>>, Json(fault): Json<Fault>) -> Response {
-    if fault.count == 0 {
-        return (StatusCode::BAD_REQUEST, Json(json!({"error": "count must be at least 1"})))
-            .into_response();
+    let problem = match fault.fraction {
+        Some(f) if !(f > 0.0 && f <= 1.0) => Some("fraction must be above 0 and at most 1"),
+        None if fault.count == 0 => Some("count must be at least 1"),
+        _ => None,
+    };
+    if let Some(problem) = problem {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": problem}))).into_response();
     }
     let body = json!(fault);
     shared.faults.lock().unwrap_or_else(|p| p.into_inner()).push(fault);
@@ -197,6 +217,26 @@ async fn requests(State(shared): State<Arc<Shared>>) -> Json<Value> {
 async fn clear_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
     shared.log.lock().unwrap_or_else(|p| p.into_inner()).clear();
     StatusCode::NO_CONTENT
+}
+
+async fn set_throttling(
+    State(shared): State<Arc<Shared>>,
+    Json(settings): Json<crate::throttle::Settings>,
+) -> Response {
+    let changed =
+        shared.throttle.configure(&settings, |name| shared.world().tenant(name).map(|t| t.id));
+    match changed {
+        Ok(()) => (StatusCode::OK, Json(shared.throttle.snapshot())).into_response(),
+        Err(name) => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": format!("no tenant '{name}' in the emulator")})),
+        )
+            .into_response(),
+    }
+}
+
+async fn throttling(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(shared.throttle.snapshot())
 }
 
 async fn objects(State(shared): State<Arc<Shared>>) -> Json<Value> {

@@ -43,6 +43,7 @@ async fn route_by_host(
     let path = request.uri().path().to_owned();
     let method = request.method().to_string();
     let kind = path_kind(&path);
+    let mut charged = 0;
     let response = if kind.is_none() {
         if is_loopback(origin.host()) {
             next.run(request).await
@@ -58,7 +59,11 @@ async fn route_by_host(
         }
         match shared.take_fault(&path) {
             Some(fault) => crate::control::fault_response(&fault, kind),
-            None => next.run(request).await,
+            None => {
+                let (response, ru) = crate::throttle::admit(&shared, kind, request, next).await;
+                charged = ru;
+                response
+            }
         }
     };
     if kind.is_some() {
@@ -70,6 +75,7 @@ async fn route_by_host(
             host: origin.host().to_owned(),
             path,
             status: response.status().as_u16(),
+            ru: charged,
         });
     }
     response

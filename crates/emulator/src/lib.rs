@@ -23,6 +23,7 @@ mod server;
 mod sharepoint;
 mod state;
 mod store;
+mod throttle;
 
 pub use keys::{Certificate, KeyError, SigningKey};
 pub use seed::{

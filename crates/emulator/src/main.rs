@@ -31,6 +31,10 @@ struct Arguments {
     /// message, never silently replaced).
     #[arg(long, value_name = "DIR")]
     state: Option<std::path::PathBuf>,
+    /// Switch on SharePoint's throttling model (resource units per app per tenant, 429 past the
+    /// budget); it can also be switched and tuned at PUT /_emulator/throttling.
+    #[arg(long)]
+    throttle: bool,
 }
 
 fn main() -> std::process::ExitCode {
@@ -53,6 +57,7 @@ fn main() -> std::process::ExitCode {
         latency: Duration::from_millis(arguments.latency_ms),
         tls,
         state: arguments.state,
+        throttle: arguments.throttle,
     };
     match Emulator::start(config) {
         Ok(emulator) => {

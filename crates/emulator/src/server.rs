@@ -91,6 +91,9 @@ pub struct Config {
     /// Keep the tenants, the signing key and refresh tokens in this directory across restarts
     /// (see the `store` module); `None` starts from the seed every time.
     pub state: Option<PathBuf>,
+    /// Switch SharePoint's throttling model on from the start (it can be switched through the
+    /// control API too).
+    pub throttle: bool,
 }
 
 /// The PEM files for HTTPS.
@@ -104,7 +107,14 @@ pub struct TlsFiles {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { port: 0, tenant: TenantSpec::Demo, latency: Duration::ZERO, tls: None, state: None }
+        Self {
+            port: 0,
+            tenant: TenantSpec::Demo,
+            latency: Duration::ZERO,
+            tls: None,
+            state: None,
+            throttle: false,
+        }
     }
 }
 
@@ -288,18 +298,17 @@ fn shared_state(config: &Config) -> Result<Shared, StartError> {
         },
     };
     let Some(dir) = &config.state else {
-        return Ok(Shared::new(
-            world,
-            SigningKey::generate()?,
-            config.latency,
-            config.tls.is_some(),
-        ));
+        let shared =
+            Shared::new(world, SigningKey::generate()?, config.latency, config.tls.is_some());
+        shared.throttle.set_enabled(config.throttle);
+        return Ok(shared);
     };
     let store = Store::open(dir, &config.tenant.to_string())?;
     world.tenants = world.tenants.into_iter().map(|t| store.tenant(t)).collect::<Result<_, _>>()?;
     let key = store.signing_key()?;
     let offset = store.clock_offset()?;
     let shared = Shared::new(world, key, config.latency, config.tls.is_some());
+    shared.throttle.set_enabled(config.throttle);
     store.restore_sessions(&mut shared.sessions())?;
     // The offset was valid when saved, so it is never negative.
     let _ = shared.clock.advance(offset);

@@ -303,7 +303,8 @@ pub enum FaultKind {
     Drop,
 }
 
-/// A fault waiting for matching requests.
+/// A fault waiting for matching requests: the next `count` of them, or (with `fraction`) that
+/// share of them, picked by a pseudo-random sequence from `seed` so a run can be repeated.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Fault {
@@ -312,12 +313,48 @@ pub struct Fault {
     /// Requests whose path starts with this are hit (empty: every request except `/_emulator`).
     #[serde(default)]
     pub path_prefix: String,
-    /// How many requests are hit before the fault is gone.
+    /// How many requests are hit before the fault is gone (not used with `fraction`).
     #[serde(default = "one")]
     pub count: u32,
     /// The `Retry-After` seconds for throttling and unavailability.
     #[serde(default = "one")]
     pub retry_after: u32,
+    /// The share (0 to 1) of matching requests hit; such a fault stays until the faults are cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fraction: Option<f64>,
+    /// The seed of the sequence that picks the requests `fraction` hits.
+    #[serde(default)]
+    pub seed: u64,
+    /// How many matching requests the sequence has decided on.
+    #[serde(skip)]
+    draws: u64,
+}
+
+impl Fault {
+    /// A fault of `kind` for the next request, whatever its path.
+    pub fn new(kind: FaultKind, retry_after: u32) -> Self {
+        Self {
+            kind,
+            path_prefix: String::new(),
+            count: 1,
+            retry_after,
+            fraction: None,
+            seed: 0,
+            draws: 0,
+        }
+    }
+
+    /// Whether this matching request is hit: always for a count fault; for a fraction fault, the
+    /// next number of the seeded sequence (SplitMix64) decides.
+    fn hits(&mut self) -> bool {
+        let Some(fraction) = self.fraction else { return true };
+        self.draws += 1;
+        let mut z = self.seed.wrapping_add(self.draws.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        ((z >> 11) as f64 / (1u64 << 53) as f64) < fraction
+    }
 }
 
 fn one() -> u32 {
@@ -338,6 +375,8 @@ pub struct LoggedRequest {
     pub path: String,
     /// The status answered.
     pub status: u16,
+    /// The resource units the throttling model charged (0 when it is off or the request is free).
+    pub ru: u32,
 }
 
 /// How many requests the log keeps.
@@ -361,6 +400,8 @@ pub struct Shared {
     /// The state directory, when the state is kept across restarts (see [`crate::store`]).
     pub store: Option<Store>,
     world_changes: std::sync::atomic::AtomicU64,
+    /// The throttling model (off unless switched on).
+    pub throttle: crate::throttle::Throttle,
 }
 
 impl Shared {
@@ -377,6 +418,7 @@ impl Shared {
             clock: Arc::default(),
             store: None,
             world_changes: std::sync::atomic::AtomicU64::new(0),
+            throttle: crate::throttle::Throttle::default(),
         }
     }
 
@@ -396,14 +438,16 @@ impl Shared {
         *self.latency.lock().unwrap_or_else(|p| p.into_inner()) = latency;
     }
 
-    /// Takes one hit of the first fault matching `path`, if any.
+    /// Takes one hit of the first fault matching `path` that hits this request, if any.
     pub fn take_fault(&self, path: &str) -> Option<Fault> {
         let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
-        let index = faults.iter().position(|f| path.starts_with(&f.path_prefix))?;
+        let index = faults.iter_mut().position(|f| path.starts_with(&f.path_prefix) && f.hits())?;
         let fault = faults[index].clone();
-        faults[index].count = faults[index].count.saturating_sub(1);
-        if faults[index].count == 0 {
-            faults.remove(index);
+        if fault.fraction.is_none() {
+            faults[index].count = faults[index].count.saturating_sub(1);
+            if faults[index].count == 0 {
+                faults.remove(index);
+            }
         }
         Some(fault)
     }

@@ -503,19 +503,7 @@ fn sharepoint_rest_accepts_certificate_tokens_and_refuses_secret_ones() {
     let admin = token(&client, ADMIN);
     let cert = TestCert::new(365);
     let (object_id, app_id) = connection_app(&client, &admin, &cert, "Sites.Read.All");
-    let sp = client
-        .graph("GET", &format!("/servicePrincipals(appId='{app_id}')?$select=id"), &admin, None)
-        .json();
-    let spo = client
-        .graph(
-            "GET",
-            "/servicePrincipals(appId='00000003-0000-0ff1-ce00-000000000000')?$select=id",
-            &admin,
-            None,
-        )
-        .json();
-    let granted = client.graph("POST", &format!("/servicePrincipals/{}/appRoleAssignedTo", spo["id"].as_str().expect("id")), &admin, Some(json!({"principalId": sp["id"], "resourceId": spo["id"], "appRoleId": "d13f72ca-a275-4b96-b789-48ebcc4da984"})));
-    assert_eq!(granted.status, 201, "{}", granted.text);
+    grant_sharepoint_read(&client, &admin, &app_id);
     let reply = client_credentials(
         &client,
         &app_id,

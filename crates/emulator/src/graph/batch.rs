@@ -7,7 +7,6 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::{Reply, Request, error::GraphError, odata::Query};
-use crate::state::FaultKind;
 
 /// The most requests one batch may hold.
 const MAX_REQUESTS: usize = 20;
@@ -147,26 +146,29 @@ fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Value>) {
         ));
     }
     if let Some(fault) = outer.shared.take_fault(&format!("/v1.0/{path}")) {
-        let fault_error = if fault.kind == FaultKind::Unavailable {
-            GraphError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "serviceNotAvailable",
-                "The service is temporarily unavailable. Retry after the time in Retry-After.",
-            )
-        } else {
-            GraphError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "activityLimitReached",
-                "The request has been throttled",
-            )
-        };
-        let (status, _, body) = error(fault_error);
+        let (status, code, message) = crate::control::graph_fault_parts(fault.kind);
+        let (status, _, body) = error(GraphError::new(status, code, message));
         return (
             status,
             json!({"Retry-After": fault.retry_after.to_string(), "Content-Type": "application/json"}),
             body,
         );
     }
+    let key = crate::throttle::Key {
+        tenant: outer.caller.tenant_id,
+        app: outer.caller.app_id,
+        user: outer.caller.user_id,
+    };
+    let rate = match crate::throttle::charge_in_batch(
+        outer.shared,
+        key,
+        &method,
+        &format!("/v1.0/{path}"),
+        query,
+    ) {
+        Ok(rate) => rate,
+        Err(throttled) => return throttled.batch_reply(),
+    };
     let query = match Query::parse(query) {
         Ok(query) => query,
         Err(e) => return error(e),
@@ -183,8 +185,10 @@ fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Value>) {
         base: outer.base.clone(),
         url: format!("{}/{path}", outer.base),
     };
-    match super::run(inner) {
+    let mut reply = match super::run(inner) {
         Ok(reply) => (reply.status.as_u16(), json_headers(), reply.body),
         Err(e) => error(e),
-    }
+    };
+    crate::throttle::rate_limit_json(&mut reply.1, rate.as_ref());
+    reply
 }

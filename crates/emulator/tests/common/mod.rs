@@ -390,3 +390,25 @@ pub fn start_program<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Program, String)
         .expect("the program prints its URL within a minute");
     (program, line.trim().to_owned())
 }
+
+/// Grants the app `app_id` SharePoint's `Sites.Read.All` application permission (admin consent).
+pub fn grant_sharepoint_read(client: &Client, admin_token: &str, app_id: &str) {
+    let sp = client
+        .graph(
+            "GET",
+            &format!("/servicePrincipals(appId='{app_id}')?$select=id"),
+            admin_token,
+            None,
+        )
+        .json();
+    let spo = client
+        .graph(
+            "GET",
+            "/servicePrincipals(appId='00000003-0000-0ff1-ce00-000000000000')?$select=id",
+            admin_token,
+            None,
+        )
+        .json();
+    let granted = client.graph("POST", &format!("/servicePrincipals/{}/appRoleAssignedTo", spo["id"].as_str().expect("id")), admin_token, Some(json!({"principalId": sp["id"], "resourceId": spo["id"], "appRoleId": "d13f72ca-a275-4b96-b789-48ebcc4da984"})));
+    assert_eq!(granted.status, 201, "{}", granted.text);
+}
