@@ -7,10 +7,14 @@
 //! used by product code except the demo mode and tests. Facts come from
 //! `shared/reference/microsoft-identity-and-graph.md`.
 
+mod access;
 mod control;
+mod fields;
+mod files;
 mod graph;
 mod http;
 mod identity;
+mod items;
 mod keys;
 mod model;
 mod resources;

@@ -314,6 +314,15 @@ pub struct List {
     pub drive_id: Option<String>,
     /// Creation time.
     pub created: OffsetDateTime,
+    /// The highest item id ever deleted from the list (SharePoint never reuses item ids).
+    pub last_deleted_id: u32,
+}
+
+impl List {
+    /// The id the next new item gets: one above every id the list has used.
+    pub fn next_item_id(&self) -> u32 {
+        self.items.iter().map(|i| i.id).chain([self.last_deleted_id]).max().unwrap_or(0) + 1
+    }
 }
 
 /// A column definition; `facet` is the one type facet, e.g. `("text", {...})`.
@@ -371,6 +380,10 @@ pub struct Item {
     pub modified: OffsetDateTime,
     /// Who created it (display name).
     pub created_by: String,
+    /// Who changed it last (display name).
+    pub modified_by: String,
+    /// The version SharePoint counts up on every change (the number in the item's eTag).
+    pub version: u32,
 }
 
 /// One tenant: its directory and its SharePoint content.

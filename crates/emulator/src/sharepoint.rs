@@ -4,8 +4,12 @@
 
 use std::sync::Arc;
 
+mod files;
+mod items;
+
 use axum::{
     Json,
+    body::Bytes,
     extract::State,
     http::{HeaderMap, HeaderValue, Method, StatusCode, Uri},
     response::{IntoResponse, Response},
@@ -58,7 +62,11 @@ pub async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    body: Bytes,
 ) -> Response {
+    if uri.path().to_ascii_lowercase().ends_with("/_layouts/15/download.aspx") {
+        return files::download(&shared, uri.query());
+    }
     let origin = Origin::of(&headers, shared.tls);
     let world = shared.world();
     // The token first: without a valid one nothing, not even whether a site exists, is told.
@@ -101,13 +109,6 @@ pub async fn handle(
     if !allowed(&world, &caller, tenant, web) {
         return access_denied();
     }
-    if method != Method::GET {
-        return error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
-            "The method is not supported.",
-        );
-    }
     let verbose = headers
         .get("accept")
         .and_then(|v| v.to_str().ok())
@@ -119,6 +120,37 @@ pub async fn handle(
     );
     let segments: Vec<String> = api.split('/').filter(|s| !s.is_empty()).map(decode).collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let method = items::effective_method(&method, &headers);
+    if let ["web", "lists", reference, rest @ ..] | ["web", reference, rest @ ..] =
+        segments.as_slice()
+        && items::handles(&method, rest)
+    {
+        let tenant_index = world.tenants.iter().position(|t| t.id == tenant.id).unwrap_or_default();
+        let web_index = tenant.webs.iter().position(|w| w.path == web.path).unwrap_or_default();
+        drop(world);
+        let request = items::ItemsRequest {
+            shared: &shared,
+            caller: &caller,
+            tenant: tenant_index,
+            web: web_index,
+            method: &method,
+            headers: &headers,
+            body: &body,
+            verbose,
+            site_url: &site_url,
+        };
+        return items::handle(&request, reference, rest);
+    }
+    if method != "GET" {
+        return error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
+            "The method is not supported.",
+        );
+    }
+    if let Some(response) = files::handle(web, &decode(api), verbose, &site_url) {
+        return response;
+    }
     let body = match segments.as_slice() {
         ["web"] => Some(web_json(web, &site_url)),
         ["web", "lists"] => Some(
@@ -131,7 +163,7 @@ pub async fn handle(
                 Some(list) => match rest {
                     [] => Some(list_json(list, &site_url)),
                     ["items"] => Some(
-                        json!({"value": list.items.iter().map(|i| item_json(list, i, &site_url)).collect::<Vec<_>>()}),
+                        json!({"value": list.items.iter().map(|i| items::item_json(list, i, &site_url)).collect::<Vec<_>>()}),
                     ),
                     ["fields"] => Some(json!({"value": list.columns.iter().map(|c| {
                             let uri = format!("{site_url}/_api/Web/Lists(guid'{}')/Fields(guid'{}')", list.id, c.id);
@@ -255,22 +287,11 @@ fn list_json(list: &List, site_url: &str) -> Value {
         "BaseType": base_type,
         "Hidden": list.hidden,
         "ItemCount": list.items.len(),
-        "EntityTypeName": list.name.replace(' ', "_x0020_"),
+        "EntityTypeName": items::entity_type_name(list),
+        "ListItemEntityTypeFullName": format!("SP.Data.{}Item", items::entity_type_name(list)),
         "ParentWebUrl": site_url,
         "Created": list.created.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
     })
-}
-
-fn item_json(list: &List, item: &crate::model::Item, site_url: &str) -> Value {
-    let uri = format!("{site_url}/_api/Web/Lists(guid'{}')/Items({})", list.id, item.id);
-    let entity = format!("SP.Data.{}ListItem", list.name.replace(' ', "_x0020_"));
-    let mut json = json!({"__metadata": metadata(&uri, &entity), "Id": item.id, "ID": item.id});
-    for (name, value) in &item.fields {
-        if name != "id" {
-            json[name] = value.clone();
-        }
-    }
-    json
 }
 
 /// `odata=verbose`: `{"d": {...}}` and `{"d": {"results": [...]}}`.

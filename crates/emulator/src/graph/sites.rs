@@ -7,6 +7,11 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use super::{Reply, Request, error::GraphError, odata};
+
+mod files;
+mod items;
+mod lists;
+mod writes;
 use crate::{
     model::{Column, DirectoryRole, List, SitePermission, Tenant, Web},
     state::World,
@@ -50,14 +55,11 @@ pub fn route(request: &Request<'_>) -> Result<Reply, GraphError> {
                 drop(world);
                 return permissions(request, web_index, &rest[1..]);
             }
-            authorize_read(request, &world, tenant, web)?;
             if request.method != Method::GET {
-                return Err(GraphError::new(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "notSupported",
-                    "The method is not supported on this resource.",
-                ));
+                drop(world);
+                return writes::route(request, web_index, rest);
             }
+            authorize_read(request, &world, tenant, web)?;
             site_operation(request, tenant, web, rest)
         }
         _ => Err(GraphError::bad_request("Resource not found for the segment 'sites'.")),
@@ -494,8 +496,7 @@ fn item_json(
     item: &crate::model::Item,
     fields: Option<&Option<Vec<String>>>,
 ) -> Value {
-    let etag =
-        format!("\"{},1\"", crate::seed::seeded_id(&format!("item:{}:{}", list.id, item.id)));
+    let etag = format!("\"{}\"", crate::items::etag(list, item));
     let mut json = json!({
         "@odata.etag": etag,
         "createdDateTime": time_text(item.created),
@@ -504,7 +505,7 @@ fn item_json(
         "lastModifiedDateTime": time_text(item.modified),
         "webUrl": format!("https://{}{}/Lists/{}/DispForm.aspx?ID={}", tenant.sharepoint_host, if web.path == "/" { "" } else { web.path.as_str() }, list.name, item.id),
         "createdBy": {"user": {"displayName": item.created_by}},
-        "lastModifiedBy": {"user": {"displayName": item.created_by}},
+        "lastModifiedBy": {"user": {"displayName": item.modified_by}},
         "parentReference": {"id": list.id, "siteId": format!("{},{},{}", tenant.sharepoint_host, web.site_id, web.web_id)},
         "contentType": {"id": if list.template == "documentLibrary" { "0x0101" } else { "0x01" }, "name": if list.template == "documentLibrary" { "Document" } else { "Item" }},
     });
@@ -604,36 +605,7 @@ fn drives(request: &Request<'_>, rest: &[&str]) -> Result<Reply, GraphError> {
     authorize_read(request, &world, tenant, web)?;
     match &rest[1..] {
         [] => drive_reply(request, tenant, web, list),
-        ["root", "children"] => {
-            let base = format!(
-                "https://{}{}",
-                tenant.sharepoint_host,
-                if web.path == "/" { "" } else { web.path.as_str() }
-            );
-            let items: Vec<Value> = list.items.iter().map(|item| {
-                let name = item.fields.get("FileLeafRef").and_then(Value::as_str).unwrap_or("file");
-                json!({
-                    "createdDateTime": time_text(item.created),
-                    "eTag": format!("\"{{{}}},1\"", crate::seed::seeded_id(&format!("file:{}:{}", list.id, item.id)).to_string().to_ascii_uppercase()),
-                    "id": format!("01{}", crate::seed::seeded_id(&format!("file:{}:{}", list.id, item.id)).simple().to_string().to_ascii_uppercase()),
-                    "lastModifiedDateTime": time_text(item.modified),
-                    "name": name,
-                    "webUrl": format!("{base}/{}/{name}", list.name.replace(' ', "%20")),
-                    "size": 18_432,
-                    "createdBy": {"user": {"displayName": item.created_by}},
-                    "parentReference": {"driveType": "documentLibrary", "driveId": list.drive_id, "path": "/drive/root:"},
-                    "file": {"mimeType": mime(name)},
-                })
-            }).collect();
-            Ok(Reply::ok(odata::page(
-                items,
-                &request.query,
-                &request.context(&format!("drives('{drive_id}')/root/children")),
-                &request.url,
-                200,
-            )))
-        }
-        _ => Err(GraphError::bad_request("Resource not found for the segment.")),
+        more => files::route(request, tenant, web, list, drive_id, more),
     }
 }
 
@@ -646,24 +618,10 @@ fn find_drive<'a>(
     let raw = drive_id.strip_prefix("b!")?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(raw).ok()?;
     let list_id = Uuid::from_slice(&bytes).ok()?;
-    let web = match crate::seed::decode_generated_list(list_id) {
-        Some((web_index, _)) => {
-            tenant.webs.iter().find(|w| w.generated.is_some_and(|g| g.index == web_index))?
-        }
-        None => tenant.webs.iter().find(|w| w.lists.iter().any(|l| l.id == list_id))?,
-    };
+    let web = crate::files::web_of_list(tenant, list_id)?;
     let lists = web.lists();
     let index = lists.iter().position(|l| l.id == list_id && l.drive_id.is_some())?;
     Some((web, lists, index))
-}
-
-fn mime(name: &str) -> &'static str {
-    match name.rsplit('.').next() {
-        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        Some("pdf") => "application/pdf",
-        _ => "application/octet-stream",
-    }
 }
 
 fn permission_json(permission: &SitePermission) -> Value {
@@ -732,9 +690,9 @@ fn permissions(
                 .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
                 .unwrap_or_default();
             if roles.is_empty()
-                || roles
-                    .iter()
-                    .any(|r| !matches!(r.as_str(), "read" | "write" | "owner" | "fullcontrol"))
+                || roles.iter().any(|r| {
+                    !matches!(r.as_str(), "read" | "write" | "manage" | "owner" | "fullcontrol")
+                })
             {
                 return Err(GraphError::bad_request(
                     "Invalid roles: use read, write, owner or fullcontrol.",
