@@ -75,7 +75,7 @@ pub fn normalise(
 ) -> Result<Map<String, Value>, FieldError> {
     let mut stored = Map::new();
     for (name, value) in changes {
-        if name.starts_with('@') || name.starts_with("odata.") {
+        if name.starts_with('@') || name.starts_with("odata.") || name.contains("@odata.") {
             continue;
         }
         // SharePoint REST prefixes names that start with `_` with `OData_`.
@@ -292,10 +292,28 @@ fn value_of(column: &Column, value: &Value, dialect: Dialect) -> Result<Value, F
 }
 
 /// `{Name}LookupId`: a positive item id; for a lookup into a list of this web, an existing one.
+/// Columns that allow several values take an array of ids (SharePoint REST: `{"results": [..]}`).
 fn lookup_id(column: &Column, lists: &[List], value: &Value) -> Result<Value, FieldError> {
     if value.is_null() {
         return Ok(Value::Null);
     }
+    let multiple = ["allowMultipleValues", "allowMultipleSelection"]
+        .iter()
+        .any(|k| column.facet.1.get(k).and_then(Value::as_bool).unwrap_or(false));
+    let several = value.as_array().or_else(|| value.get("results").and_then(Value::as_array));
+    if let Some(values) = several {
+        if !multiple {
+            return Err(wrong(column, "Edm.Int32"));
+        }
+        let ids: Result<Vec<Value>, FieldError> =
+            values.iter().map(|v| one_lookup_id(column, lists, v)).collect();
+        return Ok(Value::Array(ids?));
+    }
+    one_lookup_id(column, lists, value)
+}
+
+/// One looked-up item id.
+fn one_lookup_id(column: &Column, lists: &[List], value: &Value) -> Result<Value, FieldError> {
     let id = number(value)
         .filter(|n| n.fract() == 0.0 && *n >= 1.0 && *n <= f64::from(u32::MAX))
         .ok_or_else(|| wrong(column, "Edm.Int32"))? as u32;
@@ -372,6 +390,40 @@ mod tests {
             one("Title", json!(long), Dialect::Graph),
             Err(FieldError::Invalid { .. })
         ));
+    }
+
+    #[test]
+    fn several_lookup_ids_need_a_column_that_allows_them() {
+        let mut list = list();
+        let mut people = list.columns[0].clone();
+        people.name = "Owners".into();
+        people.required = false;
+        people.facet = ("personOrGroup", json!({"allowMultipleSelection": true}));
+        let mut single = people.clone();
+        single.name = "Owner".into();
+        single.facet = ("personOrGroup", json!({"allowMultipleSelection": false}));
+        list.columns.extend([people, single]);
+        let write = |name: &str, value: Value, dialect| {
+            let mut changes = Map::new();
+            changes.insert(name.into(), value);
+            normalise(&list, &[], &changes, dialect)
+        };
+        let graph = write("OwnersLookupId", json!([6, "7"]), Dialect::Graph).expect("ok");
+        assert_eq!(graph["OwnersLookupId"], json!(["6", "7"]));
+        let rest = write("OwnersId", json!({"results": [8]}), Dialect::Rest).expect("ok");
+        assert_eq!(rest["OwnersLookupId"], json!(["8"]));
+        assert!(matches!(
+            write("OwnerLookupId", json!([6]), Dialect::Graph),
+            Err(FieldError::WrongType { .. })
+        ));
+        assert!(matches!(
+            write("OwnersLookupId", json!([[6]]), Dialect::Graph),
+            Err(FieldError::WrongType { .. })
+        ));
+        assert!(
+            write("OwnersLookupId@odata.type", json!("Collection(Edm.Int32)"), Dialect::Graph)
+                .is_ok()
+        );
     }
 
     #[test]

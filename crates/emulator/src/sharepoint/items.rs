@@ -53,8 +53,13 @@ pub(super) fn item_json(list: &List, item: &Item, site_url: &str) -> Value {
             continue;
         }
         if let Some(base) = name.strip_suffix("LookupId") {
-            let id = value.as_str().and_then(|v| v.parse::<u64>().ok());
-            json.insert(format!("{base}Id"), id.map_or(Value::Null, |id| json!(id)));
+            let number =
+                |v: &Value| v.as_str().and_then(|v| v.parse::<u64>().ok()).map(Value::from);
+            let ids = match value.as_array() {
+                Some(several) => Value::Array(several.iter().filter_map(number).collect()),
+                None => number(value).unwrap_or(Value::Null),
+            };
+            json.insert(format!("{base}Id"), ids);
             continue;
         }
         let key = if name.starts_with('_') { format!("OData_{name}") } else { name.clone() };
