@@ -316,6 +316,11 @@ pub(crate) fn base_columns(list_key: &str) -> Vec<Column> {
 pub(crate) fn list(host: &str, web_path: &str, name: &str, display: &str, template: &str) -> List {
     let key = format!("{host}{web_path}:{name}");
     let id = seeded_id(&format!("list:{key}"));
+    let mut columns = base_columns(&key);
+    if template == "documentLibrary" {
+        // A library's Title is optional (a file's name is what it needs).
+        columns.iter_mut().filter(|c| c.name == "Title").for_each(|c| c.required = false);
+    }
     List {
         id,
         name: name.into(),
@@ -324,7 +329,7 @@ pub(crate) fn list(host: &str, web_path: &str, name: &str, display: &str, templa
         template: template.into(),
         hidden: false,
         system: false,
-        columns: base_columns(&key),
+        columns,
         content_types: vec![if template == "documentLibrary" {
             content_type("0x0101", "Document", "Create a new document.")
         } else {

@@ -142,6 +142,44 @@ fn graph_refuses_fields_the_way_sharepoint_does() {
 }
 
 #[test]
+fn items_update_through_the_item_and_libraries_take_files_not_items() {
+    let client = Client::start();
+    let admin = token(&client, ADMIN);
+    let site = site_id(&client, &admin);
+    let item = format!("/sites/{site}/lists/Employees/items/2");
+    let patched =
+        client.graph("PATCH", &item, &admin, Some(json!({"fields": {"Department": "Sales"}})));
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    let patched = patched.json();
+    assert_eq!(patched["fields"]["Department"], "Sales");
+    assert_eq!(patched["lastModifiedBy"]["user"]["displayName"], "Adele Vance");
+    assert!(patched["eTag"].as_str().expect("eTag").ends_with(",2\""));
+
+    let documents = format!("/sites/{site}/lists/Documents/items");
+    let refused = client.graph("POST", &documents, &admin, Some(json!({"fields": {"Title": "x"}})));
+    assert_eq!(
+        graph_error(&refused, 400, "invalidRequest"),
+        "Files and folders should only be added to a DocumentLibrary via the OneDrive API"
+    );
+    let retitled =
+        client.graph("PATCH", &format!("{documents}/1/fields"), &admin, Some(json!({"Title": ""})));
+    assert_eq!(retitled.status, 200, "a library's Title is optional: {}", retitled.text);
+
+    let writer = sharepoint_token(&client, &admin, SP_READ_WRITE_ALL);
+    let rest = client.send(
+        "POST",
+        "/sites/hr/_api/web/lists/getbytitle('Documents')/items",
+        &writer,
+        Some(json!({"Title": "x"})),
+        &[],
+    );
+    assert_eq!(
+        sp_error(&rest, 400, "-2147024809, System.ArgumentException"),
+        "To add an item to a document library, use SPFileCollection.Add()"
+    );
+}
+
+#[test]
 fn site_grants_and_permissions_decide_who_writes() {
     let client = Client::start();
     let admin = token(&client, ADMIN);
@@ -536,6 +574,17 @@ fn library_files_are_listed_and_downloaded() {
     assert!(annotated.contains("/sites/hr/_layouts/15/download.aspx?"));
     let tampered = path.replace("tempauth=", "tempauth=x");
     assert_eq!(client.get(&tampered, &[]).status, 401);
+    let batch = client.graph(
+        "POST",
+        "/$batch",
+        &admin,
+        Some(json!({"requests": [
+            {"id": "1", "method": "GET", "url": format!("/drives/{drive_id}/items/{id}/content")},
+        ]})),
+    );
+    let answer = &batch.json()["responses"][0];
+    assert_eq!(answer["status"], 302, "{answer}");
+    assert!(answer["headers"]["Location"].as_str().expect("Location").contains("tempauth="));
 
     let sp = sharepoint_token(&client, &admin, SP_READ_ALL);
     let listed = client.send(

@@ -165,7 +165,11 @@ fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Value>) {
     };
     match route(&inner) {
         Ok(reply) => {
-            (reply.status.as_u16(), json!({"Content-Type": "application/json"}), reply.body)
+            let headers = match &reply.location {
+                Some(location) => json!({"Location": location}),
+                None => json!({"Content-Type": "application/json"}),
+            };
+            (reply.status.as_u16(), headers, reply.body)
         }
         Err(e) => (
             e.status.as_u16(),

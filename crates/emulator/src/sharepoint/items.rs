@@ -261,6 +261,13 @@ fn properties(request: &ItemsRequest<'_>, list: &List) -> Result<Map<String, Val
 
 fn create(request: &ItemsRequest<'_>, tenant: &mut Tenant, list_id: uuid::Uuid) -> Response {
     let Some(list) = list_position(tenant, request.web, list_id) else { return not_found("List") };
+    if tenant.webs[request.web].lists[list].template == "documentLibrary" {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "-2147024809, System.ArgumentException",
+            "To add an item to a document library, use SPFileCollection.Add()",
+        );
+    }
     let mut target = Target { tenant, web: request.web, list };
     let body = match properties(request, target.list()) {
         Ok(body) => body,

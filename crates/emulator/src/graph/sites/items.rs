@@ -88,6 +88,11 @@ pub(super) fn create(
     list_ref: &str,
 ) -> Result<Reply, GraphError> {
     let list = list_index(tenant, web, list_ref)?;
+    if tenant.webs[web].lists[list].template == "documentLibrary" {
+        return Err(GraphError::bad_request(
+            "Files and folders should only be added to a DocumentLibrary via the OneDrive API",
+        ));
+    }
     let body = body_fields(request, Some("fields"))?;
     let mut target = Target { tenant, web, list };
     let index = target.create(&body, Dialect::Graph, &request.caller).map_err(field_error)?;
@@ -117,7 +122,24 @@ fn find_item(
     Ok((l, i))
 }
 
-/// `PATCH /sites/{id}/lists/{id}/items/{id}/fields`.
+/// Applies the body's `key` object (the body itself when `None`) to item `id`; returns the list
+/// and item index.
+fn apply_update(
+    request: &Request<'_>,
+    tenant: &mut Tenant,
+    web: usize,
+    list_ref: &str,
+    id: &str,
+    key: Option<&str>,
+) -> Result<(usize, usize), GraphError> {
+    let (list, index) = find_item(request, tenant, web, list_ref, id)?;
+    let body = body_fields(request, key)?;
+    let mut target = Target { tenant, web, list };
+    target.update(index, &body, Dialect::Graph, &request.caller).map_err(field_error)?;
+    Ok((list, index))
+}
+
+/// `PATCH /sites/{id}/lists/{id}/items/{id}/fields`: 200 with the item's field values.
 pub(super) fn update(
     request: &Request<'_>,
     tenant: &mut Tenant,
@@ -125,15 +147,26 @@ pub(super) fn update(
     list_ref: &str,
     id: &str,
 ) -> Result<Reply, GraphError> {
-    let (list, index) = find_item(request, tenant, web, list_ref, id)?;
-    let body = body_fields(request, None)?;
-    let mut target = Target { tenant, web, list };
-    target.update(index, &body, Dialect::Graph, &request.caller).map_err(field_error)?;
-    let (tenant, web) = (&*target.tenant, &target.tenant.webs[web]);
-    let list = target.list();
+    let (l, index) = apply_update(request, tenant, web, list_ref, id, None)?;
+    let (web, list) = (&tenant.webs[web], &tenant.webs[web].lists[l]);
     let mut fields = item_json(tenant, web, list, &list.items[index], Some(&None))["fields"].take();
     fields["@odata.context"] = json!(request.context("sites/lists/items/fields/$entity"));
     Ok(Reply::ok(fields))
+}
+
+/// `PATCH /sites/{id}/lists/{id}/items/{id}` with `{"fields": {...}}`: 200 with the item.
+pub(super) fn update_item(
+    request: &Request<'_>,
+    tenant: &mut Tenant,
+    web: usize,
+    list_ref: &str,
+    id: &str,
+) -> Result<Reply, GraphError> {
+    let (l, index) = apply_update(request, tenant, web, list_ref, id, Some("fields"))?;
+    let (web, list) = (&tenant.webs[web], &tenant.webs[web].lists[l]);
+    let mut json = item_json(tenant, web, list, &list.items[index], Some(&None));
+    json["@odata.context"] = json!(request.context("sites/lists/items/$entity"));
+    Ok(Reply::ok(json))
 }
 
 /// `DELETE /sites/{id}/lists/{id}/items/{id}`.

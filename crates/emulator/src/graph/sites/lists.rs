@@ -129,9 +129,6 @@ pub(super) fn create_list(
     list.description =
         body.get("description").and_then(Value::as_str).unwrap_or_default().to_owned();
     list.hidden = info.and_then(|i| i.get("hidden")).and_then(Value::as_bool).unwrap_or(false);
-    if template == "documentLibrary" {
-        list.columns.iter_mut().filter(|c| c.name == "Title").for_each(|c| c.required = false);
-    }
     let given = body.get("columns").and_then(Value::as_array).cloned().unwrap_or_default();
     for definition in &given {
         let definition = definition.as_object().ok_or_else(not_acceptable)?;

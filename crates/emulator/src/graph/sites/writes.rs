@@ -12,7 +12,7 @@ use super::{items, lists};
 use crate::access::{self, Level};
 
 /// `POST …/lists`, `POST …/lists/{id}/columns`, `POST …/lists/{id}/items`,
-/// `PATCH …/items/{id}/fields`, `DELETE …/items/{id}` on the web `web_index` of the caller's tenant.
+/// `PATCH …/items/{id}/fields`, `PATCH …/items/{id}`, `DELETE …/items/{id}` on the web `web_index` of the caller's tenant.
 pub(in crate::graph) fn route(
     request: &Request<'_>,
     web_index: usize,
@@ -34,7 +34,7 @@ pub(in crate::graph) fn route(
     let needed = match (&request.method, rest) {
         (&Method::POST, ["lists"] | ["lists", _, "columns"]) => Level::Manage,
         (&Method::POST, ["lists", _, "items"])
-        | (&Method::PATCH, ["lists", _, "items", _, "fields"])
+        | (&Method::PATCH, ["lists", _, "items", _, "fields"] | ["lists", _, "items", _])
         | (&Method::DELETE, ["lists", _, "items", _]) => Level::Write,
         _ => return Err(not_supported()),
     };
@@ -49,6 +49,9 @@ pub(in crate::graph) fn route(
         ["lists", list, "items"] => items::create(request, tenant, web_index, list),
         ["lists", list, "items", id, "fields"] => {
             items::update(request, tenant, web_index, list, id)
+        }
+        ["lists", list, "items", id] if request.method == Method::PATCH => {
+            items::update_item(request, tenant, web_index, list, id)
         }
         ["lists", list, "items", id] => items::delete(request, tenant, web_index, list, id),
         _ => Err(not_supported()),
