@@ -122,50 +122,29 @@ fn find_item(
     Ok((l, i))
 }
 
-/// Applies the body's `key` object (the body itself when `None`) to item `id`; returns the list
-/// and item index.
-fn apply_update(
-    request: &Request<'_>,
-    tenant: &mut Tenant,
-    web: usize,
-    list_ref: &str,
-    id: &str,
-    key: Option<&str>,
-) -> Result<(usize, usize), GraphError> {
-    let (list, index) = find_item(request, tenant, web, list_ref, id)?;
-    let body = body_fields(request, key)?;
-    let mut target = Target { tenant, web, list };
-    target.update(index, &body, Dialect::Graph, &request.caller).map_err(field_error)?;
-    Ok((list, index))
-}
-
-/// `PATCH /sites/{id}/lists/{id}/items/{id}/fields`: 200 with the item's field values.
+/// `PATCH /sites/{id}/lists/{id}/items/{id}/fields` (the body is the values; 200 with the
+/// item's field values) or, for `whole_item`, `PATCH …/items/{id}` (the values under `fields`;
+/// 200 with the item).
 pub(super) fn update(
     request: &Request<'_>,
     tenant: &mut Tenant,
     web: usize,
     list_ref: &str,
     id: &str,
+    whole_item: bool,
 ) -> Result<Reply, GraphError> {
-    let (l, index) = apply_update(request, tenant, web, list_ref, id, None)?;
-    let (web, list) = (&tenant.webs[web], &tenant.webs[web].lists[l]);
-    let mut fields = item_json(tenant, web, list, &list.items[index], Some(&None))["fields"].take();
-    fields["@odata.context"] = json!(request.context("sites/lists/items/fields/$entity"));
-    Ok(Reply::ok(fields))
-}
-
-/// `PATCH /sites/{id}/lists/{id}/items/{id}` with `{"fields": {...}}`: 200 with the item.
-pub(super) fn update_item(
-    request: &Request<'_>,
-    tenant: &mut Tenant,
-    web: usize,
-    list_ref: &str,
-    id: &str,
-) -> Result<Reply, GraphError> {
-    let (l, index) = apply_update(request, tenant, web, list_ref, id, Some("fields"))?;
+    let (l, index) = find_item(request, tenant, web, list_ref, id)?;
+    let body = body_fields(request, whole_item.then_some("fields"))?;
+    let mut target = Target { tenant, web, list: l };
+    target.update(index, &body, Dialect::Graph, &request.caller).map_err(field_error)?;
     let (web, list) = (&tenant.webs[web], &tenant.webs[web].lists[l]);
     let mut json = item_json(tenant, web, list, &list.items[index], Some(&None));
-    json["@odata.context"] = json!(request.context("sites/lists/items/$entity"));
+    let (mut json, context) = if whole_item {
+        (json, "sites/lists/items/$entity")
+    } else {
+        (json["fields"].take(), "sites/lists/items/fields/$entity")
+    };
+    json["@odata.context"] = json!(request.context(context));
     Ok(Reply::ok(json))
 }
 

@@ -48,10 +48,10 @@ pub(in crate::graph) fn route(
         ["lists", list, "columns"] => lists::create_column(request, tenant, web_index, list),
         ["lists", list, "items"] => items::create(request, tenant, web_index, list),
         ["lists", list, "items", id, "fields"] => {
-            items::update(request, tenant, web_index, list, id)
+            items::update(request, tenant, web_index, list, id, false)
         }
         ["lists", list, "items", id] if request.method == Method::PATCH => {
-            items::update_item(request, tenant, web_index, list, id)
+            items::update(request, tenant, web_index, list, id, true)
         }
         ["lists", list, "items", id] => items::delete(request, tenant, web_index, list, id),
         _ => Err(not_supported()),
