@@ -40,6 +40,8 @@ pub enum FieldError {
         /// e.g. `Edm.Double`.
         expected: &'static str,
     },
+    /// Another item of the list has this value in a column that enforces unique values.
+    Duplicate(String),
     /// The value breaks a rule of the column (length, range, choices, lookup target).
     Invalid {
         /// The field.
@@ -140,6 +142,38 @@ pub fn check_required(list: &List, fields: &Map<String, Value>) -> Result<(), Fi
         }
     }
     Ok(())
+}
+
+/// The rules an item's values must meet as a whole once changed: required fields have values,
+/// and columns enforcing unique values hold no value another item (not `item_id`) has.
+pub fn check_item(
+    list: &List,
+    fields: &Map<String, Value>,
+    item_id: u32,
+) -> Result<(), FieldError> {
+    check_required(list, fields)?;
+    for column in list.columns.iter().filter(|c| c.enforce_unique_values) {
+        let Some(value) = fields.get(&column.name).filter(|v| !v.is_null()) else { continue };
+        let same = |other: &Value| match (other, value) {
+            (Value::String(a), Value::String(b)) => a.eq_ignore_ascii_case(b),
+            _ => other == value,
+        };
+        if list
+            .items
+            .iter()
+            .any(|i| i.id != item_id && i.fields.get(&column.name).is_some_and(same))
+        {
+            return Err(FieldError::Duplicate(column.name.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// SharePoint's message for a value a unique column already holds.
+pub fn duplicate_message(field: &str) -> String {
+    format!(
+        "The list item could not be added or updated because duplicate values were found in the following field(s) in the list: [{field}]."
+    )
 }
 
 /// Applies stored changes to an item's fields (`null` clears a value).

@@ -108,7 +108,7 @@ fn new_item(
         values.insert(name.into(), value);
     }
     fields::apply(&mut values, changes);
-    fields::check_required(list, &values)?;
+    fields::check_item(list, &values, id)?;
     Ok(Item {
         id,
         fields: values,
@@ -130,7 +130,7 @@ fn change_item(
 ) -> Result<(), FieldError> {
     let mut values = item.fields.clone();
     fields::apply(&mut values, changes);
-    fields::check_required(list, &values)?;
+    fields::check_item(list, &values, item.id)?;
     let now = crate::state::now();
     item.version += 1;
     values.insert("Modified".into(), json!(fields::timestamp(now)));

@@ -376,6 +376,11 @@ fn lists_and_columns_are_created_and_hostile_names_round_trip() {
 
 /// A SharePoint REST app-only token (certificate) holding the SharePoint application `role_id`.
 fn sharepoint_token(client: &Client, admin: &str, role_id: &str) -> String {
+    sharepoint_app(client, admin, role_id).0
+}
+
+/// `sharepoint_token`, and the app's client id.
+fn sharepoint_app(client: &Client, admin: &str, role_id: &str) -> (String, String) {
     let cert = TestCert::new(365);
     let (_, app_id) = connection_app(client, admin, &cert, "Sites.Read.All");
     let sp = client
@@ -402,11 +407,12 @@ fn sharepoint_token(client: &Client, admin: &str, role_id: &str) -> String {
         &cert.assertion(&app_id, &token_url(client), false, 0),
         "https://contoso.sharepoint.com/.default",
     );
-    reply.json()["access_token"].as_str().expect("at").to_owned()
+    (reply.json()["access_token"].as_str().expect("at").to_owned(), app_id)
 }
 
 const SP_READ_ALL: &str = "d13f72ca-a275-4b96-b789-48ebcc4da984";
 const SP_READ_WRITE_ALL: &str = "fbcd29d2-fcca-4405-aded-518d457caae4";
+const SP_SITES_SELECTED: &str = "20d37865-089c-4dee-8c41-6967602d4ac8";
 const VERBOSE: (&str, &str) = ("Accept", "application/json;odata=verbose");
 const VERBOSE_BODY: (&str, &str) = ("Content-Type", "application/json;odata=verbose");
 
@@ -536,6 +542,34 @@ fn sharepoint_rest_writes_items_in_verbose_and_nometadata() {
     let reader = sharepoint_token(&client, &admin, SP_READ_ALL);
     let denied = client.send("POST", items, &reader, Some(json!({"Title": "x"})), &[]);
     sp_error(&denied, 403, "-2147024891, System.UnauthorizedAccessException");
+
+    // Sites.Selected on SharePoint: the site grant's role decides, per site collection.
+    let (selected, app_id) = sharepoint_app(&client, &admin, SP_SITES_SELECTED);
+    grant(&client, &admin, &site, &app_id, "read");
+    assert_eq!(client.send("GET", items, &selected, None, &[]).status, 200, "read may read");
+    let refused = client.send("POST", items, &selected, Some(json!({"Title": "x"})), &[]);
+    sp_error(&refused, 403, "-2147024891, System.UnauthorizedAccessException");
+    let grant_id = client.graph("GET", &format!("/sites/{site}/permissions"), &admin, None).json()
+        ["value"][0]["id"]
+        .as_str()
+        .expect("grant")
+        .to_owned();
+    client.graph(
+        "PATCH",
+        &format!("/sites/{site}/permissions/{grant_id}"),
+        &admin,
+        Some(json!({"roles": ["write"]})),
+    );
+    let written = client.send("POST", items, &selected, Some(json!({"Title": "x"})), &[]);
+    assert_eq!(written.status, 201, "write may write: {}", written.text);
+    let elsewhere = client.send(
+        "POST",
+        "/sites/finance/_api/web/lists/getbytitle('Announcements')/items",
+        &selected,
+        Some(json!({"Title": "x"})),
+        &[],
+    );
+    sp_error(&elsewhere, 403, "-2147024891, System.UnauthorizedAccessException");
 }
 
 #[test]
@@ -570,6 +604,13 @@ fn library_files_are_listed_and_downloaded() {
     assert_eq!(bytes.status, 200, "no bearer token is needed: {}", bytes.text);
     assert_eq!(bytes.text.len() as u64, size);
     assert!(bytes.text.starts_with("Welcome.docx"));
+    let via_item = client.graph(
+        "GET",
+        &format!("/sites/{site}/lists/Documents/items/1/driveItem"),
+        &admin,
+        None,
+    );
+    assert_eq!(via_item.json()["id"], id, "the library item's driveItem is the same file");
     let annotated = welcome["@microsoft.graph.downloadUrl"].as_str().expect("downloadUrl");
     assert!(annotated.contains("/sites/hr/_layouts/15/download.aspx?"));
     let tampered = path.replace("tempauth=", "tempauth=x");

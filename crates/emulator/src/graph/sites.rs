@@ -443,6 +443,9 @@ fn list_operation(
             collection(request, items, &request.context("sites/lists/contentTypes"))
         }
         ["items"] => items(request, tenant, web, list),
+        ["items", id, "driveItem", more @ ..] if list.drive_id.is_some() => {
+            files::of_list_item(request, tenant, web, list, id, more)
+        }
         ["items", id, more @ ..] => {
             let item = list
                 .items

@@ -96,6 +96,10 @@ fn field_error(list: &List, error_: FieldError) -> Response {
             "-2146232832, Microsoft.SharePoint.SPFieldValidationException",
             format!("Field '{field}': {reason}"),
         ),
+        FieldError::Duplicate(field) => (
+            "-2130575169, Microsoft.SharePoint.SPDuplicateValuesFoundException",
+            fields::duplicate_message(&field),
+        ),
     };
     error(StatusCode::BAD_REQUEST, code, &message)
 }

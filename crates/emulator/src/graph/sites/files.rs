@@ -1,5 +1,6 @@
 //! Files of a document library through Graph: `GET /drives/{id}/root`, `…/root/children`,
-//! `…/items/{id}`, `…/items/{id}/children` (the root) and `…/items/{id}/content`, which answers
+//! `…/items/{id}`, `…/items/{id}/children` (the root) and `…/items/{id}/content` (also as
+//! `/sites/{id}/lists/{id}/items/{id}/driveItem[/content]`), which answers
 //! 302 to the file's pre-authenticated download URL as Graph documents
 //! (<https://learn.microsoft.com/graph/api/driveitem-get-content>). File items carry
 //! `@microsoft.graph.downloadUrl` (<https://learn.microsoft.com/graph/api/resources/driveitem>).
@@ -88,6 +89,25 @@ fn file_json(request: &Request<'_>, tenant: &Tenant, web: &Web, list: &List, ite
         "file": {"mimeType": files::mime(name)},
         "fileSystemInfo": {"createdDateTime": time_text(item.created), "lastModifiedDateTime": time_text(item.modified)},
     })
+}
+
+/// `/sites/{id}/lists/{id}/items/{id}/driveItem[/content]`: the file of a library item.
+pub(super) fn of_list_item(
+    request: &Request<'_>,
+    tenant: &Tenant,
+    web: &Web,
+    list: &List,
+    item_id: &str,
+    more: &[&str],
+) -> Result<Reply, GraphError> {
+    let item = files_of(list)
+        .find(|i| i.id.to_string() == item_id)
+        .ok_or_else(GraphError::item_not_found)?;
+    let file = file_id(list, item);
+    let drive_id = list.drive_id.as_deref().unwrap_or_default();
+    let rest: Vec<&str> =
+        ["items", file.as_str()].into_iter().chain(more.iter().copied()).collect();
+    route(request, tenant, web, list, drive_id, &rest)
 }
 
 /// `/drives/{drive-id}/…` below the drive itself.

@@ -13,13 +13,21 @@ use serde_json::{Map, Value, json};
 use super::super::{Reply, Request, error::GraphError};
 use super::item_json;
 use crate::{
-    fields::{Dialect, FieldError},
+    fields::{self, Dialect, FieldError},
     items::{Target, etag},
     model::{Item, List, Tenant},
 };
 
-/// A field error in Graph's shape: 400 `invalidRequest` with SharePoint's message.
+/// A field error in Graph's shape: 400 `invalidRequest` with SharePoint's message (409 for a
+/// duplicate value).
 pub(super) fn field_error(error: FieldError) -> GraphError {
+    if let FieldError::Duplicate(name) = &error {
+        return GraphError::new(
+            StatusCode::CONFLICT,
+            "nameAlreadyExists",
+            fields::duplicate_message(name),
+        );
+    }
     GraphError::bad_request(match error {
         FieldError::Unknown(name) => format!("Field '{name}' is not recognized"),
         FieldError::ReadOnly(name) => format!("Field '{name}' is read-only"),
@@ -32,6 +40,7 @@ pub(super) fn field_error(error: FieldError) -> GraphError {
         FieldError::Invalid { field, reason } => {
             format!("Invalid value for field '{field}': {reason}")
         }
+        FieldError::Duplicate(name) => fields::duplicate_message(&name),
     })
 }
 
