@@ -91,11 +91,14 @@ pub fn actor(tenant: &Tenant, caller: &Caller) -> (String, u32) {
         })
 }
 
-/// A generated web (large tenants) keeps no lists; the first write stores the lists it would
-/// generate, so the change persists and later reads see it.
-pub fn materialise(web: &mut Web) {
-    if let Some(shape) = web.generated.take() {
-        web.lists = crate::seed::generated_lists(shape);
+/// A generated web (large tenants) keeps no lists; the first write to one of them stores that
+/// list (`reference`: its id, URL name or title), so the change persists and later reads see it.
+/// Its other lists stay generated.
+pub fn materialise(web: &mut Web, reference: &str) {
+    if web.generated.is_some()
+        && let Some(std::borrow::Cow::Owned(list)) = web.find_list(reference)
+    {
+        web.lists.push(list);
     }
 }
 

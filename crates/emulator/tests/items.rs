@@ -691,6 +691,34 @@ fn writes_to_a_generated_site_store_its_lists() {
         Some(json!({"fields": {"Title": "x", "Field003": "Purple"}})),
     );
     graph_error(&refused, 400, "invalidRequest");
+    let created_list = client.graph(
+        "POST",
+        &format!("/sites/{site}/lists"),
+        &admin,
+        Some(json!({"displayName": "Seeded", "columns": [{"name": "Score", "number": {}}]})),
+    );
+    assert_eq!(created_list.status, 201, "{}", created_list.text);
+    let duplicate = client.graph(
+        "POST",
+        &format!("/sites/{site}/lists"),
+        &admin,
+        Some(json!({"displayName": "List 03"})),
+    );
+    graph_error(&duplicate, 409, "nameAlreadyExists");
+    let all = client.graph("GET", &format!("/sites/{site}/lists?$top=100"), &admin, None).json();
+    let names: Vec<&str> = all["value"]
+        .as_array()
+        .expect("lists")
+        .iter()
+        .filter_map(|l| l["displayName"].as_str())
+        .collect();
+    assert_eq!(names.len(), 11, "ten generated lists and the new one: {names:?}");
+    assert!(names.contains(&"Seeded") && names.contains(&"List 10"));
+    let second = client.graph("POST", &items, &admin, Some(json!({"fields": {"Title": "Again"}})));
+    assert_eq!(second.json()["id"], "5", "the stored list keeps counting");
+    let rest_items =
+        client.graph("GET", &format!("/sites/{site}/lists/List%2002/items"), &admin, None).json();
+    assert_eq!(rest_items["value"].as_array().expect("items").len(), 5);
     let drives = client.graph("GET", &format!("/sites/{site}/drives"), &admin, None).json();
     let drive_id = drives["value"][0]["id"].as_str().expect("a library");
     assert_eq!(

@@ -162,13 +162,13 @@ pub(super) fn handle(request: &ItemsRequest<'_>, reference: &str, rest: &[&str])
         return access_denied();
     }
     let tenant = &mut world.tenants[request.tenant];
-    if needed == Level::Write {
-        access::materialise(&mut tenant.webs[request.web]);
-    }
     let lists = tenant.webs[request.web].lists();
     let Some(list) = find_list(&lists, reference) else { return not_found("List") };
     let list_id = list.id;
     drop(lists);
+    if needed == Level::Write {
+        access::materialise(&mut tenant.webs[request.web], &list_id.to_string());
+    }
     match (request.method, rest) {
         ("POST", ["items"]) => create(request, tenant, list_id),
         (method, [single]) => {

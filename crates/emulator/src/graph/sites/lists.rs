@@ -110,7 +110,9 @@ pub(super) fn create_list(
     let template = *TEMPLATES.iter().find(|t| **t == template).ok_or_else(not_acceptable)?;
     let host = tenant.sharepoint_host.clone();
     let target = &tenant.webs[web];
-    if target.lists.iter().any(|l| l.display_name.eq_ignore_ascii_case(&display)) {
+    // Generated webs (large tenants) count their generated lists too.
+    let existing = target.lists();
+    if existing.iter().any(|l| l.display_name.eq_ignore_ascii_case(&display)) {
         return Err(GraphError::new(
             StatusCode::CONFLICT,
             "nameAlreadyExists",
@@ -120,7 +122,7 @@ pub(super) fn create_list(
     let base = url_name(&display);
     let name = (0..)
         .map(|n| if n == 0 { base.clone() } else { format!("{base}{n}") })
-        .find(|n| !target.lists.iter().any(|l| l.name.eq_ignore_ascii_case(n)))
+        .find(|n| !existing.iter().any(|l| l.name.eq_ignore_ascii_case(n)))
         .unwrap_or(base);
     let mut list = crate::seed::list(&host, &target.path, &name, &display, template);
     list.id = Uuid::new_v4();
@@ -132,12 +134,13 @@ pub(super) fn create_list(
     let given = body.get("columns").and_then(Value::as_array).cloned().unwrap_or_default();
     for definition in &given {
         let definition = definition.as_object().ok_or_else(not_acceptable)?;
-        let column = column_from(definition, &target.lists)?;
+        let column = column_from(definition, &existing)?;
         if list.columns.iter().any(|c| c.name.eq_ignore_ascii_case(&column.name)) {
             return Err(duplicate(&column.name));
         }
         list.columns.push(column);
     }
+    drop(existing);
     tenant.webs[web].lists.push(list);
     let web = &tenant.webs[web];
     let list = web.lists.last().ok_or_else(GraphError::item_not_found)?;
@@ -154,7 +157,7 @@ pub(super) fn create_column(
     list_ref: &str,
 ) -> Result<Reply, GraphError> {
     let l = list_index(tenant, web, list_ref)?;
-    let column = column_from(request.body_object()?, &tenant.webs[web].lists)?;
+    let column = column_from(request.body_object()?, &tenant.webs[web].lists())?;
     let list = &mut tenant.webs[web].lists[l];
     if list.columns.iter().any(|c| {
         c.name.eq_ignore_ascii_case(&column.name)

@@ -2,8 +2,8 @@
 //! (see `access`), and the one write lock they run under. Lists and columns are created in
 //! `lists`, items created, changed and deleted in `items`.
 //!
-//! A web of a generated large tenant keeps no lists; the first permitted write stores the lists it
-//! would generate (`access::materialise`), so writes there behave as anywhere else.
+//! A web of a generated large tenant keeps no lists; the first permitted write to one stores that
+//! list (`access::materialise`), so writes there behave as anywhere else.
 
 use axum::http::{Method, StatusCode};
 
@@ -42,7 +42,9 @@ pub(in crate::graph) fn route(
         return Err(GraphError::access_denied());
     }
     let tenant = &mut world.tenants[t];
-    access::materialise(&mut tenant.webs[web_index]);
+    if let ["lists", list, ..] = rest {
+        access::materialise(&mut tenant.webs[web_index], list);
+    }
     match rest {
         ["lists"] => lists::create_list(request, tenant, web_index),
         ["lists", list, "columns"] => lists::create_column(request, tenant, web_index, list),
