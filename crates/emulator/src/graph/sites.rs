@@ -1,17 +1,17 @@
 //! SharePoint through Graph: sites, subsites, lists, columns, content types, items, drives and
 //! `Sites.Selected` site permissions (reference §2.9, §3.1–§3.6).
 
+mod files;
+mod items;
+mod lists;
+mod writes;
+
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use super::{Reply, Request, error::GraphError, odata};
-
-mod files;
-mod items;
-mod lists;
-mod writes;
 use crate::{
     model::{Column, DirectoryRole, List, SitePermission, Tenant, Web},
     state::World,
@@ -698,7 +698,7 @@ fn permissions(
                 })
             {
                 return Err(GraphError::bad_request(
-                    "Invalid roles: use read, write, owner or fullcontrol.",
+                    "Invalid roles: use read, write, manage, owner or fullcontrol.",
                 ));
             }
             let identities = body

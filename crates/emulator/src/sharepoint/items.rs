@@ -175,7 +175,7 @@ pub(super) fn handle(request: &ItemsRequest<'_>, reference: &str, rest: &[&str])
             let Some(id) = item_number(single) else { return not_found("Item") };
             match method {
                 "GET" => read(request, tenant, list_id, id),
-                "MERGE" | "PATCH" | "PUT" => update(request, tenant, list_id, id),
+                "MERGE" | "PATCH" => update(request, tenant, list_id, id),
                 "DELETE" => delete(request, tenant, list_id, id),
                 _ => unsupported(),
             }
