@@ -84,6 +84,12 @@ pub fn etag(list: &List, item: &Item) -> String {
     format!("{unique},{}", item.version)
 }
 
+/// Now, to the second: SharePoint keeps item times in whole seconds.
+pub fn whole_seconds() -> time::OffsetDateTime {
+    let now = crate::state::now();
+    now.replace_nanosecond(0).unwrap_or(now)
+}
+
 /// A new item of `list` with `changes` (already checked) and SharePoint's own fields.
 fn new_item(
     list: &List,
@@ -92,7 +98,7 @@ fn new_item(
     who_id: u32,
 ) -> Result<Item, FieldError> {
     let id = list.next_item_id();
-    let now = crate::state::now();
+    let now = whole_seconds();
     let stamp = fields::timestamp(now);
     let content_type = if list.template == "documentLibrary" { "Document" } else { "Item" };
     let mut values = Map::new();
@@ -131,7 +137,7 @@ fn change_item(
     let mut values = item.fields.clone();
     fields::apply(&mut values, changes);
     fields::check_item(list, &values, item.id)?;
-    let now = crate::state::now();
+    let now = whole_seconds();
     item.version += 1;
     values.insert("Modified".into(), json!(fields::timestamp(now)));
     values.insert("EditorLookupId".into(), json!(who_id.to_string()));

@@ -71,6 +71,8 @@ fn graph_items_are_created_changed_and_deleted_with_versions() {
     assert_eq!(fields["AuthorLookupId"], "6");
     assert_eq!(fields["_UIVersionString"], "1.0");
     assert!(fields["Created"].as_str().expect("Created").ends_with('Z'));
+    let created_at = item["createdDateTime"].as_str().expect("createdDateTime");
+    assert_eq!(created_at.len(), "2026-01-15T09:00:00Z".len(), "whole seconds: {created_at}");
 
     let etag = item["eTag"].as_str().expect("eTag").to_owned();
     let patched = client.send(

@@ -127,7 +127,7 @@ pub(super) fn create_list(
     let mut list = crate::seed::list(&host, &target.path, &name, &display, template);
     list.id = Uuid::new_v4();
     list.drive_id = (template == "documentLibrary").then(|| crate::seed::drive_id(list.id));
-    list.created = crate::state::now();
+    list.created = crate::items::whole_seconds();
     list.description =
         body.get("description").and_then(Value::as_str).unwrap_or_default().to_owned();
     list.hidden = info.and_then(|i| i.get("hidden")).and_then(Value::as_bool).unwrap_or(false);
