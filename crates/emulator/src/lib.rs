@@ -16,6 +16,7 @@ mod http;
 mod identity;
 mod items;
 mod keys;
+mod lists;
 mod model;
 mod resources;
 mod seed;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 mod files;
 mod items;
+mod lists;
 
 use axum::{
     Json,
@@ -121,14 +122,19 @@ pub async fn handle(
     let segments: Vec<String> = api.split('/').filter(|s| !s.is_empty()).map(decode).collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = items::effective_method(&method, &headers);
-    if let ["web", "lists", reference, rest @ ..] | ["web", reference, rest @ ..] =
-        segments.as_slice()
-        && items::handles(&method, rest)
-    {
+    let item_target = match segments.as_slice() {
+        ["web", "lists", reference, rest @ ..] | ["web", reference, rest @ ..]
+            if items::handles(&method, rest) =>
+        {
+            Some((*reference, rest))
+        }
+        _ => None,
+    };
+    if item_target.is_some() || lists::handles(&method, &segments) {
         let tenant_index = world.tenants.iter().position(|t| t.id == tenant.id).unwrap_or_default();
         let web_index = tenant.webs.iter().position(|w| w.path == web.path).unwrap_or_default();
         drop(world);
-        let request = items::ItemsRequest {
+        let request = items::WriteRequest {
             shared: &shared,
             caller: &caller,
             tenant: tenant_index,
@@ -139,7 +145,10 @@ pub async fn handle(
             verbose,
             site_url: &site_url,
         };
-        return items::handle(&request, reference, rest);
+        return match item_target {
+            Some((reference, rest)) => items::handle(&request, reference, rest),
+            None => lists::handle(&request, &segments),
+        };
     }
     if method != "GET" {
         return error(
@@ -165,10 +174,9 @@ pub async fn handle(
                     ["items"] => Some(
                         json!({"value": list.items.iter().map(|i| items::item_json(list, i, &site_url)).collect::<Vec<_>>()}),
                     ),
-                    ["fields"] => Some(json!({"value": list.columns.iter().map(|c| {
-                            let uri = format!("{site_url}/_api/Web/Lists(guid'{}')/Fields(guid'{}')", list.id, c.id);
-                            json!({"__metadata": metadata(&uri, "SP.Field"), "Id": c.id, "InternalName": c.name, "Title": c.display_name, "Hidden": c.hidden, "ReadOnlyField": c.read_only, "Required": c.required, "TypeAsString": c.facet.0})
-                        }).collect::<Vec<_>>()})),
+                    ["fields"] => Some(
+                        json!({"value": list.columns.iter().map(|c| field_json(list, c, &site_url)).collect::<Vec<_>>()}),
+                    ),
                     _ => None,
                 },
             }
@@ -269,6 +277,45 @@ fn web_json(web: &Web, site_url: &str) -> Value {
         "Created": web.created.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
         "WebTemplate": "STS",
         "Language": 1033,
+    })
+}
+
+/// A field (column) as SharePoint REST returns it: SharePoint's type name and number.
+fn field_json(list: &List, column: &crate::model::Column, site_url: &str) -> Value {
+    let uri = format!("{site_url}/_api/Web/Lists(guid'{}')/Fields(guid'{}')", list.id, column.id);
+    let multiline = column.facet.1.get("allowMultipleLines").and_then(Value::as_bool) == Some(true);
+    let (type_name, kind) = match column.facet.0 {
+        "text" if multiline => ("Note", 3),
+        "text" => ("Text", 2),
+        "dateTime" => ("DateTime", 4),
+        "choice" => ("Choice", 6),
+        "lookup" => ("Lookup", 7),
+        "boolean" => ("Boolean", 8),
+        "number" => ("Number", 9),
+        "currency" => ("Currency", 10),
+        "hyperlinkOrPicture" => ("URL", 11),
+        "calculated" => ("Calculated", 17),
+        "personOrGroup" => ("User", 20),
+        "geolocation" => ("Geolocation", 31),
+        "contentApprovalStatus" => ("ModStat", 22),
+        "term" => ("TaxonomyFieldType", 0),
+        "thumbnail" => ("Thumbnail", 0),
+        _ => ("Text", 2),
+    };
+    json!({
+        "__metadata": metadata(&uri, "SP.Field"),
+        "Id": column.id,
+        "InternalName": column.name,
+        "StaticName": column.name,
+        "Title": column.display_name,
+        "Description": column.description,
+        "Hidden": column.hidden,
+        "Indexed": column.indexed,
+        "EnforceUniqueValues": column.enforce_unique_values,
+        "ReadOnlyField": column.read_only,
+        "Required": column.required,
+        "TypeAsString": type_name,
+        "FieldTypeKind": kind,
     })
 }
 

@@ -574,6 +574,123 @@ fn sharepoint_rest_writes_items_in_verbose_and_nometadata() {
     sp_error(&elsewhere, 403, "-2147024891, System.UnauthorizedAccessException");
 }
 
+const SP_MANAGE_ALL: &str = "9bff6588-13f2-4c48-bbf2-ddab62256b36";
+
+#[test]
+fn sharepoint_rest_creates_lists_and_fields() {
+    let client = Client::start();
+    let admin = token(&client, ADMIN);
+    let writer = sharepoint_token(&client, &admin, SP_READ_WRITE_ALL);
+    let manager = sharepoint_token(&client, &admin, SP_MANAGE_ALL);
+    let hostile = "Tâches <b>\"urgentes\"</b> & 'co'";
+    let body = json!({"__metadata": {"type": "SP.List"}, "BaseTemplate": 100, "Title": hostile, "Description": "From REST"});
+    let denied = client.send(
+        "POST",
+        "/sites/hr/_api/web/lists",
+        &writer,
+        Some(body.clone()),
+        &[VERBOSE, VERBOSE_BODY],
+    );
+    sp_error(&denied, 403, "-2147024891, System.UnauthorizedAccessException");
+    let created = client.send(
+        "POST",
+        "/sites/hr/_api/web/lists",
+        &manager,
+        Some(body.clone()),
+        &[VERBOSE, VERBOSE_BODY],
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let list = created.json()["d"].clone();
+    assert_eq!(list["Title"], hostile);
+    assert_eq!(list["BaseTemplate"], 100);
+    let again = client.send(
+        "POST",
+        "/sites/hr/_api/web/lists",
+        &manager,
+        Some(body),
+        &[VERBOSE, VERBOSE_BODY],
+    );
+    assert!(
+        sp_error(&again, 400, "-2130575342, Microsoft.SharePoint.SPException")
+            .contains("already exists")
+    );
+
+    let list_id = list["Id"].as_str().expect("Id").to_owned();
+    let fields = format!("/sites/hr/_api/web/lists(guid'{list_id}')/fields");
+    let field = client.send(
+        "POST",
+        &fields,
+        &manager,
+        Some(json!({"__metadata": {"type": "SP.FieldNumber"}, "Title": "Effort Days", "MinimumValue": 0, "MaximumValue": 30, "Required": true})),
+        &[VERBOSE, VERBOSE_BODY],
+    );
+    assert_eq!(field.status, 201, "{}", field.text);
+    let field = field.json()["d"].clone();
+    assert_eq!(field["InternalName"], "Effort_x0020_Days");
+    assert_eq!(field["TypeAsString"], "Number");
+    let choice = client.send(
+        "POST",
+        &fields,
+        &manager,
+        Some(json!({"Title": "Stage", "FieldTypeKind": 6, "Choices": ["New", "Done"]})),
+        &[],
+    );
+    assert_eq!(choice.status, 201, "{}", choice.text);
+    let duplicate = client.send(
+        "POST",
+        &fields,
+        &manager,
+        Some(json!({"Title": "Stage", "FieldTypeKind": 2})),
+        &[],
+    );
+    assert!(
+        sp_error(&duplicate, 400, "-2130575342, Microsoft.SharePoint.SPException")
+            .contains("duplicate field name")
+    );
+
+    // The new list takes items with its rules, through both services.
+    let items = format!("/sites/hr/_api/web/lists(guid'{list_id}')/items");
+    let item = client.send(
+        "POST",
+        &items,
+        &writer,
+        Some(json!({"Title": hostile, "Effort_x0020_Days": 3, "Stage": "New"})),
+        &[],
+    );
+    assert_eq!(item.status, 201, "{}", item.text);
+    let out_of_range = client.send(
+        "POST",
+        &items,
+        &writer,
+        Some(json!({"Title": "x", "Effort_x0020_Days": 31})),
+        &[],
+    );
+    sp_error(&out_of_range, 400, "-2146232832, Microsoft.SharePoint.SPFieldValidationException");
+    let not_a_choice = client.send(
+        "POST",
+        &items,
+        &writer,
+        Some(json!({"Title": "x", "Effort_x0020_Days": 1, "Stage": "Later"})),
+        &[],
+    );
+    sp_error(&not_a_choice, 400, "-2146232832, Microsoft.SharePoint.SPFieldValidationException");
+    let site = site_id(&client, &admin);
+    let columns =
+        client.graph("GET", &format!("/sites/{site}/lists/{list_id}/columns"), &admin, None).json();
+    let stage = columns["value"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .find(|c| c["name"] == "Stage")
+        .expect("Stage")
+        .clone();
+    assert_eq!(stage["choice"]["choices"], json!(["New", "Done"]));
+    let read = client
+        .graph("GET", &format!("/sites/{site}/lists/{list_id}/items/1/fields"), &admin, None)
+        .json();
+    assert_eq!(read["Title"], hostile);
+}
+
 #[test]
 fn library_files_are_listed_and_downloaded() {
     let client = Client::start();

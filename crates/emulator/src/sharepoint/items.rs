@@ -104,8 +104,8 @@ fn field_error(list: &List, error_: FieldError) -> Response {
     error(StatusCode::BAD_REQUEST, code, &message)
 }
 
-/// What one items request asks for.
-pub(super) struct ItemsRequest<'a> {
+/// What one write request (items, lists, fields) asks for.
+pub(super) struct WriteRequest<'a> {
     /// Shared state.
     pub shared: &'a Shared,
     /// The caller.
@@ -151,7 +151,7 @@ fn item_number(segment: &str) -> Option<u32> {
 }
 
 /// Answers an items operation on list `reference`.
-pub(super) fn handle(request: &ItemsRequest<'_>, reference: &str, rest: &[&str]) -> Response {
+pub(super) fn handle(request: &WriteRequest<'_>, reference: &str, rest: &[&str]) -> Response {
     let mut world = request.shared.world_mut();
     let level = {
         let tenant = &world.tenants[request.tenant];
@@ -197,7 +197,7 @@ fn list_position(tenant: &Tenant, web: usize, list_id: uuid::Uuid) -> Option<usi
 }
 
 /// An item answer in the requested format, with its `ETag`.
-fn answer(request: &ItemsRequest<'_>, status: StatusCode, list: &List, item: &Item) -> Response {
+fn answer(request: &WriteRequest<'_>, status: StatusCode, list: &List, item: &Item) -> Response {
     let json = item_json(list, item, request.site_url);
     let body = if request.verbose { verbose_form(json) } else { without_metadata(json) };
     let mut response = (status, Json(body)).into_response();
@@ -207,7 +207,7 @@ fn answer(request: &ItemsRequest<'_>, status: StatusCode, list: &List, item: &It
     response
 }
 
-fn read(request: &ItemsRequest<'_>, tenant: &Tenant, list_id: uuid::Uuid, id: u32) -> Response {
+fn read(request: &WriteRequest<'_>, tenant: &Tenant, list_id: uuid::Uuid, id: u32) -> Response {
     let lists = tenant.webs[request.web].lists();
     let Some(list) = lists.iter().find(|l| l.id == list_id) else { return not_found("List") };
     match list.items.iter().find(|i| i.id == id) {
@@ -225,7 +225,7 @@ fn item_not_found(id: u32) -> Response {
 }
 
 /// 400 `InvalidClientQueryException` with `message`.
-fn invalid_query(message: &str) -> Response {
+pub(super) fn invalid_query(message: &str) -> Response {
     error(
         StatusCode::BAD_REQUEST,
         "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
@@ -233,9 +233,11 @@ fn invalid_query(message: &str) -> Response {
     )
 }
 
-/// The body's properties: `__metadata.type` checked and removed in `odata=verbose`. The error is
-/// the message of a 400 `InvalidClientQueryException`.
-fn properties(request: &ItemsRequest<'_>, list: &List) -> Result<Map<String, Value>, String> {
+/// The JSON body, and in `odata=verbose` the `__metadata.type` it declares (taken out). The error
+/// is the message of a 400 `InvalidClientQueryException`.
+pub(super) fn parse_body(
+    request: &WriteRequest<'_>,
+) -> Result<(Map<String, Value>, Option<String>), String> {
     let mut body: Map<String, Value> = if request.body.is_empty() {
         Map::new()
     } else {
@@ -249,21 +251,32 @@ fn properties(request: &ItemsRequest<'_>, list: &List) -> Result<Map<String, Val
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_ascii_lowercase();
+    let mut declared = None;
     if content_type.contains("odata=verbose") {
-        let declared = body.remove("__metadata");
-        if let Some(declared) =
-            declared.as_ref().and_then(|m| m.get("type")).and_then(Value::as_str)
-            && declared != item_type(list)
-        {
-            return Err(format!(
-                "A type named '{declared}' could not be resolved by the model. When a model is available, each type name must resolve to a valid type."
-            ));
-        }
+        declared = body
+            .remove("__metadata")
+            .and_then(|m| m.get("type").and_then(Value::as_str).map(str::to_owned));
     }
-    Ok(body)
+    Ok((body, declared))
 }
 
-fn create(request: &ItemsRequest<'_>, tenant: &mut Tenant, list_id: uuid::Uuid) -> Response {
+/// SharePoint's refusal of a type name it does not know.
+pub(super) fn unknown_type(declared: &str) -> String {
+    format!(
+        "A type named '{declared}' could not be resolved by the model. When a model is available, each type name must resolve to a valid type."
+    )
+}
+
+/// The item properties of the body; a declared type must be the list's item type.
+fn properties(request: &WriteRequest<'_>, list: &List) -> Result<Map<String, Value>, String> {
+    let (body, declared) = parse_body(request)?;
+    match declared {
+        Some(declared) if declared != item_type(list) => Err(unknown_type(&declared)),
+        _ => Ok(body),
+    }
+}
+
+fn create(request: &WriteRequest<'_>, tenant: &mut Tenant, list_id: uuid::Uuid) -> Response {
     let Some(list) = list_position(tenant, request.web, list_id) else { return not_found("List") };
     if tenant.webs[request.web].lists[list].template == "documentLibrary" {
         return error(
@@ -286,7 +299,7 @@ fn create(request: &ItemsRequest<'_>, tenant: &mut Tenant, list_id: uuid::Uuid) 
 }
 
 /// `None` when `IF-MATCH` is absent, `*` or the item's version; else the 412 answer.
-fn if_match_failure(request: &ItemsRequest<'_>, list: &List, item: &Item) -> Option<Response> {
+fn if_match_failure(request: &WriteRequest<'_>, list: &List, item: &Item) -> Option<Response> {
     let given = request.headers.get("if-match").and_then(|v| v.to_str().ok())?.trim();
     let bare = given.trim_start_matches("W/").trim_matches('"');
     let version = bare.rsplit(',').next().unwrap_or_default();
@@ -304,7 +317,7 @@ fn if_match_failure(request: &ItemsRequest<'_>, list: &List, item: &Item) -> Opt
 }
 
 fn update(
-    request: &ItemsRequest<'_>,
+    request: &WriteRequest<'_>,
     tenant: &mut Tenant,
     list_id: uuid::Uuid,
     id: u32,
@@ -330,7 +343,7 @@ fn update(
 
 /// The list and item index of item `id`, after checking `IF-MATCH`.
 fn find_item(
-    request: &ItemsRequest<'_>,
+    request: &WriteRequest<'_>,
     tenant: &Tenant,
     list_id: uuid::Uuid,
     id: u32,
@@ -347,7 +360,7 @@ fn find_item(
 }
 
 fn delete(
-    request: &ItemsRequest<'_>,
+    request: &WriteRequest<'_>,
     tenant: &mut Tenant,
     list_id: uuid::Uuid,
     id: u32,
