@@ -24,7 +24,9 @@ fn path_kind(path: &str) -> Option<HostKind> {
     }
     Some(if path.starts_with("/v1.0/") || path == "/v1.0" || path.starts_with("/beta/") {
         HostKind::Graph
-    } else if path.starts_with("/_api/") || (path.starts_with("/sites/") && path.contains("/_api/"))
+    } else if path.starts_with("/_api/")
+        || path.starts_with("/_layouts/")
+        || (path.starts_with("/sites/") && (path.contains("/_api/") || path.contains("/_layouts/")))
     {
         HostKind::SharePoint
     } else {
@@ -88,6 +90,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1.0/{*path}", axum::routing::any(crate::graph::handle))
         .route("/_api/{*path}", axum::routing::any(crate::sharepoint::handle))
         .route("/sites/{*path}", axum::routing::any(crate::sharepoint::handle))
+        .route("/_layouts/{*path}", axum::routing::any(crate::sharepoint::handle))
         .merge(crate::control::routes())
         .layer(middleware::from_fn_with_state(shared.clone(), route_by_host))
         .layer(middleware::from_fn_with_state(shared.clone(), crate::store::save_after))

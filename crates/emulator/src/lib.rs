@@ -7,13 +7,18 @@
 //! used by product code except the demo mode and tests. Facts come from
 //! `shared/reference/microsoft-identity-and-graph.md`.
 
+mod access;
 mod bearer;
 mod clock;
 mod control;
+mod fields;
+mod files;
 mod graph;
 mod http;
 mod identity;
+mod items;
 mod keys;
+mod lists;
 mod model;
 mod origin;
 mod paths;

@@ -251,7 +251,8 @@ pub struct Web {
     pub description: String,
     /// The parent web (for subsites).
     pub parent: Option<Uuid>,
-    /// Lists and libraries (for webs of a generated large tenant, see [`Web::lists`]).
+    /// Lists and libraries (for webs of a generated large tenant: the lists written to or
+    /// created, which take the place of generated ones; see [`Web::lists`]).
     pub lists: Vec<List>,
     /// For a large tenant: the shape its lists are generated from, on demand.
     pub generated: Option<Generated>,
@@ -283,8 +284,11 @@ impl Web {
                 || l.name.eq_ignore_ascii_case(reference)
                 || l.display_name.eq_ignore_ascii_case(reference)
         };
+        if let Some(stored) = self.lists.iter().find(|l| matches(l)) {
+            return Some(std::borrow::Cow::Borrowed(stored));
+        }
         match self.generated {
-            None => self.lists.iter().find(|l| matches(l)).map(std::borrow::Cow::Borrowed),
+            None => None,
             Some(shape) => {
                 let index = crate::seed::generated_list_index(shape, reference)?;
                 let list = crate::seed::generated_list(shape, index);
@@ -293,11 +297,21 @@ impl Web {
         }
     }
 
-    /// The web's lists: stored ones, or generated ones for a large tenant.
+    /// The web's lists: stored ones, or for a large tenant the generated ones, each replaced by
+    /// its stored copy once written to, followed by lists created since.
     pub fn lists(&self) -> std::borrow::Cow<'_, [List]> {
         match self.generated {
             None => std::borrow::Cow::Borrowed(&self.lists),
-            Some(shape) => std::borrow::Cow::Owned(crate::seed::generated_lists(shape)),
+            Some(shape) => {
+                let mut lists = crate::seed::generated_lists(shape);
+                for stored in &self.lists {
+                    match lists.iter_mut().find(|l| l.id == stored.id) {
+                        Some(slot) => slot.clone_from(stored),
+                        None => lists.push(stored.clone()),
+                    }
+                }
+                std::borrow::Cow::Owned(lists)
+            }
         }
     }
 }
@@ -330,6 +344,15 @@ pub struct List {
     #[serde(with = "time::serde::rfc3339")]
     /// Creation time.
     pub created: OffsetDateTime,
+    /// The highest item id ever deleted from the list (SharePoint never reuses item ids).
+    pub last_deleted_id: u32,
+}
+
+impl List {
+    /// The id the next new item gets: one above every id the list has used.
+    pub fn next_item_id(&self) -> u32 {
+        self.items.iter().map(|i| i.id).chain([self.last_deleted_id]).max().unwrap_or(0) + 1
+    }
 }
 
 /// A column definition; `facet` is the one type facet, e.g. `("text", {...})`.
@@ -389,6 +412,10 @@ pub struct Item {
     pub modified: OffsetDateTime,
     /// Who created it (display name).
     pub created_by: String,
+    /// Who changed it last (display name).
+    pub modified_by: String,
+    /// The version SharePoint counts up on every change (the number in the item's eTag).
+    pub version: u32,
 }
 
 /// One tenant: its directory and its SharePoint content.

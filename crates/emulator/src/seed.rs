@@ -357,7 +357,7 @@ fn column(list_key: &str, name: &str, display: &str, facet: &'static str, value:
 }
 
 /// The columns every list has: Title, plus the read-only and hidden system columns.
-fn base_columns(list_key: &str) -> Vec<Column> {
+pub(crate) fn base_columns(list_key: &str) -> Vec<Column> {
     let text = json!({"allowMultipleLines": false, "appendChangesToExistingText": false,
         "linesForEditing": 0, "maxLength": 255});
     let mut title = column(list_key, "Title", "Title", "text", text.clone());
@@ -394,9 +394,14 @@ fn base_columns(list_key: &str) -> Vec<Column> {
     columns
 }
 
-fn list(host: &str, web_path: &str, name: &str, display: &str, template: &str) -> List {
+pub(crate) fn list(host: &str, web_path: &str, name: &str, display: &str, template: &str) -> List {
     let key = format!("{host}{web_path}:{name}");
     let id = seeded_id(&format!("list:{key}"));
+    let mut columns = base_columns(&key);
+    if template == "documentLibrary" {
+        // A library's Title is optional (a file's name is what it needs).
+        columns.iter_mut().filter(|c| c.name == "Title").for_each(|c| c.required = false);
+    }
     List {
         id,
         name: name.into(),
@@ -405,7 +410,7 @@ fn list(host: &str, web_path: &str, name: &str, display: &str, template: &str) -
         template: template.into(),
         hidden: false,
         system: false,
-        columns: base_columns(&key),
+        columns,
         content_types: vec![if template == "documentLibrary" {
             content_type("0x0101", "Document", "Create a new document.")
         } else {
@@ -414,6 +419,7 @@ fn list(host: &str, web_path: &str, name: &str, display: &str, template: &str) -
         items: Vec::new(),
         drive_id: (template == "documentLibrary").then(|| drive_id(id)),
         created: SEEDED_AT,
+        last_deleted_id: 0,
     }
 }
 
@@ -469,6 +475,8 @@ fn item(id: u32, fields: &[(&str, Value)]) -> Item {
         created: SEEDED_AT,
         modified: SEEDED_AT,
         created_by: "Adele Vance".into(),
+        modified_by: "Adele Vance".into(),
+        version: 1,
     }
 }
 
@@ -681,6 +689,7 @@ pub fn generated_list(shape: Generated, n: u32) -> List {
         items,
         drive_id: library.then(|| drive_id(id)),
         created: SEEDED_AT,
+        last_deleted_id: 0,
     }
 }
 

@@ -4,8 +4,13 @@
 
 use std::sync::Arc;
 
+mod files;
+mod items;
+mod lists;
+
 use axum::{
     Json,
+    body::Bytes,
     extract::State,
     http::{HeaderMap, HeaderValue, Method, StatusCode, Uri},
     response::{IntoResponse, Response},
@@ -58,7 +63,11 @@ pub async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    body: Bytes,
 ) -> Response {
+    if uri.path().to_ascii_lowercase().ends_with("/_layouts/15/download.aspx") {
+        return files::download(&shared, uri.query());
+    }
     let origin = Origin::of(&headers, shared.tls);
     let world = shared.world();
     // The token first: without a valid one nothing, not even whether a site exists, is told.
@@ -101,13 +110,6 @@ pub async fn handle(
     if !allowed(&world, &caller, tenant, web) {
         return access_denied();
     }
-    if method != Method::GET {
-        return error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
-            "The method is not supported.",
-        );
-    }
     let verbose = headers
         .get("accept")
         .and_then(|v| v.to_str().ok())
@@ -119,6 +121,47 @@ pub async fn handle(
     );
     let segments = crate::paths::segments(api);
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let method = items::effective_method(&method, &headers);
+    let item_target = match segments.as_slice() {
+        ["web", "lists", reference, rest @ ..] | ["web", reference, rest @ ..]
+            if items::handles(&method, rest) =>
+        {
+            Some((*reference, rest))
+        }
+        _ => None,
+    };
+    if item_target.is_some() || lists::handles(&method, &segments) {
+        let tenant_index = world.tenants.iter().position(|t| t.id == tenant.id).unwrap_or_default();
+        let web_index = tenant.webs.iter().position(|w| w.path == web.path).unwrap_or_default();
+        drop(world);
+        let request = items::WriteRequest {
+            shared: &shared,
+            caller: &caller,
+            tenant: tenant_index,
+            web: web_index,
+            method: &method,
+            headers: &headers,
+            body: &body,
+            verbose,
+            site_url: &site_url,
+        };
+        return match item_target {
+            Some((reference, rest)) => items::handle(&request, reference, rest),
+            None => lists::handle(&request, &segments),
+        };
+    }
+    if method != "GET" {
+        return error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
+            "The method is not supported.",
+        );
+    }
+    if let Some(response) =
+        files::handle(web, &crate::paths::percent_decode(api), verbose, &site_url)
+    {
+        return response;
+    }
     let body = match segments.as_slice() {
         ["web"] => Some(web_json(web, &site_url)),
         ["web", "lists"] => Some(
@@ -131,12 +174,11 @@ pub async fn handle(
                 Some(list) => match rest {
                     [] => Some(list_json(list, &site_url)),
                     ["items"] => Some(
-                        json!({"value": list.items.iter().map(|i| item_json(list, i, &site_url)).collect::<Vec<_>>()}),
+                        json!({"value": list.items.iter().map(|i| items::item_json(list, i, &site_url)).collect::<Vec<_>>()}),
                     ),
-                    ["fields"] => Some(json!({"value": list.columns.iter().map(|c| {
-                            let uri = format!("{site_url}/_api/Web/Lists(guid'{}')/Fields(guid'{}')", list.id, c.id);
-                            json!({"__metadata": metadata(&uri, "SP.Field"), "Id": c.id, "InternalName": c.name, "Title": c.display_name, "Hidden": c.hidden, "ReadOnlyField": c.read_only, "Required": c.required, "TypeAsString": c.facet.0})
-                        }).collect::<Vec<_>>()})),
+                    ["fields"] => Some(
+                        json!({"value": list.columns.iter().map(|c| field_json(list, c, &site_url)).collect::<Vec<_>>()}),
+                    ),
                     _ => None,
                 },
             }
@@ -233,6 +275,45 @@ fn web_json(web: &Web, site_url: &str) -> Value {
     })
 }
 
+/// A field (column) as SharePoint REST returns it: SharePoint's type name and number.
+fn field_json(list: &List, column: &crate::model::Column, site_url: &str) -> Value {
+    let uri = format!("{site_url}/_api/Web/Lists(guid'{}')/Fields(guid'{}')", list.id, column.id);
+    let multiline = column.facet.1.get("allowMultipleLines").and_then(Value::as_bool) == Some(true);
+    let (type_name, kind) = match column.facet.0.as_ref() {
+        "text" if multiline => ("Note", 3),
+        "text" => ("Text", 2),
+        "dateTime" => ("DateTime", 4),
+        "choice" => ("Choice", 6),
+        "lookup" => ("Lookup", 7),
+        "boolean" => ("Boolean", 8),
+        "number" => ("Number", 9),
+        "currency" => ("Currency", 10),
+        "hyperlinkOrPicture" => ("URL", 11),
+        "calculated" => ("Calculated", 17),
+        "personOrGroup" => ("User", 20),
+        "geolocation" => ("Geolocation", 31),
+        "contentApprovalStatus" => ("ModStat", 22),
+        "term" => ("TaxonomyFieldType", 0),
+        "thumbnail" => ("Thumbnail", 0),
+        _ => ("Text", 2),
+    };
+    json!({
+        "__metadata": metadata(&uri, "SP.Field"),
+        "Id": column.id,
+        "InternalName": column.name,
+        "StaticName": column.name,
+        "Title": column.display_name,
+        "Description": column.description,
+        "Hidden": column.hidden,
+        "Indexed": column.indexed,
+        "EnforceUniqueValues": column.enforce_unique_values,
+        "ReadOnlyField": column.read_only,
+        "Required": column.required,
+        "TypeAsString": type_name,
+        "FieldTypeKind": kind,
+    })
+}
+
 fn list_json(list: &List, site_url: &str) -> Value {
     let (template, base_type) = match list.template.as_str() {
         "documentLibrary" => (101, 1),
@@ -248,22 +329,11 @@ fn list_json(list: &List, site_url: &str) -> Value {
         "BaseType": base_type,
         "Hidden": list.hidden,
         "ItemCount": list.items.len(),
-        "EntityTypeName": list.name.replace(' ', "_x0020_"),
+        "EntityTypeName": items::entity_type_name(list),
+        "ListItemEntityTypeFullName": format!("SP.Data.{}Item", items::entity_type_name(list)),
         "ParentWebUrl": site_url,
         "Created": list.created.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
     })
-}
-
-fn item_json(list: &List, item: &crate::model::Item, site_url: &str) -> Value {
-    let uri = format!("{site_url}/_api/Web/Lists(guid'{}')/Items({})", list.id, item.id);
-    let entity = format!("SP.Data.{}ListItem", list.name.replace(' ', "_x0020_"));
-    let mut json = json!({"__metadata": metadata(&uri, &entity), "Id": item.id, "ID": item.id});
-    for (name, value) in &item.fields {
-        if name != "id" {
-            json[name] = value.clone();
-        }
-    }
-    json
 }
 
 /// `odata=verbose`: `{"d": {...}}` and `{"d": {"results": [...]}}`.

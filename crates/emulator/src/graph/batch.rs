@@ -186,7 +186,13 @@ fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Value>) {
         url: format!("{}/{path}", outer.base),
     };
     let mut reply = match super::run(inner) {
-        Ok(reply) => (reply.status.as_u16(), json_headers(), reply.body),
+        Ok(reply) => {
+            let headers = match &reply.location {
+                Some(location) => json!({"Location": location}),
+                None => json_headers(),
+            };
+            (reply.status.as_u16(), headers, reply.body)
+        }
         Err(e) => error(e),
     };
     crate::throttle::rate_limit_json(&mut reply.1, rate.as_ref());

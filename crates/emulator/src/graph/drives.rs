@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-use super::{Reply, Request, error::GraphError, odata, sites::authorize_read};
+use super::{Reply, Request, error::GraphError, sites::authorize_read};
 use crate::{
     model::{List, Tenant, Web},
     state::World,
@@ -68,38 +68,35 @@ pub fn drive(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> 
     drive_reply(request, tenant, web, &lists[index])
 }
 
+/// `GET /drives/{drive}/root`.
+pub fn root(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    drive_items(request, world, &["root"])
+}
+
 /// `GET /drives/{drive}/root/children`: the files at the library's root.
 pub fn root_children(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    drive_items(request, world, &["root", "children"])
+}
+
+/// `GET /drives/{drive}/items/{item}` (the root or a file).
+pub fn item(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    drive_items(request, world, &["items", request.param("item")])
+}
+
+/// `GET /drives/{drive}/items/{item}/children` (of the root).
+pub fn item_children(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    drive_items(request, world, &["items", request.param("item"), "children"])
+}
+
+/// `GET /drives/{drive}/items/{item}/content`: 302 to the file's pre-authenticated download URL.
+pub fn item_content(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    drive_items(request, world, &["items", request.param("item"), "content"])
+}
+
+/// The drive's items, as `sites::drive_items` answers `rest` below the drive.
+fn drive_items(request: &Request<'_>, world: &World, rest: &[&str]) -> Result<Reply, GraphError> {
     let (tenant, web, lists, index) = readable_drive(request, world)?;
-    let list = &lists[index];
-    let drive_id = request.param("drive");
-    let base = format!(
-        "https://{}{}",
-        tenant.sharepoint_host,
-        if web.path == "/" { "" } else { web.path.as_str() }
-    );
-    let items: Vec<Value> = list.items.iter().map(|item| {
-        let name = item.fields.get("FileLeafRef").and_then(Value::as_str).unwrap_or("file");
-        json!({
-            "createdDateTime": time_text(item.created),
-            "eTag": format!("\"{{{}}},1\"", crate::seed::seeded_id(&format!("file:{}:{}", list.id, item.id)).to_string().to_ascii_uppercase()),
-            "id": format!("01{}", crate::seed::seeded_id(&format!("file:{}:{}", list.id, item.id)).simple().to_string().to_ascii_uppercase()),
-            "lastModifiedDateTime": time_text(item.modified),
-            "name": name,
-            "webUrl": format!("{base}/{}/{name}", list.name.replace(' ', "%20")),
-            "size": 18_432,
-            "createdBy": {"user": {"displayName": item.created_by}},
-            "parentReference": {"driveType": "documentLibrary", "driveId": list.drive_id, "path": "/drive/root:"},
-            "file": {"mimeType": mime(name)},
-        })
-    }).collect();
-    Ok(Reply::ok(odata::page(
-        items,
-        &request.query,
-        &request.context(&format!("drives('{drive_id}')/root/children")),
-        &request.url,
-        200,
-    )))
+    super::sites::drive_items(request, tenant, web, &lists[index], request.param("drive"), rest)
 }
 
 /// The web and list of a drive id; generated lists are found from the id itself.
@@ -111,22 +108,8 @@ fn find_drive<'a>(
     let raw = drive_id.strip_prefix("b!")?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(raw).ok()?;
     let list_id = Uuid::from_slice(&bytes).ok()?;
-    let web = match crate::seed::decode_generated_list(list_id) {
-        Some((web_index, _)) => {
-            tenant.webs.iter().find(|w| w.generated.is_some_and(|g| g.index == web_index))?
-        }
-        None => tenant.webs.iter().find(|w| w.lists.iter().any(|l| l.id == list_id))?,
-    };
+    let web = crate::files::web_of_list(tenant, list_id)?;
     let lists = web.lists();
     let index = lists.iter().position(|l| l.id == list_id && l.drive_id.is_some())?;
     Some((web, lists, index))
-}
-
-fn mime(name: &str) -> &'static str {
-    match name.rsplit('.').next() {
-        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        Some("pdf") => "application/pdf",
-        _ => "application/octet-stream",
-    }
 }

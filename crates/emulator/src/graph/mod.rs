@@ -47,22 +47,29 @@ use crate::{
 pub struct Reply {
     status: StatusCode,
     body: Option<Value>,
+    /// The `Location` of a redirect (file downloads).
+    location: Option<String>,
 }
 
 impl Reply {
     /// 200 with a body.
     pub fn ok(body: Value) -> Self {
-        Self { status: StatusCode::OK, body: Some(body) }
+        Self { status: StatusCode::OK, body: Some(body), location: None }
     }
 
     /// 201 with the created object.
     pub fn created(body: Value) -> Self {
-        Self { status: StatusCode::CREATED, body: Some(body) }
+        Self { status: StatusCode::CREATED, body: Some(body), location: None }
     }
 
     /// 204.
     pub fn no_content() -> Self {
-        Self { status: StatusCode::NO_CONTENT, body: None }
+        Self { status: StatusCode::NO_CONTENT, body: None, location: None }
+    }
+
+    /// 302 to `location` (a file's pre-authenticated download URL).
+    pub fn found(location: String) -> Self {
+        Self { status: StatusCode::FOUND, body: None, location: Some(location) }
     }
 }
 
@@ -157,9 +164,12 @@ pub async fn handle(
         .and_then(|v| v.to_str().ok())
         .map_or_else(|| Uuid::new_v4().to_string(), str::to_owned);
     let mut response = match dispatch(&shared, method, &uri, &headers, &body) {
-        Ok(reply) => match reply.body {
-            Some(body) => (reply.status, Json(body)).into_response(),
-            None => reply.status.into_response(),
+        Ok(reply) => match (reply.body, reply.location) {
+            (Some(body), _) => (reply.status, Json(body)).into_response(),
+            (None, Some(location)) => {
+                (reply.status, [(axum::http::header::LOCATION, location)]).into_response()
+            }
+            (None, None) => reply.status.into_response(),
         },
         Err(error) => {
             (error.status, Json(error.envelope(&request_id, &client_request_id))).into_response()

@@ -7,6 +7,7 @@
 
 use axum::http::{Method, StatusCode};
 
+use super::sites::writes;
 use super::{
     Reply, Request, applications as apps, assignments, deleted_items as deleted, directory, drives,
     error::GraphError, service_principals as sps, site_permissions as site_grants, sites,
@@ -153,6 +154,11 @@ static ALL_SITES: Allow = Allow {
     application: &["Sites.Read.All", "Sites.ReadWrite.All", "Sites.FullControl.All"],
     wrong_flow: "getAllSites is supported only with application permissions.",
 };
+/// Changing list items; `Sites.Selected` needs a `write` (or higher) site grant.
+static SITES_WRITE: Allow =
+    both(&["Sites.Selected", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"]);
+/// Creating lists and columns; `Sites.Selected` needs a `manage` (or higher) site grant.
+static SITES_MANAGE: Allow = both(&["Sites.Selected", "Sites.Manage.All", "Sites.FullControl.All"]);
 static SITE_GRANTS: Allow = both(&["Sites.FullControl.All"]);
 /// Any valid token: `$batch` checks each of its requests, and an application may call `addKey`
 /// and `removeKey` on itself with no permission at all (the operation checks the rest).
@@ -243,10 +249,22 @@ static ROUTES: &[Route] = &[
     read("GET", "sites/{site}/lists/{list}/items", S, &SITES_READ, sites::items),
     read("GET", "sites/{site}/lists/{list}/items/{item}", S, &SITES_READ, sites::item),
     read("GET", "sites/{site}/lists/{list}/items/{item}/fields", S, &SITES_READ, sites::item_fields),
+    read("GET", "sites/{site}/lists/{list}/items/{item}/driveItem", S, &SITES_READ, sites::item_drive_item),
+    read("GET", "sites/{site}/lists/{list}/items/{item}/driveItem/content", S, &SITES_READ, sites::item_drive_item_content),
     read("GET", "sites/{site}/lists/{list}/drive", S, &SITES_READ, sites::list_drive),
+    write("POST", "sites/{site}/lists", S, &SITES_MANAGE, writes::create_list),
+    write("POST", "sites/{site}/lists/{list}/columns", S, &SITES_MANAGE, writes::create_column),
+    write("POST", "sites/{site}/lists/{list}/items", S, &SITES_WRITE, writes::create_item),
+    write("PATCH", "sites/{site}/lists/{list}/items/{item}", S, &SITES_WRITE, writes::update_item),
+    write("PATCH", "sites/{site}/lists/{list}/items/{item}/fields", S, &SITES_WRITE, writes::update_fields),
+    write("DELETE", "sites/{site}/lists/{list}/items/{item}", S, &SITES_WRITE, writes::delete_item),
     // drives
     read("GET", "drives/{drive}", S, &SITES_READ, drives::drive),
+    read("GET", "drives/{drive}/root", S, &SITES_READ, drives::root),
     read("GET", "drives/{drive}/root/children", S, &SITES_READ, drives::root_children),
+    read("GET", "drives/{drive}/items/{item}", S, &SITES_READ, drives::item),
+    read("GET", "drives/{drive}/items/{item}/children", S, &SITES_READ, drives::item_children),
+    read("GET", "drives/{drive}/items/{item}/content", S, &SITES_READ, drives::item_content),
 ];
 
 /// The values of a route's `{name}` placeholders.

@@ -11,7 +11,7 @@ use crate::{
     state::World,
 };
 
-const ROLES: &[&str] = &["read", "write", "owner", "fullcontrol"];
+const ROLES: &[&str] = &["read", "write", "manage", "owner", "fullcontrol"];
 
 fn permission_json(permission: &SitePermission) -> Value {
     let identity = json!([{"application": {"id": permission.app_id, "displayName": permission.app_display_name}}]);
@@ -102,7 +102,7 @@ fn roles(body: &serde_json::Map<String, Value>) -> Result<Vec<String>, GraphErro
         .unwrap_or_default();
     if roles.is_empty() || roles.iter().any(|r| !ROLES.contains(&r.as_str())) {
         return Err(GraphError::bad_request(
-            "Invalid roles: use read, write, owner or fullcontrol.",
+            "Invalid roles: use read, write, manage, owner or fullcontrol.",
         ));
     }
     Ok(roles)

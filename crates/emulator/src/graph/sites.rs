@@ -2,6 +2,12 @@
 //! libraries, columns, content types and items, read as Graph returns them; who may read is a
 //! tenant-wide `Sites.*` permission, or `Sites.Selected` with a grant on the site collection.
 
+mod files;
+mod items;
+mod lists;
+pub mod writes;
+
+pub(in crate::graph) use files::route as drive_items;
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
@@ -17,7 +23,7 @@ const READ: &[&str] =
     &["Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"];
 const NOT_INDEXED: &str = "Field '{}' cannot be referenced in filter or orderby as it is not indexed. Provide the 'Prefer: HonorNonIndexedQueriesWarningMayFailRandomly' header to allow this, but be warned that such queries may fail on large lists.";
 
-fn time_text(t: time::OffsetDateTime) -> String {
+pub(super) fn time_text(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
@@ -340,6 +346,18 @@ fn find_item<'l>(
     list.items.iter().find(|i| i.id.to_string() == id).ok_or_else(GraphError::item_not_found)
 }
 
+/// `GET /sites/{site}/lists/{list}/items/{item}/driveItem`: a library item's file.
+pub fn item_drive_item(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (tenant, web, list) = readable_list(request, world)?;
+    files::of_list_item(request, tenant, web, &list, request.param("item"), &[])
+}
+
+/// `GET /sites/{site}/lists/{list}/items/{item}/driveItem/content`: 302 to its download URL.
+pub fn item_drive_item_content(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
+    let (tenant, web, list) = readable_list(request, world)?;
+    files::of_list_item(request, tenant, web, &list, request.param("item"), &["content"])
+}
+
 /// `GET /sites/{site}/lists/{list}/items`.
 pub fn items(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
     let (tenant, web, list) = readable_list(request, world)?;
@@ -495,15 +513,14 @@ fn fields_selection(request: &Request<'_>) -> Option<Option<Vec<String>>> {
     })
 }
 
-fn item_json(
+pub(super) fn item_json(
     tenant: &Tenant,
     web: &Web,
     list: &List,
     item: &crate::model::Item,
     fields: Option<&Option<Vec<String>>>,
 ) -> Value {
-    let etag =
-        format!("\"{},1\"", crate::seed::seeded_id(&format!("item:{}:{}", list.id, item.id)));
+    let etag = format!("\"{}\"", crate::items::etag(list, item));
     let mut json = json!({
         "@odata.etag": etag,
         "createdDateTime": time_text(item.created),
@@ -512,7 +529,7 @@ fn item_json(
         "lastModifiedDateTime": time_text(item.modified),
         "webUrl": format!("https://{}{}/Lists/{}/DispForm.aspx?ID={}", tenant.sharepoint_host, if web.path == "/" { "" } else { web.path.as_str() }, list.name, item.id),
         "createdBy": {"user": {"displayName": item.created_by}},
-        "lastModifiedBy": {"user": {"displayName": item.created_by}},
+        "lastModifiedBy": {"user": {"displayName": item.modified_by}},
         "parentReference": {"id": list.id, "siteId": format!("{},{},{}", tenant.sharepoint_host, web.site_id, web.web_id)},
         "contentType": {"id": if list.template == "documentLibrary" { "0x0101" } else { "0x01" }, "name": if list.template == "documentLibrary" { "Document" } else { "Item" }},
     });
