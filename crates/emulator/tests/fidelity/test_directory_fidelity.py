@@ -7,7 +7,14 @@ import uuid
 
 import pytest
 
-from emulator_harness import GRAPH_APP_ID, ClientCertificate, expect, graph_service_principal
+from emulator_harness import (
+    ADMIN,
+    GRAPH_APP_ID,
+    TENANT_ID,
+    ClientCertificate,
+    expect,
+    graph_service_principal,
+)
 
 SHAREPOINT_APP_ID = "00000003-0000-0ff1-ce00-000000000000"
 SITES_SELECTED_ROLE = "883ea226-0bf2-4a8f-9f9d-92c9162a727d"
@@ -65,9 +72,41 @@ def graph_resource(graph) -> dict:
 
 
 def test_get_me_matches_description(graph, fidelity):
-    if fidelity.description.operation("GET", "/me") is None:
-        pytest.skip("neither Applications.yml nor Sites.yml describes /me (it is in the Users module)")
-    fidelity.response(graph.get("/me"), 200)
+    body = fidelity.response(graph.get("/me"), 200)
+
+    assert body["userPrincipalName"] == ADMIN[0]
+
+
+def test_get_me_selected_properties_matches_description(graph, fidelity):
+    body = fidelity.response(graph.get("/me?$select=id,displayName,userPrincipalName"), 200)
+
+    assert set(body) - {"@odata.context"} == {"id", "displayName", "userPrincipalName"}
+
+
+def test_get_user_by_id_matches_description(graph, fidelity):
+    me = expect(graph.get("/me"), 200)
+
+    fidelity.response(graph.get(f"/users/{me['id']}"), 200)
+
+
+@pytest.mark.parametrize("relation", ["transitiveMemberOf", "memberOf"])
+def test_get_my_memberships_matches_description(graph, fidelity, relation):
+    body = fidelity.response(graph.get(f"/me/{relation}"), 200)
+
+    assert any(o["@odata.type"] == "#microsoft.graph.directoryRole" for o in body["value"])
+
+
+def test_get_organization_matches_description(graph, fidelity):
+    body = fidelity.response(graph.get("/organization"), 200)
+
+    assert [o["id"] for o in body["value"]] == [TENANT_ID]
+
+
+def test_other_user_without_user_read_all_403_matches_error_description(graph, fidelity):
+    """spconnect's delegated scopes read the signed-in user only."""
+    body = fidelity.error(graph.get(f"/users/{uuid.uuid4()}"), 403)
+
+    assert body["error"]["code"] == "Authorization_RequestDenied"
 
 
 # ---- applications -------------------------------------------------------------------------------
@@ -145,9 +184,26 @@ def test_add_key_request_and_response_match_description(graph, fidelity, applica
     fidelity.response(graph.post(path, body), 200)
 
 
+@pytest.fixture(scope="module")
+def deleted_application(graph) -> dict:
+    doomed = expect(graph.post("/applications", {"displayName": "Fidelity deleted app"}), 201)
+    assert graph.request("DELETE", f"/applications/{doomed['id']}").status_code == 204
+    return doomed
+
+
+def test_list_deleted_applications_matches_description(graph, fidelity, deleted_application):
+    body = fidelity.response(graph.get("/directory/deletedItems/microsoft.graph.application"), 200)
+
+    assert deleted_application["id"] in [a["id"] for a in body["value"]]
+
+
+def test_get_deleted_item_matches_description(graph, fidelity, deleted_application):
+    body = fidelity.response(graph.get(f"/directory/deletedItems/{deleted_application['id']}"), 200)
+
+    assert body["@odata.type"] == "#microsoft.graph.application"
+
+
 def test_restore_deleted_application_matches_description(graph, fidelity):
-    if fidelity.description.operation("POST", f"/directory/deletedItems/{uuid.uuid4()}/restore") is None:
-        pytest.skip("neither file describes /directory/deletedItems (it is in the DirectoryObjects module)")
     doomed = expect(graph.post("/applications", {"displayName": "Fidelity restored app"}), 201)
     assert graph.request("DELETE", f"/applications/{doomed['id']}").status_code == 204
 

@@ -66,6 +66,13 @@ def test_search_sites_matches_description(graph, fidelity):
     assert body["value"]
 
 
+def test_get_all_sites_matches_description(app_graph, fidelity):
+    """getAllSites is for application permissions only."""
+    body = fidelity.response(app_graph.get("/sites/getAllSites"), 200)
+
+    assert any(s["webUrl"] == f"https://{SHAREPOINT_HOST}/sites/hr" for s in body["value"])
+
+
 def test_get_subsites_matches_description(graph, fidelity, hr_site):
     body = fidelity.response(graph.get(f"/sites/{hr_site['id']}/sites"), 200)
 
@@ -110,6 +117,12 @@ def test_get_list_item_matches_description(graph, fidelity, hr_site, employees):
     )
 
 
+def test_get_list_item_fields_matches_description(graph, fidelity, hr_site, employees):
+    fidelity.response(
+        graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}/items/1/fields"), 200
+    )
+
+
 def test_get_list_content_types_matches_description(graph, fidelity, hr_site, employees):
     fidelity.response(
         graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}/contentTypes"), 200
@@ -122,6 +135,21 @@ def test_get_site_drives_matches_description(graph, fidelity, hr_site):
 
 def test_get_site_default_drive_matches_description(graph, fidelity, hr_site):
     fidelity.response(graph.get(f"/sites/{hr_site['id']}/drive"), 200)
+
+
+@pytest.fixture(scope="module")
+def hr_drive(graph, hr_site) -> dict:
+    return expect(graph.get(f"/sites/{hr_site['id']}/drive"), 200)
+
+
+def test_get_drive_by_id_matches_description(graph, fidelity, hr_drive):
+    fidelity.response(graph.get(f"/drives/{hr_drive['id']}"), 200)
+
+
+def test_get_drive_root_children_matches_description(graph, fidelity, hr_drive):
+    body = fidelity.response(graph.get(f"/drives/{hr_drive['id']}/root/children"), 200)
+
+    assert body["value"] and all("file" in item for item in body["value"])
 
 
 def test_grant_site_permission_request_and_response_match_description(graph, fidelity, hr_site):
@@ -154,6 +182,12 @@ def test_unknown_list_404_matches_error_description(graph, fidelity, hr_site):
     body = fidelity.error(graph.get(f"/sites/{hr_site['id']}/lists/{uuid.uuid4()}"), 404)
 
     assert body["error"]["code"] == "itemNotFound"
+
+
+def test_get_all_sites_with_a_delegated_token_400_matches_error_description(graph, fidelity):
+    body = fidelity.error(graph.get("/sites/getAllSites"), 400)
+
+    assert body["error"]["code"] == "invalidRequest"
 
 
 def test_unknown_site_404_matches_error_description(graph, fidelity):
