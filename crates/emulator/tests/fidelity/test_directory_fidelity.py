@@ -203,6 +203,44 @@ def test_get_deleted_item_matches_description(graph, fidelity, deleted_applicati
     assert body["@odata.type"] == "#microsoft.graph.application"
 
 
+def test_add_and_remove_password_match_description(graph, fidelity, application):
+    path = f"/applications/{application['id']}/addPassword"
+    body = {"passwordCredential": {"displayName": "Fidelity secret"}}
+    fidelity.request("POST", path, body)
+
+    secret = fidelity.response(graph.post(path, body), 200)
+
+    remove = {"keyId": secret["keyId"]}
+    fidelity.request("POST", f"/applications/{application['id']}/removePassword", remove)
+    fidelity.response(graph.post(f"/applications/{application['id']}/removePassword", remove), 204)
+
+
+def test_remove_key_request_matches_description_and_answers_204(graph, fidelity, application, certificate):
+    spare = ClientCertificate(common_name="fidelity spare")
+    added = expect(graph.post(f"/applications/{application['id']}/addKey", {
+        "keyCredential": {"type": "AsymmetricX509Cert", "usage": "Verify", "key": spare.base64_der},
+        "proof": certificate.proof(application["id"]),
+    }), 200)
+    path = f"/applications/{application['id']}/removeKey"
+    body = {"keyId": added["keyId"], "proof": certificate.proof(application["id"])}
+    fidelity.request("POST", path, body)
+
+    fidelity.response(graph.post(path, body), 204)
+
+
+def test_delete_application_answers_204_as_described(graph, fidelity):
+    doomed = expect(graph.post("/applications", {"displayName": "Fidelity doomed app"}), 201)
+
+    fidelity.response(graph.request("DELETE", f"/applications/{doomed['id']}"), 204)
+
+
+def test_permanently_delete_deleted_item_answers_204_as_described(graph, fidelity):
+    doomed = expect(graph.post("/applications", {"displayName": "Fidelity purged app"}), 201)
+    assert graph.request("DELETE", f"/applications/{doomed['id']}").status_code == 204
+
+    fidelity.response(graph.request("DELETE", f"/directory/deletedItems/{doomed['id']}"), 204)
+
+
 def test_restore_deleted_application_matches_description(graph, fidelity):
     doomed = expect(graph.post("/applications", {"displayName": "Fidelity restored app"}), 201)
     assert graph.request("DELETE", f"/applications/{doomed['id']}").status_code == 204
@@ -218,6 +256,13 @@ def test_post_service_principal_request_and_response_match_description(
 ):
     fidelity.request("POST", "/servicePrincipals", {"appId": application["appId"]})
     fidelity.response(new_service_principal, 201)
+
+
+def test_get_service_principals_page_matches_description(graph, fidelity, service_principal):
+    body = fidelity.response(graph.get("/servicePrincipals?$top=2"), 200)
+
+    assert len(body["value"]) == 2
+    assert isinstance(body.get("@odata.nextLink"), str)
 
 
 def test_get_graph_service_principal_by_app_id_matches_description(graph, fidelity):
@@ -274,3 +319,22 @@ def test_unknown_application_404_matches_error_description(graph, fidelity):
     body = fidelity.error(graph.get(f"/applications/{uuid.uuid4()}"), 404)
 
     assert body["error"]["code"] == "Request_ResourceNotFound"
+
+
+def test_app_role_assignments_of_a_principal_and_removal_match_description(
+    graph, fidelity, graph_resource, service_principal
+):
+    role = next(r for r in graph_resource["appRoles"] if r["value"] == "Sites.ReadWrite.All")
+    granted = expect(graph.post(f"/servicePrincipals/{graph_resource['id']}/appRoleAssignedTo", {
+        "principalId": service_principal["id"], "resourceId": graph_resource["id"], "appRoleId": role["id"],
+    }), 201)
+    assignments = f"/servicePrincipals/{service_principal['id']}/appRoleAssignments"
+
+    body = fidelity.response(graph.get(assignments), 200)
+    fidelity.response(graph.get(f"{assignments}/{granted['id']}"), 200)
+    fidelity.response(
+        graph.request("DELETE", f"/servicePrincipals/{graph_resource['id']}/appRoleAssignedTo/{granted['id']}"),
+        204,
+    )
+
+    assert granted["id"] in [a["id"] for a in body["value"]]

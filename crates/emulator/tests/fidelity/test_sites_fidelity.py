@@ -117,6 +117,26 @@ def test_get_list_item_matches_description(graph, fidelity, hr_site, employees):
     )
 
 
+def test_get_list_column_by_id_matches_description(graph, fidelity, hr_site, employees):
+    columns = expect(graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}/columns"), 200)["value"]
+
+    fidelity.response(
+        graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}/columns/{columns[0]['id']}"), 200
+    )
+
+
+def test_get_site_columns_matches_description(graph, fidelity, hr_site):
+    fidelity.response(graph.get(f"/sites/{hr_site['id']}/columns"), 200)
+
+
+def test_get_site_content_types_matches_description(graph, fidelity, hr_site):
+    fidelity.response(graph.get(f"/sites/{hr_site['id']}/contentTypes"), 200)
+
+
+def test_get_library_drive_matches_description(graph, fidelity, hr_site, documents):
+    fidelity.response(graph.get(f"/sites/{hr_site['id']}/lists/{documents['id']}/drive"), 200)
+
+
 def test_get_list_item_fields_matches_description(graph, fidelity, hr_site, employees):
     fidelity.response(
         graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}/items/1/fields"), 200
@@ -176,6 +196,20 @@ def test_list_site_permissions_matches_description(graph, fidelity, root_site):
     body = fidelity.response(graph.get(path), 200)
 
     assert body["value"]
+
+
+def test_site_permission_by_id_get_patch_delete_match_description(graph, fidelity, hr_site):
+    path = f"/sites/{hr_site['id']}/permissions"
+    granted = expect(graph.post(path, {"roles": ["read"], "grantedToIdentities": [
+        {"application": {"id": str(uuid.uuid4()), "displayName": "Fidelity changed grant"}}]}), 201)
+    one = f"{path}/{granted['id']}"
+
+    fidelity.response(graph.get(one), 200)
+    fidelity.request("PATCH", one, {"roles": ["write"]})
+    changed = fidelity.response(graph.patch(one, {"roles": ["write"]}), 200)
+    fidelity.response(graph.request("DELETE", one), 204)
+
+    assert changed["roles"] == ["write"]
 
 
 def test_unknown_list_404_matches_error_description(graph, fidelity, hr_site):
