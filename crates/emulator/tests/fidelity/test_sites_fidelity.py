@@ -79,22 +79,6 @@ def test_get_subsites_matches_description(graph, fidelity, hr_site):
     assert [s["name"] for s in body["value"]] == ["benefits"]
 
 
-def test_get_lists_matches_description(graph, fidelity, hr_site):
-    fidelity.response(graph.get(f"/sites/{hr_site['id']}/lists"), 200)
-
-
-def test_get_list_matches_description(graph, fidelity, hr_site, employees):
-    fidelity.response(graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}"), 200)
-
-
-def test_get_list_columns_matches_description(graph, fidelity, hr_site, employees):
-    fidelity.response(graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}/columns"), 200)
-
-
-def test_get_library_columns_matches_description(graph, fidelity, hr_site, documents):
-    fidelity.response(graph.get(f"/sites/{hr_site['id']}/lists/{documents['id']}/columns"), 200)
-
-
 def test_get_list_items_with_fields_matches_description(graph, fidelity, hr_site, employees):
     body = fidelity.response(
         graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}/items?expand=fields"), 200
@@ -111,10 +95,27 @@ def test_get_list_items_page_with_next_link_matches_description(graph, fidelity,
     assert isinstance(body.get("@odata.nextLink"), str)
 
 
-def test_get_list_item_matches_description(graph, fidelity, hr_site, employees):
-    fidelity.response(
-        graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}/items/1?expand=fields"), 200
-    )
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "/lists",
+        "/lists/{employees}",
+        "/lists/{employees}/columns",
+        "/lists/{documents}/columns",
+        "/lists/{employees}/contentTypes",
+        "/lists/{employees}/items/1?expand=fields",
+        "/lists/{employees}/items/1/fields",
+        "/lists/{documents}/drive",
+        "/columns",
+        "/contentTypes",
+        "/drives",
+        "/drive",
+    ],
+)
+def test_site_reads_match_description(graph, fidelity, hr_site, employees, documents, relative):
+    path = relative.format(employees=employees["id"], documents=documents["id"])
+
+    fidelity.response(graph.get(f"/sites/{hr_site['id']}{path}"), 200)
 
 
 def test_get_list_column_by_id_matches_description(graph, fidelity, hr_site, employees):
@@ -123,38 +124,6 @@ def test_get_list_column_by_id_matches_description(graph, fidelity, hr_site, emp
     fidelity.response(
         graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}/columns/{columns[0]['id']}"), 200
     )
-
-
-def test_get_site_columns_matches_description(graph, fidelity, hr_site):
-    fidelity.response(graph.get(f"/sites/{hr_site['id']}/columns"), 200)
-
-
-def test_get_site_content_types_matches_description(graph, fidelity, hr_site):
-    fidelity.response(graph.get(f"/sites/{hr_site['id']}/contentTypes"), 200)
-
-
-def test_get_library_drive_matches_description(graph, fidelity, hr_site, documents):
-    fidelity.response(graph.get(f"/sites/{hr_site['id']}/lists/{documents['id']}/drive"), 200)
-
-
-def test_get_list_item_fields_matches_description(graph, fidelity, hr_site, employees):
-    fidelity.response(
-        graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}/items/1/fields"), 200
-    )
-
-
-def test_get_list_content_types_matches_description(graph, fidelity, hr_site, employees):
-    fidelity.response(
-        graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}/contentTypes"), 200
-    )
-
-
-def test_get_site_drives_matches_description(graph, fidelity, hr_site):
-    fidelity.response(graph.get(f"/sites/{hr_site['id']}/drives"), 200)
-
-
-def test_get_site_default_drive_matches_description(graph, fidelity, hr_site):
-    fidelity.response(graph.get(f"/sites/{hr_site['id']}/drive"), 200)
 
 
 @pytest.fixture(scope="module")
