@@ -124,17 +124,23 @@ export class Browser {
     });
   }
 
-  /** Opens the authorize URL, signs in as `user` (accepting consent if asked) and returns the
-   * query parameters of the redirect back to the app. */
-  async signIn(authorizeUrl, user = ADMIN) {
-    const page = await this.request(authorizeUrl);
+  /** Submits the sign-in form on `page` as `user` and accepts consent if asked; returns the
+   * final reply. */
+  async signInOnPage(page, user = ADMIN) {
     if (page.status !== 200 || !page.text.includes('name="ctx"')) {
       throw new Error(`not a sign-in page (${page.status}): ${page.text.slice(0, 2000)}`);
     }
-    let reply = await this.submit(page, { login: user.login, passwd: user.password });
+    const reply = await this.submit(page, { login: user.login, passwd: user.password });
     if (reply.status === 200 && reply.text.includes('name="action" value="accept"')) {
-      reply = await this.submit(reply, { action: "accept" });
+      return this.submit(reply, { action: "accept" });
     }
+    return reply;
+  }
+
+  /** Opens the authorize URL, signs in as `user` and returns the query parameters of the
+   * redirect back to the app. */
+  async signIn(authorizeUrl, user = ADMIN) {
+    const reply = await this.signInOnPage(await this.request(authorizeUrl), user);
     if (reply.status !== 302) throw new Error(`expected a redirect back to the app, got ${reply.status}: ${reply.text.slice(0, 2000)}`);
     return Object.fromEntries(new URL(reply.headers.get("location")).searchParams);
   }

@@ -145,6 +145,32 @@ describe("authorization code with PKCE", () => {
   });
 });
 
+describe("device code", () => {
+  test("MSAL's device code flow completes once the person signs in on /devicelogin", async () => {
+    const app = publicClient(emulator.authority);
+    let shown;
+
+    const result = await app.acquireTokenByDeviceCode({
+      scopes: SCOPES,
+      deviceCodeCallback: async (response) => {
+        shown = response;
+        const browser = new Browser();
+        const page = await browser.request(response.verificationUri, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ otc: response.userCode }).toString(),
+        });
+        await browser.signInOnPage(page);
+      },
+    });
+
+    assert.equal(shown.verificationUri, `${emulator.baseUrl}/devicelogin`);
+    assert.match(shown.message, new RegExp(shown.userCode));
+    assert.equal(result.account.username, ADMIN.login);
+    assert.equal(jwtClaims(result.accessToken).tid, TENANT_ID);
+  });
+});
+
 describe("refresh", () => {
   test("acquireTokenSilent is served from the cache while the token is fresh", async () => {
     const app = publicClient(emulator.authority);
