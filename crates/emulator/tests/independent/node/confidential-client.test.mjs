@@ -1,20 +1,23 @@
 // MSAL for Node's confidential client against the emulator: client credentials with a certificate
 // (`clientCertificate` with a SHA-256 or SHA-1 thumbprint and the private key, with and without
-// the x5c chain). The app registration, its certificate and Graph's Sites.Read.All grant are made
+// the x5c chain), and with a client secret. The app registration, its certificate and Graph's Sites.Read.All grant are made
 // first through Graph with an administrator's token, itself obtained through MSAL.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
+import { ConfidentialClientApplication } from "@azure/msal-node";
+
 import {
-  Browser, GRAPH_DEFAULT_SCOPE, REDIRECT_URI, TENANT_ID, confidentialClient, createConnectionApp, graph,
-  jwtClaims, publicClient, startEmulator,
+  Browser, GRAPH_DEFAULT_SCOPE, REDIRECT_URI, TENANT_ID, authorityOptions, confidentialClient, createConnectionApp,
+  graph, jwtClaims, publicClient, startEmulator,
 } from "./harness.mjs";
 import { selfSignedCertificate } from "./x509.mjs";
 
 const SCOPES = [GRAPH_DEFAULT_SCOPE];
 
 let emulator;
+let adminToken;
 let connection;
 
 before(async () => {
@@ -22,8 +25,8 @@ before(async () => {
   const admin = publicClient(emulator.authority);
   const url = await admin.getAuthCodeUrl({ scopes: SCOPES, redirectUri: REDIRECT_URI });
   const { code } = await new Browser().signIn(url);
-  const { accessToken } = await admin.acquireTokenByCode({ code, redirectUri: REDIRECT_URI, scopes: SCOPES });
-  connection = await createConnectionApp(emulator.baseUrl, accessToken, "Sites.Read.All", "MSAL Node connection");
+  ({ accessToken: adminToken } = await admin.acquireTokenByCode({ code, redirectUri: REDIRECT_URI, scopes: SCOPES }));
+  connection = await createConnectionApp(emulator.baseUrl, adminToken, "Sites.Read.All", "MSAL Node connection");
 });
 after(async () => { await emulator?.stop(); });
 
@@ -80,6 +83,17 @@ test("a second request is served from MSAL's cache", async () => {
 
   assert.equal(second.fromCache, true);
   assert.equal(second.accessToken, first.accessToken);
+});
+
+test("a client secret from addPassword gets Sites.Read.All too", async () => {
+  const added = await graph(emulator.baseUrl, adminToken, "POST",
+    `/applications/${connection.application.id}/addPassword`, { passwordCredential: { displayName: "MSAL Node secret" } });
+  assert.equal(added.status, 200, JSON.stringify(added.body));
+  const app = new ConfidentialClientApplication({
+    auth: { clientId: connection.application.appId, clientSecret: added.body.secretText, ...authorityOptions(emulator.authority) },
+  });
+
+  await assertReadsRootSite(await app.acquireTokenByClientCredential({ scopes: SCOPES }));
 });
 
 test("a certificate not registered on the app is refused with invalid_client (AADSTS700027)", async () => {

@@ -15,6 +15,7 @@ import {
 const SCOPES = [GRAPH_DEFAULT_SCOPE];
 // A scope the token response grants: what MSAL's cache can match (`.default` is never granted as such).
 const USER_READ = "https://graph.microsoft.com/User.Read";
+const SHAREPOINT_DEFAULT_SCOPE = "https://contoso.sharepoint.com/.default";
 
 let emulator;
 before(async () => { emulator = await startEmulator(); });
@@ -193,6 +194,21 @@ describe("refresh", () => {
     assert.equal(jwtClaims(refreshed.accessToken).oid, jwtClaims(result.accessToken).oid);
     const me = await graph(emulator.baseUrl, refreshed.accessToken, "GET", "/me");
     assert.equal(me.status, 200, JSON.stringify(me.body));
+  });
+
+  test("the refresh token also gets a SharePoint token, which reads the site over SharePoint REST", async () => {
+    const app = publicClient(emulator.authority);
+    const { result } = await signInWithAuthCode(app);
+
+    const sharepoint = await app.acquireTokenSilent({ account: result.account, scopes: [SHAREPOINT_DEFAULT_SCOPE] });
+
+    assert.equal(sharepoint.fromCache, false);
+    assert.equal(jwtClaims(sharepoint.accessToken).aud, "https://contoso.sharepoint.com");
+    const web = await fetch(`${emulator.baseUrl}/sites/hr/_api/web`, {
+      headers: { authorization: `Bearer ${sharepoint.accessToken}`, accept: "application/json;odata=nometadata" },
+    });
+    assert.equal(web.status, 200, await web.clone().text());
+    assert.equal((await web.json()).ServerRelativeUrl, "/sites/hr");
   });
 
   test("acquireTokenByRefreshToken redeems a refresh token taken from the cache", async () => {
