@@ -1,6 +1,8 @@
 """Fixtures for the schema-fidelity tests: the emulator (plain HTTP on 127.0.0.1), Microsoft's
-Graph OpenAPI description, an administrator's Graph client, and `fidelity`, which checks request
-and response bodies against the operation the description gives for the request's path."""
+Graph OpenAPI description, Graph clients (an administrator's delegated token, and an app-only
+token), and `fidelity`, which checks request and response bodies against the operation the
+description gives for the request's path, and each response inside a JSON batch against the
+operation its request addresses."""
 
 from __future__ import annotations
 
