@@ -1,6 +1,8 @@
 // MSAL for Node's public client against the emulator: authorization code with PKCE (MSAL makes
-// the authorize URL, a browser-like client signs in through the form, MSAL redeems the code),
-// then refresh (acquireTokenSilent with forceRefresh, and acquireTokenByRefreshToken).
+// the authorize URL, a browser-like client signs in through the form, MSAL redeems the code and
+// checks state and nonce), the device code flow, and refresh (acquireTokenSilent from the cache,
+// with forceRefresh and for SharePoint; acquireTokenByRefreshToken), with the errors MSAL meets:
+// a wrong PKCE verifier, MFA newly required, revoked sessions, an unknown refresh token.
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -21,8 +23,10 @@ let emulator;
 before(async () => { emulator = await startEmulator(); });
 after(async () => { await emulator?.stop(); });
 
-/** MSAL's auth code flow with PKCE; returns MSAL's result and what was sent. */
-async function signInWithAuthCode(app, { verifierFor = (pkce) => pkce.verifier, nonce, returnedNonce = nonce } = {}) {
+/** MSAL's auth code flow with PKCE; returns MSAL's result and the authorize URL it made.
+ * `verifierFor` picks the code verifier sent; `expectedNonce` is the ID token nonce MSAL is told
+ * to insist on (by default the one in the authorize URL). */
+async function signInWithAuthCode(app, { verifierFor = (pkce) => pkce.verifier, nonce, expectedNonce = nonce } = {}) {
   const crypto = new CryptoProvider();
   const pkce = await crypto.generatePkceCodes();
   const state = crypto.createNewGuid();
@@ -44,7 +48,7 @@ async function signInWithAuthCode(app, { verifierFor = (pkce) => pkce.verifier, 
     redirectUri: REDIRECT_URI,
     scopes: SCOPES,
     state,
-    nonce: returnedNonce, // what the ID token's nonce must be
+    nonce: expectedNonce,
   }, { code: response.code, state: response.state, client_info: response.client_info });
   return { result, authorize };
 }
@@ -106,7 +110,7 @@ describe("authorization code with PKCE", () => {
     const app = publicClient(emulator.authority);
     const nonce = new CryptoProvider().createNewGuid();
 
-    await assert.rejects(signInWithAuthCode(app, { nonce, returnedNonce: "another-nonce" }), (error) => {
+    await assert.rejects(signInWithAuthCode(app, { nonce, expectedNonce: "another-nonce" }), (error) => {
       assert.equal(error.errorCode, "nonce_mismatch", `${error.errorCode}: ${error.errorMessage}`);
       return true;
     });
