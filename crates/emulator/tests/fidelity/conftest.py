@@ -174,8 +174,10 @@ class Fidelity:
         operation = self.operation(method, path)
         key, schema = self.description.success(operation, status)
         title = f"{title or f'{method} {path}'} → {status}, against {operation} response {key}"
-        if schema is None or body is None:
+        if body is None:
             return title, []
+        if schema is None:  # a body the description cannot check is a failure, never a pass
+            return title, ["the description gives no JSON schema for this response's body"]
         problems = self.description.annotation_problems(body)
         items = self.description.collection_items(schema)
         if items is not None:

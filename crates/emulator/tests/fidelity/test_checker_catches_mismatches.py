@@ -175,3 +175,9 @@ def test_a_batch_missing_a_response_fails(fidelity):
 
     with pytest.raises(pytest.fail.Exception, match="request '2': no response"):
         fidelity.batch(reply, BATCH_REQUESTS, {"1": 200, "2": 404})
+
+
+def test_a_body_the_description_has_no_schema_for_is_a_problem(fidelity):
+    _, problems = fidelity.success_problems("DELETE", "/applications/6c1d", 204, {"id": "6c1d"})
+
+    assert problems == ["the description gives no JSON schema for this response's body"]
