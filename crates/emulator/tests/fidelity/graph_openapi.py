@@ -8,7 +8,8 @@ commit, see `openapi/SOURCE.md`) as a checker of request and response bodies.
 - `/me` is the signed-in user: Microsoft documents `GET /me` and `GET /users/{id}` as the same
   operation (https://learn.microsoft.com/graph/api/user-get, and `/me/transitiveMemberOf` with
   `/users/{id}/transitiveMemberOf`: https://learn.microsoft.com/graph/api/user-list-transitivememberof).
-  The PowerShell split leaves the `/me` paths out, so `/me` is looked up as `/users/{user-id}`.
+  The PowerShell split leaves the `/me` paths out, so `/me` is looked up as `/users/{user-id}`;
+  likewise a site addressed by path (`/sites/{hostname}:/{path}`) as `/sites/{site-id}` (`ALIASES`).
 - Graph's generator writes `additionalProperties: {type: object}` on its object schemas, meaning
   "open type: keep unknown properties" (SOURCE.md, "Validating JSON against these schemas"). Read
   as JSON Schema it rejects every property defined in a sibling `allOf` branch (a site's
@@ -116,8 +117,14 @@ class Operation:
 MODULES = ("Applications.yml", "Sites.yml", "Files.yml", "Users.yml",
            "Identity.DirectoryManagement.yml")
 
-# Path prefixes Microsoft documents as aliases of a path the description has (see the notes above).
-ALIASES = (("/me", "/users/{user-id}"),)
+# Path prefixes Microsoft documents as aliases of a path the description has (see the notes
+# above), as (pattern, replacement): `/me` is the signed-in user; a site addressed by its path,
+# `/sites/{hostname}:/{server-relative-path}` (ending there or with `:`), is the site
+# (https://learn.microsoft.com/graph/api/site-getbypath).
+ALIASES = (
+    (re.compile(r"^/me(?=/|$)"), "/users/{user-id}"),
+    (re.compile(r"^/sites/[^/]+:(/[^:]*)?(:(?=/|$)|$)"), "/sites/{site-id}"),
+)
 
 
 class GraphDescription:
@@ -159,8 +166,7 @@ class GraphDescription:
         function without its `()`, as clients send them; `/me` stands for the signed-in user."""
         path = path.split("?", 1)[0]
         for alias, target in ALIASES:
-            if path == alias or path.startswith(alias + "/"):
-                path = target + path[len(alias):]
+            path = alias.sub(target, path, count=1)
         candidates = [path]
         head, _, last = path.rpartition("/")
         if head and not last.startswith("microsoft.graph."):

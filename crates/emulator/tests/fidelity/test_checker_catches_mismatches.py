@@ -38,6 +38,9 @@ COLUMN = {"$ref": "#/components/schemas/microsoft.graph.columnDefinition"}
         ("GET", "/sites/getAllSites", "/sites/microsoft.graph.getAllSites()", "Sites.yml"),
         ("GET", "/sites/microsoft.graph.getAllSites()", "/sites/microsoft.graph.getAllSites()", "Sites.yml"),
         ("GET", "/drives/b!x", "/drives/{drive-id}", "Files.yml"),
+        ("GET", "/sites/contoso.sharepoint.com:/sites/hr", "/sites/{site-id}", "Sites.yml"),
+        ("GET", "/sites/contoso.sharepoint.com:/", "/sites/{site-id}", "Sites.yml"),
+        ("GET", "/sites/contoso.sharepoint.com:/sites/hr:/lists", "/sites/{site-id}/lists", "Sites.yml"),
         ("GET", "/drives/b!x/root/children", "/drives/{drive-id}/root/children", "Files.yml"),
     ],
 )

@@ -281,6 +281,27 @@ def test_get_service_principal_by_id_matches_description(graph, fidelity, servic
     fidelity.response(graph.get(f"/servicePrincipals/{service_principal['id']}"), 200)
 
 
+def test_patch_and_delete_service_principal_answer_204_as_described(graph, fidelity, application):
+    extra = expect(graph.post("/applications", {"displayName": "Fidelity extra app"}), 201)
+    principal = expect(graph.post("/servicePrincipals", {"appId": extra["appId"]}), 201)
+    path = f"/servicePrincipals/{principal['id']}"
+    body = {"tags": ["spconnect"], "notes": "Changed by the fidelity tests."}
+    fidelity.request("PATCH", path, body)
+
+    fidelity.response(graph.patch(path, body), 204)
+    fidelity.response(graph.request("DELETE", path), 204)
+
+
+def test_upsert_service_principal_by_app_id_matches_description(graph, fidelity):
+    extra = expect(graph.post("/applications", {"displayName": "Fidelity upserted principal"}), 201)
+    path = f"/servicePrincipals(appId='{extra['appId']}')"
+    fidelity.request("PATCH", path, {})
+
+    created = fidelity.response(graph.patch(path, {}, headers={"Prefer": "create-if-missing"}), 201)
+
+    assert created["appId"] == extra["appId"]
+
+
 def test_grant_app_role_request_and_response_match_description(
     graph, fidelity, graph_resource, service_principal
 ):

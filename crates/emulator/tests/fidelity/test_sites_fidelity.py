@@ -60,6 +60,16 @@ def test_get_site_with_sharepoint_ids_matches_description(graph, fidelity, hr_si
     assert body["sharepointIds"]["siteId"] == hr_site["id"].split(",")[1]
 
 
+def test_get_site_by_path_matches_description(graph, fidelity):
+    body = fidelity.response(graph.get(f"/sites/{SHAREPOINT_HOST}:/sites/hr"), 200)
+
+    assert body["webUrl"] == f"https://{SHAREPOINT_HOST}/sites/hr"
+
+
+def test_get_lists_of_a_site_by_path_matches_description(graph, fidelity):
+    fidelity.response(graph.get(f"/sites/{SHAREPOINT_HOST}:/sites/hr:/lists"), 200)
+
+
 def test_search_sites_matches_description(graph, fidelity):
     body = fidelity.response(graph.get("/sites?search=hr"), 200)
 
