@@ -87,15 +87,26 @@ ensure_toolchains() {
   fi
 }
 
-# npm ci when ui/node_modules is missing or was installed from another package-lock.json.
-ensure_ui_packages() {
-  local stamp=ui/node_modules/.spconnect-lock-sha256 want
-  want=$(sha256sum ui/package-lock.json | cut -d' ' -f1)
+# npm ci in folder $1 when its node_modules is missing or was installed from another
+# package-lock.json; $2 says what is being installed.
+ensure_npm_packages() {
+  local folder=$1 what=$2 stamp=$1/node_modules/.spconnect-lock-sha256 want
+  want=$(sha256sum "$folder/package-lock.json" | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    say "Installing the UI's npm packages (npm ci)"
-    npm ci --prefix ui --no-audit --no-fund >/dev/null || fail "npm ci failed in ui/"
+    say "Installing $what (npm ci)"
+    npm ci --prefix "$folder" --no-audit --no-fund >/dev/null || fail "npm ci failed in $folder/"
     echo "$want" > "$stamp"
   fi
+}
+
+ensure_ui_packages() {
+  ensure_npm_packages ui "the UI's npm packages"
+}
+
+# Microsoft's MSAL for Node, for the emulator's second independent-client test suite.
+MSAL_NODE_TESTS=crates/emulator/tests/independent/node
+ensure_msal_node_packages() {
+  ensure_npm_packages "$MSAL_NODE_TESTS" "MSAL for Node (the emulator's independent-client tests)"
 }
 
 ensure_tauri_driver() {

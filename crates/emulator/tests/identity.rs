@@ -371,6 +371,19 @@ fn bad_client_assertions_are_refused_with_their_codes() {
 
 #[test]
 fn device_code_flow_from_code_to_tokens() {
+    device_code_flow("urn:ietf:params:oauth:grant-type:device_code");
+}
+
+/// MSAL for Node (and MSAL.js) poll with `grant_type=device_code`, not the RFC 8628 URN, and
+/// Microsoft's token endpoint accepts it: Microsoft documents MSAL Node's device code flow
+/// (https://learn.microsoft.com/entra/identity-platform/scenario-desktop-acquire-token-device-code-flow).
+#[test]
+fn device_code_grant_by_its_short_name_as_msal_node_sends_it() {
+    device_code_flow("device_code");
+}
+
+/// The device code flow, polling the token endpoint with `grant_type`.
+fn device_code_flow(grant_type: &str) {
     let client = Client::start();
     let start = client.form(
         &format!("/{DEMO_TENANT_ID}/oauth2/v2.0/devicecode"),
@@ -391,7 +404,7 @@ fn device_code_flow_from_code_to_tokens() {
             &format!("/{DEMO_TENANT_ID}/oauth2/v2.0/token"),
             &[
                 ("client_id", SPCONNECT_CLIENT_ID),
-                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("grant_type", grant_type),
                 ("device_code", &device_code),
             ],
             &[],

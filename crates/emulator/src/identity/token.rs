@@ -33,7 +33,9 @@ use crate::{
 const SKEW_SECONDS: i64 = 300;
 /// The client assertion type for certificate credentials.
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The device code grant (RFC 8628), and the short name MSAL for Node and MSAL.js send for it.
 const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+const DEVICE_CODE_GRANT_SHORT: &str = "device_code";
 
 type Form = HashMap<String, String>;
 
@@ -89,9 +91,8 @@ fn serve(
         Some("authorization_code") => context.authorization_code(),
         Some("refresh_token") => context.refresh_token(),
         Some("client_credentials") => context.client_credentials(),
-        Some(DEVICE_CODE_GRANT) => context.device_code(),
-        // ADAL's name for the device code grant at the v1.0 endpoint.
-        Some("device_code") if v1 => context.device_code(),
+        // MSAL for Node (and ADAL at the v1.0 endpoint) send the short name.
+        Some(DEVICE_CODE_GRANT | DEVICE_CODE_GRANT_SHORT) => context.device_code(),
         Some(other) => Err(AadError::new(
             "unsupported_grant_type",
             70003,

@@ -1,6 +1,8 @@
 """Fixtures for the schema-fidelity tests: the emulator (plain HTTP on 127.0.0.1), Microsoft's
-Graph OpenAPI description, an administrator's Graph client, and `fidelity`, which checks request
-and response bodies against the operation the description gives for the request's path."""
+Graph OpenAPI description, Graph clients (an administrator's delegated token, and an app-only
+token), and `fidelity`, which checks request and response bodies against the operation the
+description gives for the request's path, and each response inside a JSON batch against the
+operation its request addresses."""
 
 from __future__ import annotations
 
@@ -16,8 +18,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "independent"))  # the shared emulator_harness module
 
-from emulator_harness import ADMIN, Graph, RunningEmulator, delegated_token  # noqa: E402
-from graph_openapi import OPEN_TYPES, GraphDescription, Operation  # noqa: E402
+from emulator_harness import (  # noqa: E402
+    ADMIN,
+    Graph,
+    RunningEmulator,
+    app_only_token,
+    create_connection_app,
+    delegated_token,
+)
+from graph_openapi import MODULES, OPEN_TYPES, GraphDescription, Operation  # noqa: E402
 
 
 class UndeclaredPropertyWarning(UserWarning):
@@ -33,7 +42,7 @@ def emulator():
 
 @pytest.fixture(scope="session")
 def description() -> GraphDescription:
-    return GraphDescription(HERE / "openapi" / "Applications.yml", HERE / "openapi" / "Sites.yml")
+    return GraphDescription(*(HERE / "openapi" / name for name in MODULES))
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +51,18 @@ def graph(emulator) -> Graph:
     session = requests.Session()
     session.trust_env = False  # loopback only: no proxy, no CA bundle from the environment
     token = delegated_token(session, emulator.base_url, *ADMIN)
+    yield Graph(session, emulator.base_url, token["access_token"])
+    session.close()
+
+
+@pytest.fixture(scope="session")
+def app_graph(emulator, graph) -> Graph:
+    """Graph with an application token (client credentials, certificate) of a new connection
+    app that holds Graph's `Sites.Read.All` application permission."""
+    app = create_connection_app(graph, "Sites.Read.All", "Fidelity app-only client")
+    session = requests.Session()
+    session.trust_env = False
+    token = app_only_token(session, emulator.base_url, app.app_id, app.certificate)
     yield Graph(session, emulator.base_url, token["access_token"])
     session.close()
 
@@ -83,22 +104,85 @@ class Fidelity:
         """Checks the status, then the body against the operation's success response schema
         (collections: every `value` item against the item schema). Returns the body."""
         method, path = reply.request.method, self._path(reply)
-        if reply.status_code != status:
-            pytest.fail(
-                f"{method} {path} answered {reply.status_code}, expected {status}: {reply.text[:1500]}",
-                pytrace=False,
-            )
+        self._status(method, path, reply.status_code, status, reply.text)
+        body = reply.json() if reply.content else None
+        self._fail(*self.success_problems(method, path, status, body))
+        return body
+
+    def error(self, reply: requests.Response, status: int) -> dict:
+        """An error answer: the status, and the body against the operation's `default` response."""
+        method, path = reply.request.method, self._path(reply)
+        self._status(method, path, reply.status_code, status, reply.text)
+        body = reply.json()
+        self._fail(*self.error_problems(method, path, status, body))
+        return body
+
+    def batch(self, reply: requests.Response, requests_sent: list[dict], statuses: dict[str, int]) -> dict:
+        """A JSON batch (https://learn.microsoft.com/graph/json-batching): the envelope (200, one
+        response per request id with `id`, integer `status`, `headers` object, `body`), then each
+        response's status as `statuses[id]` and its body against the operation its request
+        addresses (method + url): the success schema, or the `default` error schema."""
+        self._status("POST", "/$batch", reply.status_code, 200, reply.text)
+        body = reply.json()
+        responses = body.get("responses")
+        if not isinstance(responses, list):
+            self._fail("POST /$batch", ["$.responses: missing or not an array"])
+        by_id = {r.get("id"): r for r in responses if isinstance(r, dict)}
+        sent = {r["id"]: r for r in requests_sent}
+        envelope = [f"$.responses: {len(responses)} responses for {len(sent)} requests"] if len(responses) != len(sent) else []
+        envelope += [f"request {i!r}: no response" for i in sent if i not in by_id]
+        for index, inner in enumerate(responses):
+            where = f"$.responses[{index}]"
+            if not isinstance(inner, dict) or inner.get("id") not in sent:
+                envelope.append(f"{where}: not an object with the id of a request: {inner!r:.200}")
+                continue
+            if not isinstance(inner.get("status"), int) or isinstance(inner.get("status"), bool):
+                envelope.append(f"{where}.status: not an integer")
+            if "headers" in inner and not isinstance(inner["headers"], dict):
+                envelope.append(f"{where}.headers: not an object")
+        self._fail("POST /$batch: the batch envelope", envelope)
+        for request_id, request in sent.items():
+            inner = by_id[request_id]
+            path = self._inner_path(request["url"])
+            method = request["method"].upper()
+            title = f"$batch request {request_id!r} ({method} {path})"
+            self._status(title, "", inner["status"], statuses[request_id], repr(inner.get("body"))[:1500])
+            content_type = {k.lower(): v for k, v in inner.get("headers", {}).items()}.get("content-type", "")
+            if "body" in inner and not content_type.startswith("application/json"):
+                self._fail(title, [f"headers: Content-Type {content_type!r} for a JSON body"])
+            if inner["status"] < 400:
+                self._fail(*self.success_problems(method, path, inner["status"], inner.get("body"), title))
+            else:
+                self._fail(*self.error_problems(method, path, inner["status"], inner.get("body"), title))
+        return body
+
+    @staticmethod
+    def _inner_path(url: str) -> str:
+        """The path a batch request's relative `url` addresses, as in a top-level request."""
+        path = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
+        path = "/" + path.lstrip("/")
+        return path.removeprefix("/v1.0")
+
+    @staticmethod
+    def _status(method: str, path: str, actual: int, expected: int, text: str) -> None:
+        if actual != expected:
+            pytest.fail(f"{method} {path} answered {actual}, expected {expected}: {text[:1500]}",
+                        pytrace=False)
+
+    def success_problems(self, method, path, status, body, title=None) -> tuple[str, list[str]]:
+        """(title, problems) of a success body against the operation's success response schema."""
         operation = self.operation(method, path)
         key, schema = self.description.success(operation, status)
-        body = reply.json() if reply.content else None
-        if schema is None or body is None:
-            return body
-        title = f"{method} {path} → {status}, against {operation} response {key}"
+        title = f"{title or f'{method} {path}'} → {status}, against {operation} response {key}"
+        if body is None:
+            return title, []
+        if schema is None:  # a body the description cannot check is a failure, never a pass
+            return title, ["the description gives no JSON schema for this response's body"]
         problems = self.description.annotation_problems(body)
         items = self.description.collection_items(schema)
         if items is not None:
             if not isinstance(body.get("value"), list):
-                self._fail(title, ["$.value: missing or not an array"])
+                return title, ["$.value: missing or not an array"]
             for index, item in enumerate(body["value"]):
                 prefix = ("value", index)
                 problems += self.description.validate(item, items, prefix)
@@ -106,25 +190,18 @@ class Fidelity:
         else:
             problems += self.description.validate(body, schema)
             problems += self._undeclared(body, schema, (), title)
-        self._fail(title, problems)
-        return body
+        return title, problems
 
-    def error(self, reply: requests.Response, status: int) -> dict:
-        """An error answer: the status, and the body against the operation's `default` response."""
-        method, path = reply.request.method, self._path(reply)
-        if reply.status_code != status:
-            pytest.fail(
-                f"{method} {path} answered {reply.status_code}, expected {status}: {reply.text[:1500]}",
-                pytrace=False,
-            )
+    def error_problems(self, method, path, status, body, title=None) -> tuple[str, list[str]]:
+        """(title, problems) of an error body against the operation's `default` response."""
         operation = self.operation(method, path)
         schema = self.description.error(operation)
-        body = reply.json()
+        title = f"{title or f'{method} {path}'} → {status}, against {operation} response default"
+        if body is None:
+            return title, ["no error body"]
         problems = self.description.validate(body, schema)
-        title = f"{method} {path} → {status}, against {operation} response default"
         problems += self._undeclared(body, schema, (), title)
-        self._fail(title, problems)
-        return body
+        return title, problems
 
     def _undeclared(self, instance, schema, prefix, title) -> list[str]:
         """Undeclared properties: failures, except on open types (a warning there)."""

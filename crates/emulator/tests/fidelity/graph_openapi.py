@@ -1,9 +1,15 @@
-"""Microsoft's Graph v1.0 OpenAPI description (the two module files in `openapi/`) as a checker of
-request and response bodies.
+"""Microsoft's Graph v1.0 OpenAPI description (the module files in `openapi/`, all from one
+commit, see `openapi/SOURCE.md`) as a checker of request and response bodies.
 
-- Schema shapes: `Applications.yml` where both files define a component (its copies are newer,
-  see `openapi/SOURCE.md`), `Sites.yml` for the rest.
-- Paths: `Applications.yml` first, then the `Sites.yml` paths it lacks.
+- Modules: each file is one module of the per-module split Microsoft builds its PowerShell SDK
+  from. Paths and component definitions are merged in the order the files are given; the first
+  module that defines a path or a component wins (the modules come from one generator run, so
+  shared components agree up to descriptions).
+- `/me` is the signed-in user: Microsoft documents `GET /me` and `GET /users/{id}` as the same
+  operation (https://learn.microsoft.com/graph/api/user-get, and `/me/transitiveMemberOf` with
+  `/users/{id}/transitiveMemberOf`: https://learn.microsoft.com/graph/api/user-list-transitivememberof).
+  The PowerShell split leaves the `/me` paths out, so `/me` is looked up as `/users/{user-id}`;
+  likewise a site addressed by path (`/sites/{hostname}:/{path}`) as `/sites/{site-id}` (`ALIASES`).
 - Graph's generator writes `additionalProperties: {type: object}` on its object schemas, meaning
   "open type: keep unknown properties" (SOURCE.md, "Validating JSON against these schemas"). Read
   as JSON Schema it rejects every property defined in a sibling `allOf` branch (a site's
@@ -11,8 +17,8 @@ request and response bodies.
   `ODataErrors.InnerError` (`date`, `request-id`: strings). Those entries are removed; properties
   a schema does not declare are reported separately by `undeclared_properties`.
 - Nullability of complex properties: the generator writes every complex-typed property as a bare
-  `$ref` (all 628 in Applications.yml; it has no form for "nullable complex"), while Graph returns
-  `null` for unset ones (its documented examples: `"certification": null`, `"optionalClaims": null`,
+  `$ref` (it has no form for "nullable complex"), while Graph returns `null` for unset ones (its
+  documented examples: `"certification": null`, `"optionalClaims": null`,
   `"samlSingleSignOnSettings": null`). A `null` value of such a property is treated as absent.
 - Instance annotations (`@odata.context`, `@odata.etag`, `@deprecated.X`, …) are OData control
   information, not properties: they are taken out before validating and checked on their own.
@@ -107,23 +113,43 @@ class Operation:
         return f"{self.method.upper()} {self.template} ({self.source})"
 
 
+# The modules in `openapi/`, in the order their paths and components are merged.
+MODULES = ("Applications.yml", "Sites.yml", "Files.yml", "Users.yml",
+           "Identity.DirectoryManagement.yml")
+
+# Path prefixes Microsoft documents as aliases of a path the description has (see the notes
+# above), as (pattern, replacement): `/me` is the signed-in user; a site addressed by its path,
+# `/sites/{hostname}:/{server-relative-path}` (ending there or with `:`), is the site
+# (https://learn.microsoft.com/graph/api/site-getbypath).
+ALIASES = (
+    (re.compile(r"^/me(?=/|$)"), "/users/{user-id}"),
+    (re.compile(r"^/sites/[^/]+:(/[^:]*)?(:(?=/|$)|$)"), "/sites/{site-id}"),
+)
+
+
 class GraphDescription:
-    def __init__(self, applications: Path, sites: Path) -> None:
-        apps, site_doc = _load(applications), _load(sites)
-        schemas = {**site_doc["components"]["schemas"], **apps["components"]["schemas"]}
-        self.schemas = _strip_open_type_markers(schemas)
-        self.responses = {**site_doc["components"].get("responses", {}),
-                          **apps["components"].get("responses", {})}
-        self.schema_source = {name: "Sites.yml" for name in site_doc["components"]["schemas"]}
-        self.schema_source.update({name: "Applications.yml" for name in apps["components"]["schemas"]})
-        self._derived = self._derived_types()
+    def __init__(self, *modules: Path) -> None:
+        documents = [(path.name, _load(path)) for path in modules]
+        schemas: dict[str, Any] = {}
+        self.responses: dict[str, Any] = {}
+        self.schema_source: dict[str, str] = {}
         self._paths: list[tuple[re.Pattern, int, str, str, dict]] = []
-        for source, document in (("Applications.yml", apps), ("Sites.yml", site_doc)):
+        templates: set[str] = set()
+        for source, document in documents:
+            components = document.get("components", {})
+            for name, schema in components.get("schemas", {}).items():
+                if name not in schemas:
+                    schemas[name], self.schema_source[name] = schema, source
+            for name, response in components.get("responses", {}).items():
+                self.responses.setdefault(name, response)
             for template, item in document["paths"].items():
-                if any(template == known for _, _, _, known, _ in self._paths):
+                if template in templates:
                     continue
+                templates.add(template)
                 pattern, literal = self._template_pattern(template)
                 self._paths.append((pattern, literal, source, template, item))
+        self.schemas = _strip_open_type_markers(schemas)
+        self._derived = self._derived_types()
 
     # ---- paths ------------------------------------------------------------------------------
 
@@ -135,23 +161,30 @@ class GraphDescription:
         return re.compile(f"^{regex}$"), literal
 
     def operation(self, method: str, path: str) -> Operation | None:
-        """The operation for a concrete request path (after `/v1.0`, without query). Action
-        segments may be given without their `microsoft.graph.` namespace, as clients send them."""
+        """The operation for a concrete request path (after `/v1.0`, without query). Action and
+        function segments may be given without their `microsoft.graph.` namespace and a
+        function without its `()`, as clients send them; `/me` stands for the signed-in user."""
         path = path.split("?", 1)[0]
+        for alias, target in ALIASES:
+            path = alias.sub(target, path, count=1)
         candidates = [path]
         head, _, last = path.rpartition("/")
         if head and not last.startswith("microsoft.graph."):
             candidates.append(f"{head}/microsoft.graph.{last}")
-        for candidate in candidates:
-            found = [
-                (literal, source, template, item)
-                for pattern, literal, source, template, item in self._paths
-                if pattern.match(candidate) and method.lower() in item
-            ]
-            if found:
-                literal, source, template, item = max(found, key=lambda f: f[0])
-                return Operation(source, template, method.lower(), item[method.lower()])
-        return None
+        if not last.endswith(")"):
+            candidates += [f"{candidate}()" for candidate in candidates[1:]]
+        found = [
+            (literal, source, template, item)
+            for candidate in candidates
+            for pattern, literal, source, template, item in self._paths
+            if pattern.match(candidate) and method.lower() in item
+        ]
+        if not found:
+            return None
+        # The template with the most literal text: `/sites/microsoft.graph.getAllSites()` over
+        # `/sites/{site-id}`.
+        literal, source, template, item = max(found, key=lambda f: f[0])
+        return Operation(source, template, method.lower(), item[method.lower()])
 
     # ---- schemas of an operation -----------------------------------------------------------
 

@@ -24,6 +24,24 @@ COLUMN = {"$ref": "#/components/schemas/microsoft.graph.columnDefinition"}
         ("PATCH", "/applications(uniqueName='x')",
          "/applications(uniqueName='{uniqueName}')", "Applications.yml"),
         ("GET", "/applications/6c1d", "/applications/{application-id}", "Applications.yml"),
+        ("GET", "/me", "/users/{user-id}", "Users.yml"),
+        ("GET", "/me/transitiveMemberOf", "/users/{user-id}/transitiveMemberOf", "Users.yml"),
+        ("GET", "/users/6c1d", "/users/{user-id}", "Users.yml"),
+        ("GET", "/organization", "/organization", "Identity.DirectoryManagement.yml"),
+        ("GET", "/directory/deletedItems/6c1d", "/directory/deletedItems/{directoryObject-id}",
+         "Identity.DirectoryManagement.yml"),
+        ("GET", "/directory/deletedItems/microsoft.graph.application",
+         "/directory/deletedItems/microsoft.graph.application", "Identity.DirectoryManagement.yml"),
+        ("POST", "/directory/deletedItems/6c1d/restore",
+         "/directory/deletedItems/{directoryObject-id}/microsoft.graph.restore",
+         "Identity.DirectoryManagement.yml"),
+        ("GET", "/sites/getAllSites", "/sites/microsoft.graph.getAllSites()", "Sites.yml"),
+        ("GET", "/sites/microsoft.graph.getAllSites()", "/sites/microsoft.graph.getAllSites()", "Sites.yml"),
+        ("GET", "/drives/b!x", "/drives/{drive-id}", "Files.yml"),
+        ("GET", "/sites/contoso.sharepoint.com:/sites/hr", "/sites/{site-id}", "Sites.yml"),
+        ("GET", "/sites/contoso.sharepoint.com:/", "/sites/{site-id}", "Sites.yml"),
+        ("GET", "/sites/contoso.sharepoint.com:/sites/hr:/lists", "/sites/{site-id}/lists", "Sites.yml"),
+        ("GET", "/drives/b!x/root/children", "/drives/{drive-id}/root/children", "Files.yml"),
     ],
 )
 def test_request_paths_map_to_their_operation(description, method, path, template, source):
@@ -102,3 +120,67 @@ def test_error_envelope_requires_code_and_message(description):
     assert description.validate({"error": {"code": "x", "message": "y", "innerError": {
         "date": "2026-01-01T00:00:00", "request-id": "r"}}}, schema) == []
     assert any("message" in p for p in description.validate({"error": {"code": "x"}}, schema))
+
+
+def test_me_is_an_alias_only_as_a_whole_segment(description):
+    assert description.operation("GET", "/meetings") is None
+
+
+class FakeReply:
+    """What `Fidelity.batch` reads of a `requests.Response`."""
+
+    def __init__(self, body: dict) -> None:
+        self.status_code, self.text, self._body = 200, repr(body), body
+
+    def json(self) -> dict:
+        return self._body
+
+
+BATCH_REQUESTS = [{"id": "1", "method": "GET", "url": "/organization"},
+                  {"id": "2", "method": "GET", "url": "/applications/6c1d"}]
+ORGANIZATION = {"value": [{"id": "b5a1c6d2-3e4f-4a5b-8c9d-0e1f2a3b4c5d", "displayName": "Contoso"}]}
+NOT_FOUND = {"error": {"code": "Request_ResourceNotFound", "message": "gone"}}
+
+
+def batch_reply(first_body: dict, second_body: dict = NOT_FOUND, second_status: int = 404) -> FakeReply:
+    return FakeReply({"responses": [
+        {"id": "1", "status": 200, "headers": {"Content-Type": "application/json"}, "body": first_body},
+        {"id": "2", "status": second_status, "headers": {"Content-Type": "application/json"},
+         "body": second_body},
+    ]})
+
+
+def test_a_valid_batch_passes(fidelity):
+    fidelity.batch(batch_reply(ORGANIZATION), BATCH_REQUESTS, {"1": 200, "2": 404})
+
+
+def test_a_batch_response_is_checked_against_its_own_operation(fidelity):
+    wrong = {"value": [{"id": "x", "displayName": 5}]}  # organization.displayName is a string
+
+    with pytest.raises(pytest.fail.Exception, match=r"(?s)/organization.*\$\.value\[0\]\.displayName"):
+        fidelity.batch(batch_reply(wrong), BATCH_REQUESTS, {"1": 200, "2": 404})
+
+
+def test_a_batch_error_is_checked_against_the_error_schema(fidelity):
+    with pytest.raises(pytest.fail.Exception, match="message"):
+        fidelity.batch(batch_reply(ORGANIZATION, {"error": {"code": "x"}}), BATCH_REQUESTS,
+                       {"1": 200, "2": 404})
+
+
+def test_a_batch_status_is_checked(fidelity):
+    with pytest.raises(pytest.fail.Exception, match="answered 200, expected 404"):
+        fidelity.batch(batch_reply(ORGANIZATION, {"id": "6c1d"}, 200), BATCH_REQUESTS,
+                       {"1": 200, "2": 404})
+
+
+def test_a_batch_missing_a_response_fails(fidelity):
+    reply = FakeReply({"responses": batch_reply(ORGANIZATION)._body["responses"][:1]})
+
+    with pytest.raises(pytest.fail.Exception, match="request '2': no response"):
+        fidelity.batch(reply, BATCH_REQUESTS, {"1": 200, "2": 404})
+
+
+def test_a_body_the_description_has_no_schema_for_is_a_problem(fidelity):
+    _, problems = fidelity.success_problems("DELETE", "/applications/6c1d", 204, {"id": "6c1d"})
+
+    assert problems == ["the description gives no JSON schema for this response's body"]

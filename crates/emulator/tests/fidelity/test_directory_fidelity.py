@@ -7,7 +7,14 @@ import uuid
 
 import pytest
 
-from emulator_harness import GRAPH_APP_ID, ClientCertificate, expect, graph_service_principal
+from emulator_harness import (
+    ADMIN,
+    GRAPH_APP_ID,
+    TENANT_ID,
+    ClientCertificate,
+    expect,
+    graph_service_principal,
+)
 
 SHAREPOINT_APP_ID = "00000003-0000-0ff1-ce00-000000000000"
 SITES_SELECTED_ROLE = "883ea226-0bf2-4a8f-9f9d-92c9162a727d"
@@ -65,9 +72,41 @@ def graph_resource(graph) -> dict:
 
 
 def test_get_me_matches_description(graph, fidelity):
-    if fidelity.description.operation("GET", "/me") is None:
-        pytest.skip("neither Applications.yml nor Sites.yml describes /me (it is in the Users module)")
-    fidelity.response(graph.get("/me"), 200)
+    body = fidelity.response(graph.get("/me"), 200)
+
+    assert body["userPrincipalName"] == ADMIN[0]
+
+
+def test_get_me_selected_properties_matches_description(graph, fidelity):
+    body = fidelity.response(graph.get("/me?$select=id,displayName,userPrincipalName"), 200)
+
+    assert set(body) - {"@odata.context"} == {"id", "displayName", "userPrincipalName"}
+
+
+def test_get_user_by_id_matches_description(graph, fidelity):
+    me = expect(graph.get("/me"), 200)
+
+    fidelity.response(graph.get(f"/users/{me['id']}"), 200)
+
+
+@pytest.mark.parametrize("relation", ["transitiveMemberOf", "memberOf"])
+def test_get_my_memberships_matches_description(graph, fidelity, relation):
+    body = fidelity.response(graph.get(f"/me/{relation}"), 200)
+
+    assert any(o["@odata.type"] == "#microsoft.graph.directoryRole" for o in body["value"])
+
+
+def test_get_organization_matches_description(graph, fidelity):
+    body = fidelity.response(graph.get("/organization"), 200)
+
+    assert [o["id"] for o in body["value"]] == [TENANT_ID]
+
+
+def test_other_user_without_user_read_all_403_matches_error_description(graph, fidelity):
+    """spconnect's delegated scopes read the signed-in user only."""
+    body = fidelity.error(graph.get(f"/users/{uuid.uuid4()}"), 403)
+
+    assert body["error"]["code"] == "Authorization_RequestDenied"
 
 
 # ---- applications -------------------------------------------------------------------------------
@@ -145,9 +184,64 @@ def test_add_key_request_and_response_match_description(graph, fidelity, applica
     fidelity.response(graph.post(path, body), 200)
 
 
+@pytest.fixture(scope="module")
+def deleted_application(graph) -> dict:
+    doomed = expect(graph.post("/applications", {"displayName": "Fidelity deleted app"}), 201)
+    assert graph.request("DELETE", f"/applications/{doomed['id']}").status_code == 204
+    return doomed
+
+
+def test_list_deleted_applications_matches_description(graph, fidelity, deleted_application):
+    body = fidelity.response(graph.get("/directory/deletedItems/microsoft.graph.application"), 200)
+
+    assert deleted_application["id"] in [a["id"] for a in body["value"]]
+
+
+def test_get_deleted_item_matches_description(graph, fidelity, deleted_application):
+    body = fidelity.response(graph.get(f"/directory/deletedItems/{deleted_application['id']}"), 200)
+
+    assert body["@odata.type"] == "#microsoft.graph.application"
+
+
+def test_add_and_remove_password_match_description(graph, fidelity, application):
+    path = f"/applications/{application['id']}/addPassword"
+    body = {"passwordCredential": {"displayName": "Fidelity secret"}}
+    fidelity.request("POST", path, body)
+
+    secret = fidelity.response(graph.post(path, body), 200)
+
+    remove = {"keyId": secret["keyId"]}
+    fidelity.request("POST", f"/applications/{application['id']}/removePassword", remove)
+    fidelity.response(graph.post(f"/applications/{application['id']}/removePassword", remove), 204)
+
+
+def test_remove_key_request_matches_description_and_answers_204(graph, fidelity, application, certificate):
+    spare = ClientCertificate(common_name="fidelity spare")
+    added = expect(graph.post(f"/applications/{application['id']}/addKey", {
+        "keyCredential": {"type": "AsymmetricX509Cert", "usage": "Verify", "key": spare.base64_der},
+        "proof": certificate.proof(application["id"]),
+    }), 200)
+    path = f"/applications/{application['id']}/removeKey"
+    body = {"keyId": added["keyId"], "proof": certificate.proof(application["id"])}
+    fidelity.request("POST", path, body)
+
+    fidelity.response(graph.post(path, body), 204)
+
+
+def test_delete_application_answers_204_as_described(graph, fidelity):
+    doomed = expect(graph.post("/applications", {"displayName": "Fidelity doomed app"}), 201)
+
+    fidelity.response(graph.request("DELETE", f"/applications/{doomed['id']}"), 204)
+
+
+def test_permanently_delete_deleted_item_answers_204_as_described(graph, fidelity):
+    doomed = expect(graph.post("/applications", {"displayName": "Fidelity purged app"}), 201)
+    assert graph.request("DELETE", f"/applications/{doomed['id']}").status_code == 204
+
+    fidelity.response(graph.request("DELETE", f"/directory/deletedItems/{doomed['id']}"), 204)
+
+
 def test_restore_deleted_application_matches_description(graph, fidelity):
-    if fidelity.description.operation("POST", f"/directory/deletedItems/{uuid.uuid4()}/restore") is None:
-        pytest.skip("neither file describes /directory/deletedItems (it is in the DirectoryObjects module)")
     doomed = expect(graph.post("/applications", {"displayName": "Fidelity restored app"}), 201)
     assert graph.request("DELETE", f"/applications/{doomed['id']}").status_code == 204
 
@@ -164,6 +258,13 @@ def test_post_service_principal_request_and_response_match_description(
     fidelity.response(new_service_principal, 201)
 
 
+def test_get_service_principals_page_matches_description(graph, fidelity, service_principal):
+    body = fidelity.response(graph.get("/servicePrincipals?$top=2"), 200)
+
+    assert len(body["value"]) == 2
+    assert isinstance(body.get("@odata.nextLink"), str)
+
+
 def test_get_graph_service_principal_by_app_id_matches_description(graph, fidelity):
     fidelity.response(graph.get(f"/servicePrincipals(appId='{GRAPH_APP_ID}')"), 200)
 
@@ -178,6 +279,27 @@ def test_get_graph_service_principal_selected_properties_matches_description(gra
 
 def test_get_service_principal_by_id_matches_description(graph, fidelity, service_principal):
     fidelity.response(graph.get(f"/servicePrincipals/{service_principal['id']}"), 200)
+
+
+def test_patch_and_delete_service_principal_answer_204_as_described(graph, fidelity, application):
+    extra = expect(graph.post("/applications", {"displayName": "Fidelity extra app"}), 201)
+    principal = expect(graph.post("/servicePrincipals", {"appId": extra["appId"]}), 201)
+    path = f"/servicePrincipals/{principal['id']}"
+    body = {"tags": ["spconnect"], "notes": "Changed by the fidelity tests."}
+    fidelity.request("PATCH", path, body)
+
+    fidelity.response(graph.patch(path, body), 204)
+    fidelity.response(graph.request("DELETE", path), 204)
+
+
+def test_upsert_service_principal_by_app_id_matches_description(graph, fidelity):
+    extra = expect(graph.post("/applications", {"displayName": "Fidelity upserted principal"}), 201)
+    path = f"/servicePrincipals(appId='{extra['appId']}')"
+    fidelity.request("PATCH", path, {})
+
+    created = fidelity.response(graph.patch(path, {}, headers={"Prefer": "create-if-missing"}), 201)
+
+    assert created["appId"] == extra["appId"]
 
 
 def test_grant_app_role_request_and_response_match_description(
@@ -218,3 +340,22 @@ def test_unknown_application_404_matches_error_description(graph, fidelity):
     body = fidelity.error(graph.get(f"/applications/{uuid.uuid4()}"), 404)
 
     assert body["error"]["code"] == "Request_ResourceNotFound"
+
+
+def test_app_role_assignments_of_a_principal_and_removal_match_description(
+    graph, fidelity, graph_resource, service_principal
+):
+    role = next(r for r in graph_resource["appRoles"] if r["value"] == "Sites.ReadWrite.All")
+    granted = expect(graph.post(f"/servicePrincipals/{graph_resource['id']}/appRoleAssignedTo", {
+        "principalId": service_principal["id"], "resourceId": graph_resource["id"], "appRoleId": role["id"],
+    }), 201)
+    assignments = f"/servicePrincipals/{service_principal['id']}/appRoleAssignments"
+
+    body = fidelity.response(graph.get(assignments), 200)
+    fidelity.response(graph.get(f"{assignments}/{granted['id']}"), 200)
+    fidelity.response(
+        graph.request("DELETE", f"/servicePrincipals/{graph_resource['id']}/appRoleAssignedTo/{granted['id']}"),
+        204,
+    )
+
+    assert granted["id"] in [a["id"] for a in body["value"]]

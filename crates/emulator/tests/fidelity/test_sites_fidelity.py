@@ -60,32 +60,33 @@ def test_get_site_with_sharepoint_ids_matches_description(graph, fidelity, hr_si
     assert body["sharepointIds"]["siteId"] == hr_site["id"].split(",")[1]
 
 
+def test_get_site_by_path_matches_description(graph, fidelity):
+    body = fidelity.response(graph.get(f"/sites/{SHAREPOINT_HOST}:/sites/hr"), 200)
+
+    assert body["webUrl"] == f"https://{SHAREPOINT_HOST}/sites/hr"
+
+
+def test_get_lists_of_a_site_by_path_matches_description(graph, fidelity):
+    fidelity.response(graph.get(f"/sites/{SHAREPOINT_HOST}:/sites/hr:/lists"), 200)
+
+
 def test_search_sites_matches_description(graph, fidelity):
     body = fidelity.response(graph.get("/sites?search=hr"), 200)
 
     assert body["value"]
 
 
+def test_get_all_sites_matches_description(app_graph, fidelity):
+    """getAllSites is for application permissions only."""
+    body = fidelity.response(app_graph.get("/sites/getAllSites"), 200)
+
+    assert any(s["webUrl"] == f"https://{SHAREPOINT_HOST}/sites/hr" for s in body["value"])
+
+
 def test_get_subsites_matches_description(graph, fidelity, hr_site):
     body = fidelity.response(graph.get(f"/sites/{hr_site['id']}/sites"), 200)
 
     assert [s["name"] for s in body["value"]] == ["benefits"]
-
-
-def test_get_lists_matches_description(graph, fidelity, hr_site):
-    fidelity.response(graph.get(f"/sites/{hr_site['id']}/lists"), 200)
-
-
-def test_get_list_matches_description(graph, fidelity, hr_site, employees):
-    fidelity.response(graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}"), 200)
-
-
-def test_get_list_columns_matches_description(graph, fidelity, hr_site, employees):
-    fidelity.response(graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}/columns"), 200)
-
-
-def test_get_library_columns_matches_description(graph, fidelity, hr_site, documents):
-    fidelity.response(graph.get(f"/sites/{hr_site['id']}/lists/{documents['id']}/columns"), 200)
 
 
 def test_get_list_items_with_fields_matches_description(graph, fidelity, hr_site, employees):
@@ -104,24 +105,50 @@ def test_get_list_items_page_with_next_link_matches_description(graph, fidelity,
     assert isinstance(body.get("@odata.nextLink"), str)
 
 
-def test_get_list_item_matches_description(graph, fidelity, hr_site, employees):
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "/lists",
+        "/lists/{employees}",
+        "/lists/{employees}/columns",
+        "/lists/{documents}/columns",
+        "/lists/{employees}/contentTypes",
+        "/lists/{employees}/items/1?expand=fields",
+        "/lists/{employees}/items/1/fields",
+        "/lists/{documents}/drive",
+        "/columns",
+        "/contentTypes",
+        "/drives",
+        "/drive",
+    ],
+)
+def test_site_reads_match_description(graph, fidelity, hr_site, employees, documents, relative):
+    path = relative.format(employees=employees["id"], documents=documents["id"])
+
+    fidelity.response(graph.get(f"/sites/{hr_site['id']}{path}"), 200)
+
+
+def test_get_list_column_by_id_matches_description(graph, fidelity, hr_site, employees):
+    columns = expect(graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}/columns"), 200)["value"]
+
     fidelity.response(
-        graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}/items/1?expand=fields"), 200
+        graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}/columns/{columns[0]['id']}"), 200
     )
 
 
-def test_get_list_content_types_matches_description(graph, fidelity, hr_site, employees):
-    fidelity.response(
-        graph.get(f"/sites/{hr_site['id']}/lists/{employees['id']}/contentTypes"), 200
-    )
+@pytest.fixture(scope="module")
+def hr_drive(graph, hr_site) -> dict:
+    return expect(graph.get(f"/sites/{hr_site['id']}/drive"), 200)
 
 
-def test_get_site_drives_matches_description(graph, fidelity, hr_site):
-    fidelity.response(graph.get(f"/sites/{hr_site['id']}/drives"), 200)
+def test_get_drive_by_id_matches_description(graph, fidelity, hr_drive):
+    fidelity.response(graph.get(f"/drives/{hr_drive['id']}"), 200)
 
 
-def test_get_site_default_drive_matches_description(graph, fidelity, hr_site):
-    fidelity.response(graph.get(f"/sites/{hr_site['id']}/drive"), 200)
+def test_get_drive_root_children_matches_description(graph, fidelity, hr_drive):
+    body = fidelity.response(graph.get(f"/drives/{hr_drive['id']}/root/children"), 200)
+
+    assert body["value"] and all("file" in item for item in body["value"])
 
 
 def test_grant_site_permission_request_and_response_match_description(graph, fidelity, hr_site):
@@ -150,10 +177,30 @@ def test_list_site_permissions_matches_description(graph, fidelity, root_site):
     assert body["value"]
 
 
+def test_site_permission_by_id_get_patch_delete_match_description(graph, fidelity, hr_site):
+    path = f"/sites/{hr_site['id']}/permissions"
+    granted = expect(graph.post(path, {"roles": ["read"], "grantedToIdentities": [
+        {"application": {"id": str(uuid.uuid4()), "displayName": "Fidelity changed grant"}}]}), 201)
+    one = f"{path}/{granted['id']}"
+
+    fidelity.response(graph.get(one), 200)
+    fidelity.request("PATCH", one, {"roles": ["write"]})
+    changed = fidelity.response(graph.patch(one, {"roles": ["write"]}), 200)
+    fidelity.response(graph.request("DELETE", one), 204)
+
+    assert changed["roles"] == ["write"]
+
+
 def test_unknown_list_404_matches_error_description(graph, fidelity, hr_site):
     body = fidelity.error(graph.get(f"/sites/{hr_site['id']}/lists/{uuid.uuid4()}"), 404)
 
     assert body["error"]["code"] == "itemNotFound"
+
+
+def test_get_all_sites_with_a_delegated_token_400_matches_error_description(graph, fidelity):
+    body = fidelity.error(graph.get("/sites/getAllSites"), 400)
+
+    assert body["error"]["code"] == "invalidRequest"
 
 
 def test_unknown_site_404_matches_error_description(graph, fidelity):

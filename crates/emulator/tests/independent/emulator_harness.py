@@ -327,6 +327,33 @@ def delegated_token(
     return reply.json()
 
 
+def app_only_token(session: requests.Session, base_url: str, app_id: str, certificate: "ClientCertificate") -> dict:
+    """An application token through client credentials with a certificate: a client assertion
+    (RS256, `x5t#S256` header, aud = the token endpoint) signed by the app's key, with plain
+    HTTP requests (for suites that do not use MSAL)."""
+    import jwt  # PyJWT, installed with MSAL
+
+    token_url = f"{base_url}/{TENANT_ID}/oauth2/v2.0/token"
+    now = int(time.time())
+    claims = {"aud": token_url, "iss": app_id, "sub": app_id, "jti": str(uuid.uuid4()),
+              "nbf": now, "iat": now, "exp": now + 600}
+    headers = {"x5t#S256": b64url(hashlib.sha256(certificate.der).digest())}
+    assertion = jwt.encode(claims, certificate.private_key_pem, algorithm="RS256", headers=headers)
+    reply = session.post(
+        token_url,
+        data={
+            "client_id": app_id,
+            "grant_type": "client_credentials",
+            "scope": GRAPH_DEFAULT_SCOPE,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion,
+        },
+    )
+    if reply.status_code != 200:
+        raise AssertionError(f"client credentials failed ({reply.status_code}): {reply.text}")
+    return reply.json()
+
+
 # ---- Graph ----------------------------------------------------------------------------------
 
 
