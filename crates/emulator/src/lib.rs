@@ -4,8 +4,9 @@
 //! in-process ([`Emulator::start`]); the `spconnect-emulator` binary runs it on its own.
 //!
 //! It owns the seeded demo tenants, the protocol behaviour and the fault injection; it is never
-//! used by product code except the demo mode and tests. Facts come from
-//! `shared/reference/microsoft-identity-and-graph.md`.
+//! used by product code except the demo mode and tests. The Microsoft facts it follows are
+//! summarised, with Microsoft's URLs, in the repository's `docs/microsoft/` (cited in comments as
+//! `docs/microsoft §N.M`); where Microsoft's documentation says otherwise, it wins.
 
 mod access;
 mod bearer;

@@ -5,7 +5,7 @@
 
 use axum::http::{HeaderMap, header};
 
-/// Microsoft's sign-in hosts, in every cloud (reference §1.10).
+/// Microsoft's sign-in hosts, in every cloud (docs/microsoft §1.10).
 const LOGIN_HOSTS: &[&str] = &[
     "login.microsoftonline.com",
     "login.windows.net",
@@ -20,7 +20,7 @@ const LOGIN_HOSTS: &[&str] = &[
     "login.sovcloud-identity.fr",
     "login.sovcloud-identity.de",
 ];
-/// Microsoft Graph's hosts, in every cloud (reference §4).
+/// Microsoft Graph's hosts, in every cloud (docs/microsoft §4).
 const GRAPH_HOSTS: &[&str] = &[
     "graph.microsoft.com",
     "graph.microsoft.us",

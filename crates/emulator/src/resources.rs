@@ -1,5 +1,5 @@
 //! The Microsoft first-party resources every tenant has: Microsoft Graph and Office 365 SharePoint
-//! Online, with their real app ids and permission ids (reference §2.2).
+//! Online, with their real app ids and permission ids (docs/microsoft §2.2).
 
 use std::borrow::Cow;
 

@@ -1,6 +1,6 @@
 //! SharePoint REST (`/_api/…`), enough to prove a connection works the way SharePoint runtimes use
 //! it: the web, its lists and list items, with app-only tokens for `https://{tenant}.sharepoint.com`
-//! and the refusal of secret-based app-only tokens (reference §3.10).
+//! and the refusal of secret-based app-only tokens (docs/microsoft §3.10).
 
 use std::sync::Arc;
 

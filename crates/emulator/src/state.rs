@@ -24,7 +24,7 @@ pub struct World {
     /// Multi-tenant applications owned outside the seeded tenants (spconnect's own client).
     pub external_apps: Vec<Application>,
     /// How long new applications, service principals and grants stay invisible to reads and to
-    /// the token endpoint, as Entra ID's replication makes them (reference §2.8).
+    /// the token endpoint, as Entra ID's replication makes them (docs/microsoft §2.8).
     pub replication_delay: Duration,
 }
 

@@ -1,5 +1,5 @@
 //! JSON batching: `POST /$batch` with at most 20 requests, `dependsOn` ordering and 424 for the
-//! dependents of a failed request (reference §3.7).
+//! dependents of a failed request (docs/microsoft §3.7).
 
 use std::collections::HashMap;
 

@@ -76,7 +76,7 @@ pub fn filtered_page(
             "Invalid page size specified: '{top}'. Must be between 1 and 999 inclusive."
         )));
     }
-    // Advanced queries on directory objects need `ConsistencyLevel: eventual` (reference §3.6).
+    // Advanced queries on directory objects need `ConsistencyLevel: eventual` (docs/microsoft §3.6).
     let eventual =
         request.header("consistencylevel").is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
     let advanced = query.search.is_some() || query.count;

@@ -1,4 +1,4 @@
-//! Graph's error envelope (reference §3.9): `{"error": {"code", "message", "innerError": {"date",
+//! Graph's error envelope (docs/microsoft §3.9): `{"error": {"code", "message", "innerError": {"date",
 //! "request-id", "client-request-id"}}}`. Built by [`GraphError::envelope`]
 //! and nowhere else.
 

@@ -1,7 +1,7 @@
 //! Microsoft Graph v1.0: the directory operations spconnect uses (`/me`, `/organization`,
 //! applications, service principals, app role assignments, deleted items) and SharePoint through
 //! Graph (sites, lists, columns, content types, items, drives, site permissions), with Graph's
-//! authorization rules, OData options, paging and error envelope (reference: `docs/microsoft/`).
+//! authorization rules, OData options, paging and error envelope (docs/microsoft §2, §3).
 //!
 //! A request goes: bearer token ([`crate::bearer`]) → path normalised ([`path`]) → the operation
 //! found in the route table ([`routes`]), whose permissions are checked before the operation runs

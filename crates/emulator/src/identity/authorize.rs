@@ -1,4 +1,4 @@
-//! `/authorize` and the sign-in and consent forms behind it (reference §1.2, §1.3, §1.11).
+//! `/authorize` and the sign-in and consent forms behind it (docs/microsoft §1.2, §1.3, §1.11).
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -419,7 +419,7 @@ pub fn continue_after_sign_in(
 }
 
 /// `GET /{tenant}/adminconsent`: an administrator grants the application permissions
-/// (`Role` entries of `requiredResourceAccess`) the app declares (reference §1.12).
+/// (`Role` entries of `requiredResourceAccess`) the app declares (docs/microsoft §1.12).
 pub async fn admin_consent(
     State(shared): State<Arc<Shared>>,
     Path(tenant_segment): Path<String>,

@@ -1,5 +1,5 @@
 //! The device code flow: `/devicecode` and the page where the person enters the code
-//! (reference §1.7).
+//! (docs/microsoft §1.7).
 
 use std::{sync::Arc, time::Duration};
 

@@ -1,4 +1,4 @@
-//! OpenID discovery, JWKS and instance discovery (reference §1.9, §1.10).
+//! OpenID discovery, JWKS and instance discovery (docs/microsoft §1.9, §1.10).
 
 use std::sync::Arc;
 
@@ -28,7 +28,7 @@ pub(super) fn cached(body: Value) -> Response {
 /// The tenant a discovery document describes: (the segment its endpoints use, the tenant id its
 /// issuer names, `tenant_region_scope`). For `common` and `organizations` the endpoints keep that
 /// segment; only the issuer is the `{tenantid}` template clients fill from the token's `tid`
-/// (reference §1.9).
+/// (docs/microsoft §1.9).
 pub(super) fn document_tenant(
     shared: &Shared,
     tenant: &str,

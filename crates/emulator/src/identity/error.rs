@@ -1,4 +1,4 @@
-//! Token-endpoint errors in Microsoft's JSON shape (reference §1.8).
+//! Token-endpoint errors in Microsoft's JSON shape (docs/microsoft §1.8).
 
 use axum::{
     Json,

@@ -1,5 +1,5 @@
 //! Issuing tokens: access tokens (v1.0, as Microsoft Graph and SharePoint receive them), id tokens
-//! (v2.0) and refresh tokens (reference §1.4–§1.6).
+//! (v2.0) and refresh tokens (docs/microsoft §1.4–§1.6).
 
 use serde_json::{Value, json};
 use uuid::Uuid;

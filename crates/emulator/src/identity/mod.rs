@@ -1,6 +1,6 @@
 //! The Microsoft identity platform: discovery, `/authorize` with its sign-in, account picker and
 //! consent pages, `/token` (authorization code with PKCE, refresh token, client credentials with
-//! certificate assertions, device code) and `/devicecode` (reference §1), at the v2.0 endpoints
+//! certificate assertions, device code) and `/devicecode` (docs/microsoft §1), at the v2.0 endpoints
 //! and, mapped onto them, the v1.0 ones.
 
 mod authorize;

@@ -1,4 +1,4 @@
-//! Scope strings: which resource they name and which permissions (reference §1.4, §1.6).
+//! Scope strings: which resource they name and which permissions (docs/microsoft §1.4, §1.6).
 
 use crate::{
     model::Tenant,

@@ -1,4 +1,4 @@
-//! `POST /{tenant}/oauth2/v2.0/token` (reference §1.4–§1.8), and its v1.0 twin
+//! `POST /{tenant}/oauth2/v2.0/token` (docs/microsoft §1.4–§1.8), and its v1.0 twin
 //! `/{tenant}/oauth2/token` (`resource=` for `scope=`, the v1.0 response shape; see `v1.rs`).
 
 use std::{collections::HashMap, sync::Arc};

@@ -28,7 +28,7 @@ def certificate() -> ClientCertificate:
 
 @pytest.fixture(scope="module")
 def new_application_body(certificate) -> dict:
-    """What spconnect sends to create a connection's app (reference §2.3)."""
+    """What spconnect sends to create a connection's app (docs/microsoft §2.3)."""
     return {
         "displayName": "Fidelity test connection",
         "signInAudience": "AzureADMyOrg",

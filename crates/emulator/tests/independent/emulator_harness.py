@@ -42,7 +42,7 @@ REDIRECT_URI = "http://localhost:53127/"
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 GRAPH_DEFAULT_SCOPE = "https://graph.microsoft.com/.default"
-# The audience of addKey/removeKey proofs (reference §2.6).
+# The audience of addKey/removeKey proofs (docs/microsoft §2.6).
 PROOF_AUDIENCE = "00000002-0000-0000-c000-000000000000"
 
 # How long the binary may take to print its base URL (a start-up guard, not an assertion).
@@ -210,7 +210,7 @@ class ClientCertificate:
         return base64.b64encode(self.der).decode()
 
     def key_credential(self) -> dict:
-        """A `keyCredentials` entry for this certificate (reference §2.6)."""
+        """A `keyCredentials` entry for this certificate (docs/microsoft §2.6)."""
         return {
             "type": "AsymmetricX509Cert",
             "usage": "Verify",
