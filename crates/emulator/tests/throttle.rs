@@ -97,8 +97,9 @@ fn rate_limit_headers_from_80_percent_then_429_with_retry_after_then_a_new_windo
     assert_eq!(seconds(&throttled, "ratelimit-reset"), retry_after);
     assert_eq!(throttled.header("ratelimit-remaining"), Some("0"));
     let body = throttled.json();
-    assert_eq!(body["error"]["code"], "TooManyRequests");
-    assert_eq!(body["error"]["innerError"]["status"], "429");
+    assert_eq!(body["error"]["code"], "activityLimitReached", "{body}");
+    assert_eq!(body["error"]["innerError"]["code"], "throttledRequest", "{body}");
+    assert_eq!(body["error"]["innerError"]["innerError"]["code"], "quota", "{body}");
     assert_eq!(throttled.header("request-id"), body["error"]["innerError"]["request-id"].as_str());
     assert_eq!(client.graph("GET", "/me", &admin, None).status, 200, "not a SharePoint call");
     std::thread::sleep(std::time::Duration::from_secs(retry_after));
@@ -186,7 +187,7 @@ fn batch_requests_are_charged_and_throttled_one_by_one() {
         let retry_after: u64 =
             throttled["headers"]["Retry-After"].as_str().expect("Retry-After").parse().expect("n");
         assert!((1..=60).contains(&retry_after));
-        assert_eq!(throttled["body"]["error"]["code"], "TooManyRequests");
+        assert_eq!(throttled["body"]["error"]["code"], "activityLimitReached");
     }
     assert_eq!(response("me")["status"], 200, "outside SharePoint, never throttled");
     let batch = logged(&client).into_iter().find(|e| e["path"] == "/v1.0/$batch").expect("logged");

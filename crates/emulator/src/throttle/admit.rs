@@ -98,22 +98,18 @@ fn add_rate_limit(headers: &mut HeaderMap, rate: Option<&RateLimit>) {
     }
 }
 
-/// Graph's throttling body, as its throttling guidance shows it
-/// (<https://learn.microsoft.com/graph/throttling>).
+/// The body SharePoint-backed Graph calls answer when an application's resource-unit quota is
+/// spent, as observed (docs/microsoft §3.8): `activityLimitReached`, inner code
+/// `throttledRequest`, innermost `quota`.
 fn graph_body(request_id: &str, client_request_id: &str) -> Value {
-    let date = now().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    json!({"error": {
-        "code": "TooManyRequests",
-        "message": "Please retry again later.",
-        "innerError": {
-            "code": "429",
-            "date": &date[..19.min(date.len())],
-            "message": "Please retry after",
-            "request-id": request_id,
-            "client-request-id": client_request_id,
-            "status": "429",
-        },
-    }})
+    let error = crate::graph::error::GraphError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "activityLimitReached",
+        "The request has been throttled",
+    );
+    let mut body = error.envelope(request_id, client_request_id);
+    body["error"]["innerError"]["innerError"] = json!({"code": "quota"});
+    body
 }
 
 /// The 429 for a request refused by the model: Graph's body for Graph, SharePoint's for REST.
