@@ -60,8 +60,8 @@ pub enum VaultError {
     },
     /// The keychain refused: its prompt was dismissed or access was denied.
     #[error(
-        "The keychain refused access (its prompt was dismissed or access was denied): allow \
-         spconnect when the keychain asks, then try again."
+        "The keychain refused access: its unlock prompt was dismissed or could not be shown. \
+         Unlock the keychain (or allow spconnect when it asks), then try again."
     )]
     Denied {
         /// The platform's message, for the log.

@@ -56,6 +56,20 @@ fn on_a_private_secret_service() {
 }
 
 #[test]
+fn on_a_locked_secret_service() {
+    if no_keychain_declared() {
+        eprintln!("skipped: SPCONNECT_NO_KEYCHAIN=1 says this machine has no keychain to test");
+        return;
+    }
+    let output = Command::new(HARNESS)
+        .arg(this_test_binary())
+        .args(["in_locked_session_the_store_says_so", "--ignored", "--exact"])
+        .output()
+        .expect("start tests/keychain-session.sh");
+    expect_passed(&output, "the vault against a locked gnome-keyring", 1);
+}
+
+#[test]
 fn with_no_session_bus_the_store_says_no_keychain_is_running() {
     let dir = tempfile::tempdir().expect("temp dir");
     let output = Command::new(this_test_binary())
@@ -234,6 +248,37 @@ fn in_private_session_leaves_no_secret_in_any_file_the_vault_wrote() {
         &files_under(&PathBuf::from(env::var_os("XDG_DATA_HOME").expect("set by the harness"))),
         &needles,
     );
+}
+
+#[test]
+#[ignore = "locks the keychain; run inside tests/keychain-session.sh by on_a_locked_secret_service"]
+fn in_locked_session_the_store_says_so() {
+    let (keychain, service) = private_keychain();
+    let key = EntryKey::new(&service, "some-account").expect("key");
+    keychain.set(&key, &Secret::new(b"kept".to_vec())).expect("set before locking");
+    let locked = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.Lock",
+            "array:objpath:/org/freedesktop/secrets/collection/login",
+        ])
+        .status()
+        .expect("run dbus-send");
+    assert!(locked.success(), "could not lock the test keyring");
+    // Headless, gnome-keyring cannot show its unlock prompt and reports it dismissed; on a
+    // desktop the prompt would wait for the person.
+    for error in [
+        keychain.get(&key).map(|_| ()).expect_err("get"),
+        keychain.set(&key, &Secret::new(b"new".to_vec())).expect_err("set"),
+        keychain.accounts(&service).map(|_| ()).expect_err("list"),
+    ] {
+        assert!(matches!(error, VaultError::Denied { .. }), "{error:?}");
+        assert!(error.to_string().contains("Unlock the keychain"), "{error}");
+        assert!(error.is_retryable());
+    }
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
