@@ -41,32 +41,32 @@ const CLI_TOOLS: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 
 #[test]
 fn on_a_private_secret_service() {
-    if no_keychain_declared() {
-        eprintln!("skipped: SPCONNECT_NO_KEYCHAIN=1 says this machine has no keychain to test");
-        return;
-    }
-    let output = Command::new(HARNESS)
-        .arg(this_test_binary())
-        .args([PRIVATE_SESSION_TESTS, "--ignored", "--test-threads=1"])
-        .output()
-        .expect("start tests/keychain-session.sh");
-    let tests = count_ignored_tests(PRIVATE_SESSION_TESTS);
-    assert!(tests >= 4, "the private-session tests were not found ({tests})");
-    expect_passed(&output, "the vault against gnome-keyring on a private D-Bus session", tests);
+    in_keychain_session(
+        PRIVATE_SESSION_TESTS,
+        "the vault against gnome-keyring on a private D-Bus session",
+    );
 }
 
 #[test]
 fn on_a_locked_secret_service() {
+    in_keychain_session("in_locked_session_", "the vault against a locked gnome-keyring");
+}
+
+/// Runs this binary's `#[ignore]`d tests named `prefix…` one by one inside
+/// `tests/keychain-session.sh`, and expects every one of them to pass.
+fn in_keychain_session(prefix: &str, what: &str) {
     if no_keychain_declared() {
-        eprintln!("skipped: SPCONNECT_NO_KEYCHAIN=1 says this machine has no keychain to test");
+        eprintln!("skipped {what}: SPCONNECT_NO_KEYCHAIN=1 says this machine has no keychain");
         return;
     }
+    let tests = count_ignored_tests(prefix);
+    assert!(tests > 0, "no tests named {prefix}… were found");
     let output = Command::new(HARNESS)
         .arg(this_test_binary())
-        .args(["in_locked_session_the_store_says_so", "--ignored", "--exact"])
+        .args([prefix, "--ignored", "--test-threads=1"])
         .output()
         .expect("start tests/keychain-session.sh");
-    expect_passed(&output, "the vault against a locked gnome-keyring", 1);
+    expect_passed(&output, what, tests);
 }
 
 #[test]
