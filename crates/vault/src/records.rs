@@ -162,8 +162,9 @@ impl RecordStore {
     }
 
     /// The profile's data key: from the cache, else from the keychain, else (when no record
-    /// exists yet) a new one saved there. After saving, the key is read back, so of two
-    /// processes racing to make it, both use the one the keychain kept.
+    /// exists yet) a new one saved there. Making it happens under an exclusive lock on
+    /// `{dir}/.data-key.lock`, so two stores or two processes racing to make the first key end
+    /// up with one.
     fn data_key(&self) -> Result<DataKey, VaultError> {
         let mut cached = self.key.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(key) = cached.as_ref() {
@@ -173,20 +174,49 @@ impl RecordStore {
         let key = match self.keychain.get(&entry) {
             Ok(stored) => self.parse_key(&stored)?,
             Err(VaultError::NotFound { .. }) => {
-                if !self.list()?.is_empty() {
-                    return Err(VaultError::DataKeyMissing {
-                        profile: self.profile.to_string(),
-                        dir: self.dir.clone(),
-                    });
+                let _lock = self.lock_key_creation()?;
+                match self.keychain.get(&entry) {
+                    Ok(stored) => self.parse_key(&stored)?,
+                    Err(VaultError::NotFound { .. }) => self.make_key(&entry)?,
+                    Err(other) => return Err(other),
                 }
-                self.keychain.set(&entry, &DataKey::generate()?.to_keychain())?;
-                tracing::info!(profile = %self.profile, "data key created in the keychain");
-                self.parse_key(&self.keychain.get(&entry)?)?
             }
             Err(other) => return Err(other),
         };
         *cached = Some(key.clone());
         Ok(key)
+    }
+
+    /// Makes the first data key, refusing while records exist (they were sealed with a key the
+    /// keychain has lost).
+    fn make_key(&self, entry: &EntryKey) -> Result<DataKey, VaultError> {
+        if !self.list()?.is_empty() {
+            return Err(VaultError::DataKeyMissing {
+                profile: self.profile.to_string(),
+                dir: self.dir.clone(),
+            });
+        }
+        let key = DataKey::generate()?;
+        self.keychain.set(entry, &key.to_keychain())?;
+        tracing::info!(profile = %self.profile, "data key created in the keychain");
+        Ok(key)
+    }
+
+    /// Holds an exclusive lock on the profile's key-creation lock file until dropped.
+    fn lock_key_creation(&self) -> Result<fs::File, VaultError> {
+        let path = self.dir.join(".data-key.lock");
+        let write_error = |source| VaultError::Write { path: path.clone(), source };
+        atomic::create_private_dir(&self.dir).map_err(write_error)?;
+        let mut options = fs::OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(&path).map_err(write_error)?;
+        file.lock().map_err(write_error)?;
+        Ok(file)
     }
 
     fn parse_key(&self, stored: &Secret<Vec<u8>>) -> Result<DataKey, VaultError> {
@@ -347,6 +377,31 @@ mod tests {
         assert!(matches!(error, VaultError::KeychainUnavailable { .. }), "{error:?}");
         fixture.keychain.set_unavailable(false);
         assert_eq!(store.read(&id("a")).expect("old record").expose(), SECRET_RECORD);
+    }
+
+    #[test]
+    fn stores_racing_to_make_the_first_data_key_end_up_with_one() {
+        for _ in 0..20 {
+            let fixture = Fixture::new();
+            let barrier = std::sync::Barrier::new(8);
+            std::thread::scope(|scope| {
+                for n in 0..8 {
+                    let (fixture, barrier) = (&fixture, &barrier);
+                    scope.spawn(move || {
+                        let store = fixture.store();
+                        barrier.wait();
+                        store.write(&id(&format!("r{n}")), &secret(b"x")).expect("write");
+                    });
+                }
+            });
+            let store = fixture.store();
+            for n in 0..8 {
+                assert_eq!(
+                    store.read(&id(&format!("r{n}"))).expect("every record opens").expose(),
+                    b"x"
+                );
+            }
+        }
     }
 
     #[test]
