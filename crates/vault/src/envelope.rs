@@ -76,7 +76,7 @@ impl DataKey {
 
     fn cipher(&self) -> Result<Aes256Gcm, VaultError> {
         Aes256Gcm::new_from_slice(self.0.expose())
-            .map_err(|_| VaultError::Keychain { detail: "the data key is not 256 bits".to_owned() })
+            .map_err(|_| VaultError::Encryption { detail: "the data key is not 256 bits" })
     }
 }
 
@@ -89,10 +89,10 @@ pub fn seal(
     let nonce = Nonce::<Aes256Gcm>::try_generate()
         .map_err(|error| VaultError::Random { detail: error.to_string() })?;
     let aad = associated_data(VERSION, id);
-    let sealed =
-        key.cipher()?.encrypt(&nonce, Payload { msg: plaintext.expose(), aad: &aad }).map_err(
-            |_| VaultError::Keychain { detail: "the record is too large to encrypt".to_owned() },
-        )?;
+    let sealed = key
+        .cipher()?
+        .encrypt(&nonce, Payload { msg: plaintext.expose(), aad: &aad })
+        .map_err(|_| VaultError::Encryption { detail: "the record is too large" })?;
     let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
     out.push(VERSION);
     out.extend_from_slice(&nonce);

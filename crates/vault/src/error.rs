@@ -122,6 +122,12 @@ pub enum VaultError {
         /// The profile.
         profile: String,
     },
+    /// A record could not be encrypted.
+    #[error("The record could not be encrypted: {detail}.")]
+    Encryption {
+        /// Why.
+        detail: &'static str,
+    },
     /// The system's random source failed, so no key or nonce could be made.
     #[error("The system's random number source failed: {detail}.")]
     Random {

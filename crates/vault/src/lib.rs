@@ -29,7 +29,6 @@ mod model;
 mod records;
 mod tokens;
 
-pub use envelope::{DataKey, VERSION as RECORD_FORMAT_VERSION};
 pub use error::{Unavailability, VaultError};
 pub use keychain::{KeychainStore, SecretStore};
 #[cfg(any(test, feature = "test-store"))]
