@@ -77,31 +77,42 @@ impl KeychainStore {
         Self::default()
     }
 
-    fn store(&self) -> Result<Arc<CredentialStore>, VaultError> {
+    /// The cached connection, or a new one and whether it is new.
+    fn store(&self) -> Result<(Arc<CredentialStore>, bool), VaultError> {
         let mut connection = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(store) = connection.as_ref() {
-            return Ok(store.clone());
+            return Ok((store.clone(), false));
         }
         let store = connect()?;
         *connection = Some(store.clone());
-        Ok(store)
+        Ok((store, true))
     }
 
-    /// Runs `call` on the keychain; when the keychain went away, forgets the connection so the
-    /// next call reconnects.
+    /// Runs `call` on the keychain. A failure other than "not found" or "denied" drops the
+    /// connection: the keychain may have restarted, which ends its session with us. A call that
+    /// failed on an older connection is tried once more on a new one (every call here may be
+    /// repeated: set replaces, delete of nothing is fine).
     fn with_store<T>(
         &self,
-        call: impl FnOnce(&CredentialStore) -> Result<T, KeyringError>,
-        what: impl FnOnce() -> String,
+        call: impl Fn(&CredentialStore) -> Result<T, KeyringError>,
+        what: impl Fn() -> String,
     ) -> Result<T, VaultError> {
-        let store = self.store()?;
-        call(store.as_ref()).map_err(|error| {
-            let error = classify(error, what);
-            if matches!(error, VaultError::KeychainUnavailable { .. }) {
-                *self.connection.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        loop {
+            let (store, fresh) = self.store()?;
+            match call(store.as_ref()).map_err(|error| classify(error, &what)) {
+                Ok(value) => return Ok(value),
+                Err(error @ (VaultError::NotFound { .. } | VaultError::Denied { .. })) => {
+                    return Err(error);
+                }
+                Err(error) => {
+                    *self.connection.lock().unwrap_or_else(PoisonError::into_inner) = None;
+                    if fresh {
+                        return Err(error);
+                    }
+                    tracing::info!(%error, "keychain call failed on an older connection; reconnecting");
+                }
             }
-            error
-        })
+        }
     }
 
     fn entry(store: &CredentialStore, key: &EntryKey) -> Result<Entry, KeyringError> {
@@ -172,7 +183,7 @@ fn connect() -> Result<Arc<CredentialStore>, VaultError> {
 
 /// Names a `keyring-core` error for our caller. Never formats the error wholesale: some variants
 /// (`BadEncoding`, `BadDataFormat`) carry the secret's bytes.
-fn classify(error: KeyringError, what: impl FnOnce() -> String) -> VaultError {
+fn classify(error: KeyringError, what: impl Fn() -> String) -> VaultError {
     match error {
         KeyringError::NoEntry => VaultError::NotFound { what: what() },
         KeyringError::NoStorageAccess(inner) | KeyringError::PlatformFailure(inner) => {

@@ -33,8 +33,9 @@ mkdir -p "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_CONFIG_HOME"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 
 # --unlock reads the password on stdin and creates the "login" keyring with it (the default
-# collection). The daemon leaves with the bus.
-if ! printf '%s' throwaway-test-keyring-password \
+# collection). The daemon leaves with the bus. Tests that restart the daemon read the password here.
+export SPCONNECT_TEST_KEYRING_PASSWORD=throwaway-test-keyring-password
+if ! printf '%s' "$SPCONNECT_TEST_KEYRING_PASSWORD" \
     | gnome-keyring-daemon --unlock --components=secrets >/dev/null; then
   echo "$0: gnome-keyring-daemon could not start its Secret Service on the private bus" >&2
   exit 1

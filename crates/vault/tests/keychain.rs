@@ -252,23 +252,50 @@ fn in_private_session_leaves_no_secret_in_any_file_the_vault_wrote() {
 }
 
 #[test]
+#[ignore = "writes to a keychain; run inside tests/keychain-session.sh by on_a_private_secret_service"]
+fn in_private_session_a_restarted_keychain_is_reached_again() {
+    let (keychain, service) = private_keychain();
+    let key = EntryKey::new(&service, "some-account").expect("key");
+    keychain.set(&key, &Secret::new(b"kept".to_vec())).expect("set");
+
+    // Stop the private session's keychain daemon (by its id, asked of the private bus) and start
+    // it again on the same keyring files, unlocked.
+    let reply = dbus_send(&[
+        "--dest=org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus.GetConnectionUnixProcessID",
+        "string:org.freedesktop.secrets",
+    ]);
+    let pid = reply.split_whitespace().last().expect("a process id").to_owned();
+    assert!(Command::new("kill").arg(&pid).status().expect("kill").success());
+    let gone = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        !Path::new(&format!("/proc/{pid}")).exists()
+    });
+    assert!(gone, "the keychain daemon {pid} did not stop");
+    let restarted = Command::new("sh")
+        .args(["-c", "printf %s \"$SPCONNECT_TEST_KEYRING_PASSWORD\" | gnome-keyring-daemon --unlock --components=secrets >/dev/null"])
+        .status()
+        .expect("restart gnome-keyring-daemon");
+    assert!(restarted.success());
+
+    // The store's session with the old daemon is gone; it reconnects by itself.
+    let secret = keychain.get(&key).expect("reached again");
+    assert_eq!(secret.expose(), b"kept");
+}
+
+#[test]
 #[ignore = "locks the keychain; run inside tests/keychain-session.sh by on_a_locked_secret_service"]
 fn in_locked_session_the_store_says_so() {
     let (keychain, service) = private_keychain();
     let key = EntryKey::new(&service, "some-account").expect("key");
     keychain.set(&key, &Secret::new(b"kept".to_vec())).expect("set before locking");
-    let locked = Command::new("dbus-send")
-        .args([
-            "--session",
-            "--print-reply",
-            "--dest=org.freedesktop.secrets",
-            "/org/freedesktop/secrets",
-            "org.freedesktop.Secret.Service.Lock",
-            "array:objpath:/org/freedesktop/secrets/collection/login",
-        ])
-        .status()
-        .expect("run dbus-send");
-    assert!(locked.success(), "could not lock the test keyring");
+    dbus_send(&[
+        "--dest=org.freedesktop.secrets",
+        "/org/freedesktop/secrets",
+        "org.freedesktop.Secret.Service.Lock",
+        "array:objpath:/org/freedesktop/secrets/collection/login",
+    ]);
     // Headless, gnome-keyring cannot show its unlock prompt and reports it dismissed; on a
     // desktop the prompt would wait for the person.
     for error in [
@@ -283,6 +310,21 @@ fn in_locked_session_the_store_says_so() {
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
+
+/// Calls a method on the session bus with `dbus-send` and returns its printed reply.
+fn dbus_send(args: &[&str]) -> String {
+    let output = Command::new("dbus-send")
+        .args(["--session", "--print-reply"])
+        .args(args)
+        .output()
+        .expect("run dbus-send");
+    assert!(
+        output.status.success(),
+        "dbus-send {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
 
 fn no_keychain_declared() -> bool {
     env::var("SPCONNECT_NO_KEYCHAIN").as_deref() == Ok("1")
