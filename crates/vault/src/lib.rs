@@ -23,6 +23,8 @@ mod atomic;
 mod envelope;
 mod error;
 mod keychain;
+#[cfg(test)]
+mod log_tests;
 #[cfg(any(test, feature = "test-store"))]
 mod memory;
 mod model;
