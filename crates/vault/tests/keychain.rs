@@ -86,6 +86,23 @@ fn with_no_session_bus_the_store_says_no_keychain_is_running() {
 }
 
 #[test]
+fn with_no_bus_address_and_no_display_the_store_says_no_keychain_is_running() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // No address, no X display to autolaunch a bus for, and a runtime folder without `bus`: a
+    // server or a bare console session.
+    let output = Command::new(this_test_binary())
+        .args(["no_secret_service_answers", "--ignored", "--exact"])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("DISPLAY")
+        .env("XDG_RUNTIME_DIR", dir.path())
+        .env(SESSION_VAR, "none")
+        .env("SPCONNECT_NO_KEYCHAIN_DIR", dir.path())
+        .output()
+        .expect("start the test binary");
+    expect_passed(&output, "the vault without a session bus address", 1);
+}
+
+#[test]
 fn with_a_bus_but_no_secret_service_the_store_says_no_keychain_is_running() {
     if no_keychain_declared() {
         eprintln!("skipped: SPCONNECT_NO_KEYCHAIN=1 says this machine has no D-Bus to start");
