@@ -14,6 +14,29 @@
 //! It does not own signing in, refreshing or what a token means (the identity crate), what a
 //! record contains (its caller), where the app's folders are (the shell gives them), nor Tauri.
 //!
+//! ```no_run
+//! # fn main() -> Result<(), spconnect_vault::VaultError> {
+//! use std::sync::Arc;
+//! use spconnect_secret::Secret;
+//! use spconnect_vault::{KeychainStore, ProfileName, RecordId, RecordStore, RefreshTokenKey, RefreshTokens};
+//!
+//! let keychain = Arc::new(KeychainStore::new()); // one for the whole app
+//! let tokens = RefreshTokens::new(keychain.clone());
+//! let key = RefreshTokenKey::new(
+//!     "72f988bf-86f1-41af-91ab-2d7cd011db47", // tid
+//!     "00000000-0000-0000-0000-0000000000a1", // oid
+//!     "14d82eec-204b-4c2f-b7e8-296a70dab67e", // client id
+//! )?;
+//! tokens.save(&key, &Secret::from("0.AR…"))?;
+//! let signed_in: Vec<RefreshTokenKey> = tokens.signed_in()?;
+//! tokens.sign_out(key.tenant_id(), key.object_id())?;
+//!
+//! let records = RecordStore::new(keychain, "/path/to/data/records".as_ref(), ProfileName::new("default")?);
+//! let written = records.write(&RecordId::new("connection-1")?, &Secret::new(b"{...}".to_vec()))?;
+//! if let Some(notice) = written.notice { /* show it to the person */ }
+//! # Ok(()) }
+//! ```
+//!
 //! **Every call blocks** (the keychain may even wait for the person to answer an unlock prompt):
 //! async code runs it in `tokio::task::spawn_blocking`. Secrets go in and out as
 //! [`Secret`](spconnect_secret::Secret), never as plain strings, and no error, `Debug` output or
