@@ -6,11 +6,12 @@ if [ -t 2 ]; then bold=$'\033[1m' red=$'\033[31m' plain=$'\033[0m'; else bold=''
 say() { printf '%s==> %s%s\n' "$bold" "$*" "$plain" >&2; }
 fail() { printf '%sspconnect: %s%s\n' "$red" "$*" "$plain" >&2; exit 1; }
 
-# Debian packages to build the app (Tauri on WebKitGTK) and to run it.
+# Debian packages to build the app (Tauri on WebKitGTK; libdbus for the vault's Secret Service
+# keychain) and to run it.
 BUILD_PACKAGES=(build-essential pkg-config file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
-  libayatana-appindicator3-dev librsvg2-dev)
+  libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev)
 # To run it without a display, and for the tests: Xvfb, WebDriver for WebKitGTK, screenshots, and
-# the Secret Service keychain (gnome-keyring on a private D-Bus).
+# the Secret Service keychain (gnome-keyring on a private D-Bus: dbus-run-session is in dbus).
 TEST_PACKAGES=(xvfb xauth webkit2gtk-driver imagemagick fonts-dejavu-core gnome-keyring dbus
   dbus-x11)
 
