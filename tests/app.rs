@@ -198,13 +198,60 @@ fn bad_custom_endpoints_get_an_invalid_input_error_naming_the_field() {
 }
 
 #[test]
-fn malformed_arguments_are_refused_without_touching_the_file() {
+fn malformed_arguments_are_the_one_wire_error_naming_the_value() {
     let app = TestApp::start();
-    let error = app
-        .invoke("save_settings", json!({"settings": {"cloud": {"kind": "mars"}}}))
-        .expect_err("an unknown cloud is refused");
-    assert!(error.to_string().contains("mars"), "{error}");
+    for (args, field) in [
+        (json!({"settings": {"cloud": {"kind": "mars"}}}), "settings.cloud"),
+        (json!({"settings": {"cloud": {"kind": "custom", "authorityHost": 7}}}), "settings.cloud"),
+        (json!({"settings": {"cloud": {"kind": "global"}, "extra": true}}), "settings"),
+        (json!({}), "."),
+    ] {
+        let error = app.invoke("save_settings", args.clone()).expect_err("refused");
+        assert_eq!(error["code"], "invalidInput", "{args}: {error}");
+        let message = error["message"].as_str().expect("a sentence");
+        assert!(
+            message.starts_with("The request to save_settings was not understood"),
+            "{message}"
+        );
+        let named = error["field"].as_str().unwrap_or(".");
+        assert!(named.starts_with(field), "{args}: field {named}, expected {field}");
+    }
     assert!(!app.dirs.path().join("config").join("settings.json").exists());
+}
+
+/// The TypeScript side of the contract is generated from the Rust types; the checked-in file must
+/// be what the types say today (`UPDATE_BINDINGS=1 cargo test --test app` rewrites it).
+#[test]
+fn the_checked_in_typescript_contract_is_current() {
+    let (typescript, _) = spconnect_app::ipc_contract();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/ipc/bindings.ts");
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::write(&path, &typescript).expect("write the bindings");
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == typescript,
+        "ui/src/ipc/bindings.ts is stale: run `UPDATE_BINDINGS=1 cargo test --test app` and commit it"
+    );
+}
+
+/// Every command of the contract is granted to the window, and nothing else of ours.
+#[test]
+fn the_contract_names_exactly_the_commands_the_capability_grants() {
+    let (_, commands) = spconnect_app::ipc_contract();
+    let capability: Value =
+        serde_json::from_str(include_str!("../src-tauri/capabilities/main.json"))
+            .expect("capability JSON");
+    let mut granted: Vec<String> = capability["permissions"]
+        .as_array()
+        .expect("permissions")
+        .iter()
+        .filter_map(|p| p.as_str()?.strip_prefix("allow-").map(|c| c.replace('-', "_")))
+        .collect();
+    granted.sort();
+    let mut named: Vec<String> = commands.iter().map(|c| (*c).to_owned()).collect();
+    named.sort();
+    assert_eq!(granted, named);
 }
 
 #[test]

@@ -14,6 +14,12 @@ use std::time::Instant;
 use tauri::{App, Builder, Manager, Runtime};
 
 pub use demo::{DemoError, DemoServer};
+
+/// The IPC contract as TypeScript (what `ui/src/ipc/bindings.ts` must hold), and the commands in
+/// it; tests compare both with the checked-in file and the capability.
+pub fn ipc_contract() -> (String, Vec<&'static str>) {
+    (ipc::contract::typescript(), ipc::contract::command_names())
+}
 pub use state::{AppDirs, AppState, DemoTenant};
 
 /// How the app is started.

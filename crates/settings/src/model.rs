@@ -1,10 +1,11 @@
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use url::{Host, Url};
 
 use crate::error::{EndpointField, SettingsError};
 
 /// Everything the person chooses in Settings.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
     /// The Microsoft cloud the app signs in to and calls.
@@ -21,7 +22,7 @@ impl Settings {
 }
 
 /// The identifier of a cloud choice, as the UI and the settings file name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum CloudId {
     /// The global Azure cloud (also used by Microsoft 365 GCC).
@@ -37,7 +38,7 @@ pub enum CloudId {
 }
 
 /// The cloud choice, with the endpoints when they are custom.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum CloudSetting {
     /// The global Azure cloud.
@@ -60,7 +61,7 @@ pub enum CloudSetting {
 }
 
 /// The endpoints a cloud choice resolves to, each an origin such as `https://graph.microsoft.com`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoints {
     /// The Entra authority origin.
@@ -70,7 +71,7 @@ pub struct Endpoints {
 }
 
 /// One entry of the cloud list shown in Settings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CloudOption {
     /// The identifier stored in the settings.

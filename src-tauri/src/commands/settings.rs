@@ -1,12 +1,15 @@
 //! Commands of the Settings screen: the cloud choice.
 
-use spconnect_settings::{CloudOption, Settings};
+use spconnect_settings::CloudOption;
 use tauri::State;
 
 use super::blocking;
 use crate::{
     AppState,
-    ipc::{SettingsView, WireError},
+    ipc::{
+        SettingsView, WireError,
+        contract::{SaveSettingsArgs, arguments},
+    },
 };
 
 /// The clouds to choose from, with their endpoints.
@@ -27,8 +30,9 @@ pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsView, Wi
 #[tauri::command]
 pub async fn save_settings(
     state: State<'_, AppState>,
-    settings: Settings,
+    request: tauri::ipc::Request<'_>,
 ) -> Result<SettingsView, WireError> {
+    let SaveSettingsArgs { settings } = arguments("save_settings", &request)?;
     let store = state.settings().clone();
     let saved = blocking("Saving the settings", move || Ok(store.save(&settings)?)).await?;
     SettingsView::new(saved, None)

@@ -1,8 +1,9 @@
 use serde::Serialize;
-use spconnect_settings::{EndpointField, SettingsError};
+use spconnect_settings::SettingsError;
+use ts_rs::TS;
 
 /// The small set of error kinds the UI branches on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum ErrorCode {
     /// The person's input was refused; `field` says which input.
@@ -15,15 +16,16 @@ pub enum ErrorCode {
 
 /// The one error every command returns: a code for the UI and a sentence a person can act on.
 /// It never carries a secret: messages come from error types whose secrets are redacted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct WireError {
     /// What kind of failure.
     pub code: ErrorCode,
     /// What happened and what to do.
     pub message: String,
-    /// The input the error is about, for invalid input.
-    pub field: Option<EndpointField>,
+    /// The input the error is about, for invalid input: a path into the command's arguments
+    /// (`settings.cloud.kind`) or the name of a form field (`graphHost`).
+    pub field: Option<String>,
 }
 
 impl WireError {
@@ -38,10 +40,34 @@ impl WireError {
     }
 }
 
+impl WireError {
+    /// Arguments of `command` that do not match its contract: the path of the first wrong value
+    /// and what is wrong with it.
+    pub fn invalid_arguments(
+        command: &str,
+        error: &serde_path_to_error::Error<serde_json::Error>,
+    ) -> Self {
+        let path = error.path().to_string();
+        let field = (path != ".").then_some(path);
+        Self {
+            code: ErrorCode::InvalidInput,
+            message: format!(
+                "The request to {command} was not understood{}: {}.",
+                field.as_ref().map(|f| format!(" at {f}")).unwrap_or_default(),
+                error.inner()
+            ),
+            field,
+        }
+    }
+}
+
 impl From<SettingsError> for WireError {
     fn from(error: SettingsError) -> Self {
         let (code, field) = match &error {
-            SettingsError::InvalidEndpoint { field, .. } => (ErrorCode::InvalidInput, Some(*field)),
+            SettingsError::InvalidEndpoint { field, .. } => (
+                ErrorCode::InvalidInput,
+                serde_json::to_value(field).ok().and_then(|v| v.as_str().map(str::to_owned)),
+            ),
             SettingsError::Read { .. } | SettingsError::Write { .. } => (ErrorCode::Storage, None),
         };
         if code == ErrorCode::Storage {

@@ -1,8 +1,9 @@
 use serde::Serialize;
 use spconnect_settings::{Endpoints, Settings};
+use ts_rs::TS;
 
 /// About the app, for the footer and Settings.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     /// The product name.
@@ -18,7 +19,7 @@ pub struct AppInfo {
 }
 
 /// The built-in demo tenant the app is connected to.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DemoView {
     /// The organisation's name.
@@ -34,7 +35,7 @@ pub struct DemoView {
 }
 
 /// The settings with the endpoints they resolve to.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsView {
     /// The settings as stored.

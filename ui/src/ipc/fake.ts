@@ -1,7 +1,7 @@
 // A stand-in for the Rust side, for tests only (nothing in the app imports this file).
 import { flushSync } from "svelte";
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { AppInfo, CloudOption, SettingsView } from "./index";
+import type { AppInfo, CloudOption, Commands, SaveSettingsArgs, SettingsView } from "./bindings";
 
 export const INFO: AppInfo = {
   productName: "spconnect",
@@ -57,11 +57,14 @@ export const GLOBAL_VIEW: SettingsView = {
 };
 
 export type Call = { cmd: string; args: unknown };
-type Handler = (args: Record<string, unknown>) => unknown;
+/** A stand-in for one command, typed by the contract generated from the Rust side. */
+export type Handler<K extends keyof Commands> = (
+  args: Commands[K]["args"],
+) => Commands[K]["result"] | Promise<Commands[K]["result"]>;
+type Handlers = { [K in keyof Commands]: Handler<K> };
 
 /** What the real save_settings does for valid input: echo the settings with resolved endpoints. */
-function saved(args: Record<string, unknown>): SettingsView {
-  const { settings } = args as { settings: SettingsView["settings"] };
+function saved({ settings }: SaveSettingsArgs): SettingsView {
   const cloud = settings.cloud;
   if (cloud.kind === "custom") {
     return { settings, endpoints: { authorityHost: cloud.authorityHost, graphHost: cloud.graphHost }, notice: null };
@@ -79,21 +82,25 @@ function saved(args: Record<string, unknown>): SettingsView {
  * `handlers` replace the default answer of single commands; a handler that throws makes the
  * command reject with what was thrown, as the real side does.
  */
-export function fakeBackend(handlers: Record<string, Handler> = {}): Call[] {
+export function fakeBackend(handlers: Partial<Handlers> = {}): Call[] {
   const calls: Call[] = [];
-  const defaults: Record<string, Handler> = {
+  const defaults: Handlers = {
     app_info: () => INFO,
     list_clouds: () => CLOUDS,
     get_settings: () => GLOBAL_VIEW,
     save_settings: saved,
     ui_ready: () => null,
-    reset_demo_tenant: () => DEMO_INFO.demo,
+    reset_demo_tenant: () => {
+      if (!DEMO_INFO.demo) throw { code: "internal", message: "No demo tenant.", field: null };
+      return DEMO_INFO.demo;
+    },
   };
+  const all: Record<string, (args: never) => unknown> = { ...defaults, ...handlers };
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
-    const handler = handlers[cmd] ?? defaults[cmd];
+    const handler = all[cmd];
     if (!handler) throw `Command ${cmd} not found`;
-    return handler((args ?? {}) as Record<string, unknown>);
+    return handler((args ?? {}) as never);
   });
   return calls;
 }

@@ -2,66 +2,24 @@
 // function here; the rest of the UI imports these and never calls `invoke` itself.
 import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 
+import type { AppInfo, CloudOption, Commands, DemoView, ErrorCode, Settings, SettingsView, WireError } from "./bindings";
+
+// The contract's types are generated from the Rust side (./bindings.ts); these are their names here.
+export type {
+  AppInfo,
+  CloudId,
+  CloudOption,
+  CloudSetting,
+  Commands,
+  Endpoints,
+  ErrorCode,
+  Settings,
+  SettingsView,
+} from "./bindings";
 /** The built-in demo tenant the app is connected to (started with `--demo`). */
-export type DemoInfo = {
-  organization: string;
-  domain: string;
-  /** The loopback address the demo tenant answers on. */
-  baseUrl: string;
-  /** The folder its state is kept in (when it runs inside the app), so it survives a restart. */
-  stateDir: string | null;
-  /** What it reported about its saved state, e.g. a file it could not read and set aside. */
-  notices: string[];
-};
-
-export type AppInfo = {
-  productName: string;
-  version: string;
-  configDir: string;
-  logDir: string;
-  /** Set when the app runs on the demo tenant instead of Microsoft. */
-  demo: DemoInfo | null;
-};
-
-export type CloudId = "global" | "usGovGccHigh" | "usGovDod" | "china" | "custom";
-
-export type CloudOption = {
-  id: CloudId;
-  label: string;
-  /** An origin such as `https://login.microsoftonline.us`; null only for `custom`. */
-  authorityHost: string | null;
-  graphHost: string | null;
-};
-
-export type CloudSetting =
-  | { kind: "global" }
-  | { kind: "usGovGccHigh" }
-  | { kind: "usGovDod" }
-  | { kind: "china" }
-  | { kind: "custom"; authorityHost: string; graphHost: string };
-
-export type Settings = { cloud: CloudSetting };
-
-export type Endpoints = { authorityHost: string; graphHost: string };
-
-export type SettingsView = {
-  settings: Settings;
-  /** The origins the app will actually use, resolved by the Rust side. */
-  endpoints: Endpoints;
-  /** A sentence to show the person, e.g. that an unreadable settings file was kept aside. */
-  notice: string | null;
-};
-
-export type ErrorCode = "invalidInput" | "storage" | "internal";
-
+export type DemoInfo = DemoView;
 /** The one error shape every command rejects with. */
-export type AppError = {
-  code: ErrorCode;
-  /** A sentence a person can act on. */
-  message: string;
-  /** For `invalidInput`, the input it is about (e.g. "authorityHost"), else null. */
-  field: string | null;
-};
+export type AppError = WireError;
 
 const ERROR_CODES: readonly string[] = ["invalidInput", "storage", "internal"];
 
@@ -100,36 +58,45 @@ function describe(value: unknown): string {
   }
 }
 
-async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
+/** Calls `command` with the arguments the contract gives it; rejects with an `AppError`. */
+async function call<K extends keyof Commands>(
+  command: K,
+  ...args: ArgsOf<K>
+): Promise<Commands[K]["result"]> {
   try {
-    return await invoke<T>(command, args);
+    return await invoke<Commands[K]["result"]>(command, args[0] as InvokeArgs | undefined);
   } catch (e) {
     throw toAppError(e);
   }
 }
 
+/** Commands with arguments take their arguments object; commands without take nothing. */
+type ArgsOf<K extends keyof Commands> = [string & keyof Commands[K]["args"]] extends [never]
+  ? []
+  : [Commands[K]["args"]];
+
 export function appInfo(): Promise<AppInfo> {
-  return call<AppInfo>("app_info");
+  return call("app_info");
 }
 
 export function listClouds(): Promise<CloudOption[]> {
-  return call<CloudOption[]>("list_clouds");
+  return call("list_clouds");
 }
 
 export function getSettings(): Promise<SettingsView> {
-  return call<SettingsView>("get_settings");
+  return call("get_settings");
 }
 
 export function saveSettings(settings: Settings): Promise<SettingsView> {
-  return call<SettingsView>("save_settings", { settings });
+  return call("save_settings", { settings });
 }
 
 /** Deletes everything created in the demo tenant and starts it again from the seed. */
 export function resetDemoTenant(): Promise<DemoInfo> {
-  return call<DemoInfo>("reset_demo_tenant");
+  return call("reset_demo_tenant");
 }
 
 /** Tells the Rust side that the first page has painted (a start-up benchmark waits for it). */
-export function uiReady(): Promise<void> {
-  return call<void>("ui_ready");
+export function uiReady(): Promise<null> {
+  return call("ui_ready");
 }

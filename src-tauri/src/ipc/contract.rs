@@ -1,0 +1,106 @@
+//! The IPC contract as TypeScript, generated from the Rust types: every command's arguments,
+//! result and error. `ui/src/ipc/bindings.ts` is this output, checked in; a test in `tests/app.rs`
+//! fails when it is stale (`UPDATE_BINDINGS=1 cargo test --test app` rewrites it). Commands that
+//! take arguments read them as one object of their `…Args` type, so a value that does not fit
+//! reaches the UI as the one wire error naming the path of the value.
+
+use serde::{Deserialize, de::DeserializeOwned};
+use spconnect_settings::{CloudOption, Settings};
+use ts_rs::TS;
+
+use super::{AppInfo, DemoView, ErrorCode, SettingsView, WireError};
+
+/// The arguments of `save_settings`.
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SaveSettingsArgs {
+    /// The settings to validate and save.
+    pub settings: Settings,
+}
+
+/// No arguments.
+#[derive(Debug, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct NoArgs {}
+
+/// Reads a command's arguments object as `T`, or the wire error naming the wrong value.
+pub fn arguments<T: DeserializeOwned>(
+    command: &str,
+    request: &tauri::ipc::Request<'_>,
+) -> Result<T, WireError> {
+    let value = match request.body() {
+        tauri::ipc::InvokeBody::Json(value) => value.clone(),
+        tauri::ipc::InvokeBody::Raw(_) => serde_json::Value::Null,
+    };
+    serde_path_to_error::deserialize(value)
+        .map_err(|error| WireError::invalid_arguments(command, &error))
+}
+
+/// One command: its name, and the TypeScript names of its arguments and result.
+struct Command {
+    name: &'static str,
+    args: String,
+    result: String,
+}
+
+fn command<A: TS, R: TS>(name: &'static str) -> Command {
+    let cfg = ts_rs::Config::new();
+    Command { name, args: A::name(&cfg), result: R::name(&cfg) }
+}
+
+/// Every command the UI may call (the capability grants exactly these).
+fn commands() -> Vec<Command> {
+    vec![
+        command::<NoArgs, AppInfo>("app_info"),
+        command::<NoArgs, ()>("ui_ready"),
+        command::<NoArgs, Vec<CloudOption>>("list_clouds"),
+        command::<NoArgs, SettingsView>("get_settings"),
+        command::<SaveSettingsArgs, SettingsView>("save_settings"),
+        command::<NoArgs, DemoView>("reset_demo_tenant"),
+    ]
+}
+
+/// The names of the commands in the contract.
+pub fn command_names() -> Vec<&'static str> {
+    commands().iter().map(|c| c.name).collect()
+}
+
+/// The whole contract as one TypeScript module.
+pub fn typescript() -> String {
+    let cfg = ts_rs::Config::new();
+    let declarations = [
+        spconnect_settings::CloudId::decl(&cfg),
+        spconnect_settings::CloudSetting::decl(&cfg),
+        Settings::decl(&cfg),
+        spconnect_settings::Endpoints::decl(&cfg),
+        CloudOption::decl(&cfg),
+        DemoView::decl(&cfg),
+        AppInfo::decl(&cfg),
+        SettingsView::decl(&cfg),
+        ErrorCode::decl(&cfg),
+        WireError::decl(&cfg),
+        NoArgs::decl(&cfg),
+        SaveSettingsArgs::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by src-tauri/src/ipc/contract.rs: do not edit.\n\
+         // Regenerate with `UPDATE_BINDINGS=1 cargo test --test app`.\n\n",
+    );
+    for declaration in declarations {
+        out.push_str("export ");
+        out.push_str(declaration.trim());
+        out.push_str("\n\n");
+    }
+    out.push_str("/** Every command: the arguments it takes and the result it answers with. */\n");
+    out.push_str("export type Commands = {\n");
+    for command in commands() {
+        out.push_str(&format!(
+            "  {}: {{ args: {}; result: {} }};\n",
+            command.name, command.args, command.result
+        ));
+    }
+    out.push_str(
+        "};\n\n/** What every command rejects with. */\nexport type CommandError = WireError;\n",
+    );
+    out
+}

@@ -1,0 +1,144 @@
+// Generated from the Rust types by src-tauri/src/ipc/contract.rs: do not edit.
+// Regenerate with `UPDATE_BINDINGS=1 cargo test --test app`.
+
+export type CloudId = "global" | "usGovGccHigh" | "usGovDod" | "china" | "custom";
+
+export type CloudSetting = { "kind": "global" } | { "kind": "usGovGccHigh" } | { "kind": "usGovDod" } | { "kind": "china" } | { "kind": "custom", 
+/**
+ * Where people sign in and tokens are issued, e.g. `https://login.example.com`.
+ */
+authorityHost: string, 
+/**
+ * The Microsoft Graph host, e.g. `https://graph.example.com`.
+ */
+graphHost: string, };
+
+export type Settings = { 
+/**
+ * The Microsoft cloud the app signs in to and calls.
+ */
+cloud: CloudSetting, };
+
+export type Endpoints = { 
+/**
+ * The Entra authority origin.
+ */
+authorityHost: string, 
+/**
+ * The Microsoft Graph origin.
+ */
+graphHost: string, };
+
+export type CloudOption = { 
+/**
+ * The identifier stored in the settings.
+ */
+id: CloudId, 
+/**
+ * The name shown to the person.
+ */
+label: string, 
+/**
+ * The authority origin; `None` for custom endpoints.
+ */
+authorityHost: string | null, 
+/**
+ * The Graph origin; `None` for custom endpoints.
+ */
+graphHost: string | null, };
+
+export type DemoView = { 
+/**
+ * The organisation's name.
+ */
+organization: string, 
+/**
+ * Its domain.
+ */
+domain: string, 
+/**
+ * Where the demo tenant answers (a loopback address).
+ */
+baseUrl: string, 
+/**
+ * The folder its state is kept in, when it runs inside the app.
+ */
+stateDir: string | null, 
+/**
+ * What it reported about its saved state, e.g. a file it could not read and set aside.
+ */
+notices: Array<string>, };
+
+export type AppInfo = { 
+/**
+ * The product name.
+ */
+productName: string, 
+/**
+ * The app's version.
+ */
+version: string, 
+/**
+ * Where settings are kept.
+ */
+configDir: string, 
+/**
+ * Where the log files are.
+ */
+logDir: string, 
+/**
+ * The demo tenant, when the app runs on it.
+ */
+demo: DemoView | null, };
+
+export type SettingsView = { 
+/**
+ * The settings as stored.
+ */
+settings: Settings, 
+/**
+ * The endpoints in force.
+ */
+endpoints: Endpoints, 
+/**
+ * Something the person should know, e.g. that an unreadable file was kept aside.
+ */
+notice: string | null, };
+
+export type ErrorCode = "invalidInput" | "storage" | "internal";
+
+export type WireError = { 
+/**
+ * What kind of failure.
+ */
+code: ErrorCode, 
+/**
+ * What happened and what to do.
+ */
+message: string, 
+/**
+ * The input the error is about, for invalid input: a path into the command's arguments
+ * (`settings.cloud.kind`) or the name of a form field (`graphHost`).
+ */
+field: string | null, };
+
+export type NoArgs = Record<symbol, never>;
+
+export type SaveSettingsArgs = { 
+/**
+ * The settings to validate and save.
+ */
+settings: Settings, };
+
+/** Every command: the arguments it takes and the result it answers with. */
+export type Commands = {
+  app_info: { args: NoArgs; result: AppInfo };
+  ui_ready: { args: NoArgs; result: null };
+  list_clouds: { args: NoArgs; result: Array<CloudOption> };
+  get_settings: { args: NoArgs; result: SettingsView };
+  save_settings: { args: SaveSettingsArgs; result: SettingsView };
+  reset_demo_tenant: { args: NoArgs; result: DemoView };
+};
+
+/** What every command rejects with. */
+export type CommandError = WireError;
