@@ -116,7 +116,7 @@ describe("App", () => {
     expect(document.activeElement?.id).toBe("wizard-heading");
   });
 
-  test("the wizard keeps its step across places; Escape cancels and the next one starts afresh", async () => {
+  test("the wizard keeps its step across places; Escape asks, Discard cancels and the next one starts afresh", async () => {
     fakeBackend();
     await start();
     el("new-connection").click();
@@ -130,6 +130,10 @@ describe("App", () => {
     expect(document.querySelector('li[aria-current="step"]')?.getAttribute("data-step")).toBe("browse");
 
     press("Escape");
+    await settle();
+    expect(shown()).toBe("wizard");
+    expect(document.activeElement?.id).toBe("wizard-keep");
+    el("wizard-discard").click();
     await settle();
     expect(shown()).toBe("connections");
     el("new-connection").click();

@@ -56,11 +56,58 @@ describe("New connection wizard", () => {
     expect(button("wizard-next").disabled).toBe(false);
   });
 
-  test("Cancel asks to leave", () => {
+  test("with nothing to lose, Cancel and Escape leave at once", async () => {
     const oncancel = vi.fn();
     track(mount(NewConnection, { target: document.body, props: { oncancel } }));
     flushSync();
     button("wizard-cancel").click();
+    await settle();
     expect(oncancel).toHaveBeenCalledOnce();
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", cancelable: true }));
+    await settle();
+    expect(oncancel).toHaveBeenCalledTimes(2);
+    expect(document.querySelector('[role="alertdialog"]')).toBeNull();
+  });
+
+  test("with work done, Escape asks first: Escape again or Keep editing stays, Discard leaves", async () => {
+    const oncancel = vi.fn();
+    track(mount(NewConnection, { target: document.body, props: { oncancel } }));
+    flushSync();
+    button("wizard-next").click();
+    await settle();
+    const escape = () =>
+      window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", cancelable: true }));
+
+    escape();
+    await settle();
+    expect(oncancel).not.toHaveBeenCalled();
+    expect(document.querySelector('[role="alertdialog"]')?.textContent).toContain("will be lost");
+    expect(document.activeElement?.id).toBe("wizard-keep");
+    escape();
+    await settle();
+    expect(document.querySelector('[role="alertdialog"]')).toBeNull();
+    expect(currentStep()).toBe("browse");
+
+    button("wizard-cancel").click();
+    await settle();
+    button("wizard-keep").click();
+    await settle();
+    expect(oncancel).not.toHaveBeenCalled();
+    expect(currentStep()).toBe("browse");
+
+    button("wizard-cancel").click();
+    await settle();
+    button("wizard-discard").click();
+    await settle();
+    expect(oncancel).toHaveBeenCalledOnce();
+  });
+
+  test("while another place is shown, Escape does nothing to the wizard", async () => {
+    const oncancel = vi.fn();
+    track(mount(NewConnection, { target: document.body, props: { oncancel, active: false } }));
+    flushSync();
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", cancelable: true }));
+    await settle();
+    expect(oncancel).not.toHaveBeenCalled();
   });
 });

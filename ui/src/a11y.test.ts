@@ -1,0 +1,89 @@
+// @vitest-environment jsdom
+// Accessibility of every view, checked by axe-core (the engine behind most accessibility audits)
+// on the rendered page: Connections, each step of the New connection wizard and its
+// discard question, Settings (with a refused custom endpoint and the demo tenant's section), and
+// the demo banner. jsdom has no layout, so axe cannot judge colour contrast here; everything else
+// it checks must pass with no serious or critical violation.
+import { afterEach, describe, expect, test } from "vitest";
+import { flushSync, mount } from "svelte";
+import axe from "axe-core";
+import App from "./App.svelte";
+import { DEMO_INFO, fakeBackend, settle } from "./ipc/fake";
+import { cleanUp, track } from "./testing";
+
+afterEach(cleanUp);
+
+function el(id: string): HTMLElement {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`#${id} is not on the page`);
+  return found;
+}
+
+/** The serious and critical violations axe finds on the page, as readable lines. */
+async function violations(): Promise<string[]> {
+  const results = await axe.run(document.body, { resultTypes: ["violations"] });
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+async function expectAccessible(view: string): Promise<void> {
+  expect(await violations(), view).toEqual([]);
+}
+
+describe("accessibility (axe-core)", () => {
+  test("every view has no serious or critical violation", async () => {
+    fakeBackend({ app_info: () => DEMO_INFO });
+    track(mount(App, { target: document.body }));
+    await settle();
+    expect(document.getElementById("demo-badge")).not.toBeNull();
+    await expectAccessible("Connections, with the demo banner");
+
+    el("new-connection").click();
+    await settle();
+    for (const step of ["account", "browse", "connection", "test"]) {
+      expect(document.querySelector('li[aria-current="step"]')?.getAttribute("data-step")).toBe(step);
+      await expectAccessible(`wizard step ${step}`);
+      if (step !== "test") {
+        el("wizard-next").click();
+        await settle();
+      }
+    }
+    el("wizard-cancel").click();
+    await settle();
+    expect(document.querySelector('[role="alertdialog"]')).not.toBeNull();
+    await expectAccessible("the wizard's discard question");
+    el("wizard-keep").click();
+    await settle();
+
+    el("nav-settings").click();
+    await settle();
+    await expectAccessible("Settings");
+    (document.querySelector('input[value="custom"]') as HTMLInputElement).click();
+    flushSync();
+    await expectAccessible("Settings with custom endpoints");
+  });
+
+  test("a refused custom endpoint is announced next to its field without violations", async () => {
+    fakeBackend({
+      save_settings: () => {
+        throw { code: "invalidInput", message: "The Graph host must use https.", field: "graphHost" };
+      },
+    });
+    track(mount(App, { target: document.body }));
+    await settle();
+    el("nav-settings").click();
+    await settle();
+    (document.querySelector('input[value="custom"]') as HTMLInputElement).click();
+    flushSync();
+    el("save-settings").click();
+    await settle();
+    expect(document.getElementById("custom-graph-error")?.textContent).toContain("https");
+    await expectAccessible("Settings with a field error");
+  });
+
+  test("the check finds what it should: a button without a name is a violation", async () => {
+    document.body.innerHTML = '<main><button id="nameless"></button></main>';
+    expect((await violations()).join("\n")).toContain("button-name");
+  });
+});
