@@ -112,6 +112,28 @@ fn find_tauri_driver() -> PathBuf {
         .expect("tauri-driver is not installed: run scripts/test, which installs it")
 }
 
+/// Runs axe-core in the real window (where layout exists, so colour contrast is judged too) and
+/// returns its serious and critical violations as readable lines. axe's source comes from the
+/// UI's npm packages; it is loaded into the page for the test only.
+fn accessibility_violations(session: &Session) -> Vec<String> {
+    let axe = Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/node_modules/axe-core/axe.min.js");
+    let source = std::fs::read_to_string(&axe)
+        .unwrap_or_else(|error| panic!("{}: {error} (scripts/test installs it)", axe.display()));
+    let loaded =
+        session.execute(&format!("{source}\nreturn typeof window.axe;")).expect("axe loads");
+    assert_eq!(loaded, serde_json::json!("object"), "axe-core is in the page");
+    let found = session
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             window.axe.run(document, {resultTypes: ['violations']}).then(\
+               (r) => done(r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')\
+                 .map((v) => v.id + ': ' + v.help + ' at ' + v.nodes.map((n) => n.target.join(' ')).join(', '))),\
+               (e) => done(['axe failed: ' + e]));",
+        )
+        .expect("axe runs");
+    serde_json::from_value(found).expect("a list of lines")
+}
+
 fn screenshot_path(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot folder");
@@ -140,6 +162,7 @@ fn on_the_demo_tenant_the_window_says_so_and_the_tenant_answers() {
         .wait_for_text("#demo-badge", |text| text.to_lowercase().contains("demo tenant"))
         .expect("the demo badge");
     assert!(badge.contains("Contoso (contoso.onmicrosoft.com), not to Microsoft"), "{badge}");
+    assert_eq!(accessibility_violations(&session), Vec::<String>::new(), "the demo banner");
     session.find("#nav-settings").and_then(|b| b.click()).expect("Settings");
     let text = session
         .wait_for_text("#demo-endpoints", |text| text.contains("http://127.0.0.1:"))
@@ -180,6 +203,7 @@ fn first_screen_wizard_and_settings_in_the_real_window() {
         .execute("return [typeof window.__TAURI__, Object.isFrozen(Object.prototype)];")
         .expect("a script runs");
     assert_eq!(baseline, serde_json::json!(["undefined", true]));
+    assert_eq!(accessibility_violations(&session), Vec::<String>::new(), "the first screen");
 
     // Through the wizard frame: Account, Next to Browse, Back to Account.
     session.find("#new-connection").and_then(|b| b.click()).expect("New connection");
@@ -193,6 +217,7 @@ fn first_screen_wizard_and_settings_in_the_real_window() {
     session
         .wait_for_text("#wizard-step-title", |text| text.contains("Choose what"))
         .expect("Next goes to Browse");
+    assert_eq!(accessibility_violations(&session), Vec::<String>::new(), "the wizard");
     session.find("#wizard-back").and_then(|b| b.click()).expect("Back");
     session
         .wait_for_text("#wizard-step-title", |text| text == "Sign in")
@@ -203,6 +228,7 @@ fn first_screen_wizard_and_settings_in_the_real_window() {
     session
         .wait_for_text("#endpoint-graph", |text| text.contains("https://graph.microsoft.com"))
         .expect("the default cloud is Global");
+    assert_eq!(accessibility_violations(&session), Vec::<String>::new(), "Settings");
 
     // Custom endpoints with plain http to a public host: Rust refuses it, the message appears
     // next to the Graph host field, and what was typed stays.

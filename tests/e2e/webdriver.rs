@@ -100,6 +100,12 @@ impl Session {
         self.post("/execute/sync", json!({"script": script, "args": []}))
     }
 
+    /// Runs an asynchronous script in the page: it ends by calling its last argument with the
+    /// result, which is returned.
+    pub fn execute_async(&self, script: &str) -> Result<Value, String> {
+        self.post("/execute/async", json!({"script": script, "args": []}))
+    }
+
     /// Waits until `css`'s text satisfies `check`, and returns that text.
     pub fn wait_for_text(&self, css: &str, check: impl Fn(&str) -> bool) -> Result<String, String> {
         let deadline = Instant::now() + Duration::from_secs(15);
