@@ -76,14 +76,40 @@ fn app_info_reports_the_version_and_the_folders_in_use() {
     assert_eq!(info["demo"], Value::Null, "not on the demo tenant unless asked");
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn on_the_demo_tenant_app_info_says_so() {
-    let app = TestApp::start_with(Some(DemoTenant { base_url: "http://127.0.0.1:4000".into() }));
+    let app =
+        TestApp::start_with(Some(spconnect_app::demo::tenant("http://127.0.0.1:4000".into())));
     let info = app.invoke("app_info", json!({})).expect("granted");
     assert_eq!(
         info["demo"],
         json!({"organization": "Contoso", "domain": "contoso.onmicrosoft.com", "baseUrl": "http://127.0.0.1:4000"})
     );
+}
+
+/// GETs `url`, whatever the status.
+#[cfg(feature = "demo")]
+fn status_of(url: &str) -> u16 {
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    agent.get(url).call().expect("the emulator answers").status().as_u16()
+}
+
+#[cfg(feature = "demo")]
+#[test]
+fn the_demo_tenant_in_the_app_has_no_control_api() {
+    let (_emulator, tenant) = spconnect_app::demo::start().expect("the demo tenant starts");
+    let base = &tenant.base_url;
+    assert_eq!(status_of(&format!("{base}/_emulator")), 404, "no control API in the app");
+    assert_eq!(status_of(&format!("{base}/_emulator/requests")), 404, "no request log in the app");
+    let discovery = format!("{base}/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration");
+    assert_eq!(status_of(&discovery), 200, "the tenant itself answers");
+
+    // The same paths on the emulator as the program and the tests run it: the control API is there.
+    let program = spconnect_emulator::Emulator::start(spconnect_emulator::Config::default())
+        .expect("the emulator starts");
+    assert_eq!(status_of(&format!("{}/_emulator/requests", program.base_url())), 200);
 }
 
 #[test]

@@ -4,9 +4,13 @@
 //! crates under `crates/`; the shell only adapts them to the web UI.
 
 mod commands;
+#[cfg(feature = "demo")]
+pub mod demo;
 mod ipc;
 mod logging;
 mod state;
+#[cfg(target_os = "linux")]
+mod webview;
 
 use std::time::Instant;
 
@@ -50,20 +54,29 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, launch: Launch) -> tauri::Resu
     Ok(app)
 }
 
-/// The command line: `--demo` connects to the built-in demo tenant.
-const USAGE: &str = "usage: spconnect [--demo]";
+/// The command line.
+#[cfg(feature = "demo")]
+const USAGE: &str = "usage: spconnect [--demo]\n  --demo  connect to the built-in demo tenant (Contoso), not to Microsoft";
+/// The command line (this build has no demo mode).
+#[cfg(not(feature = "demo"))]
+const USAGE: &str = "usage: spconnect";
 
-/// Starts the desktop app: the demo tenant if asked for, logging, then the window.
-pub fn run() {
-    let mut demo_requested = false;
+/// Reads the command line: whether `--demo` was given. Prints the usage and exits for `--help`,
+/// an unknown argument, or `--demo` in a build without demo mode.
+fn demo_requested() -> bool {
+    let mut demo = false;
     for argument in std::env::args().skip(1) {
         match argument.as_str() {
-            "--demo" => demo_requested = true,
-            "--help" | "-h" => {
+            "--demo" if cfg!(feature = "demo") => demo = true,
+            "--demo" => {
                 eprintln!(
-                    "{USAGE}\n  --demo  connect to the built-in demo tenant (Contoso), not to Microsoft"
+                    "spconnect: demo mode is not in this build (built without the `demo` feature)"
                 );
-                return;
+                std::process::exit(2);
+            }
+            "--help" | "-h" => {
+                eprintln!("{USAGE}");
+                std::process::exit(0);
             }
             other => {
                 eprintln!("spconnect: unknown argument '{other}'\n{USAGE}");
@@ -71,19 +84,35 @@ pub fn run() {
             }
         }
     }
-    // The emulator lives as long as the process: the app's run loop ends by exiting.
-    let emulator = if demo_requested {
-        match spconnect_emulator::Emulator::start(spconnect_emulator::Config::default()) {
-            Ok(emulator) => Some(emulator),
+    demo
+}
+
+/// Starts the desktop app: the demo tenant if asked for, logging, then the window.
+pub fn run() {
+    // First, while this is the only thread: it sets a variable of the process's environment.
+    #[cfg(target_os = "linux")]
+    webview::draw_without_compositing();
+    let demo_requested = demo_requested();
+    // The emulator lives as long as the process: the app's run loop ends by exiting. Started
+    // before the window: on a thread beside it, it made the first paint no sooner (measured).
+    #[cfg(feature = "demo")]
+    let (emulator, demo) = if demo_requested {
+        match demo::start() {
+            Ok((emulator, tenant)) => (Some(emulator), Some(tenant)),
             Err(error) => {
                 eprintln!("spconnect: the demo tenant could not start: {error}");
                 std::process::exit(1);
             }
         }
     } else {
+        (None, None)
+    };
+    #[cfg(not(feature = "demo"))]
+    let demo: Option<DemoTenant> = {
+        debug_assert!(!demo_requested, "refused by demo_requested() in this build");
         None
     };
-    let demo = emulator.as_ref().map(|e| DemoTenant { base_url: e.base_url() });
+    let on_demo = demo.is_some();
     let app = match build_app(tauri::Builder::default(), Launch { dirs: None, demo }) {
         Ok(app) => app,
         Err(error) => {
@@ -95,11 +124,8 @@ pub fn run() {
     if let Err(error) = logging::install(&log_dir) {
         eprintln!("spconnect: logging to {} is off: {error}", log_dir.display());
     }
-    tracing::info!(
-        version = env!("CARGO_PKG_VERSION"),
-        demo = emulator.is_some(),
-        "spconnect started"
-    );
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), demo = on_demo, "spconnect started");
+    #[cfg(feature = "demo")]
     let _keep_alive = emulator;
     app.run(|_, _| {});
 }

@@ -22,6 +22,10 @@ pub struct AppDirs {
 pub struct DemoTenant {
     /// The emulator's base URL, standing in for the sign-in and Graph endpoints.
     pub base_url: String,
+    /// The demo organization's name.
+    pub organization: String,
+    /// The demo organization's domain.
+    pub domain: String,
 }
 
 /// State shared by the commands.

@@ -47,6 +47,7 @@ fn main() -> std::process::ExitCode {
         tenant,
         latency: Duration::from_millis(arguments.latency_ms),
         tls,
+        control_api: true,
     };
     match Emulator::start(config) {
         Ok(emulator) => {

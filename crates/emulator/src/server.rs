@@ -1,6 +1,6 @@
 //! Starting and stopping the emulator.
 
-use std::{net::SocketAddr, path::PathBuf, sync::Arc, thread, time::Duration};
+use std::{net::SocketAddr, sync::Arc, thread, time::Duration};
 
 use tokio::sync::oneshot;
 
@@ -69,21 +69,33 @@ pub struct Config {
     /// Latency added to every response.
     pub latency: Duration,
     /// Serve HTTPS with this certificate chain and key (PEM files the caller provides).
+    #[cfg(feature = "tls")]
     pub tls: Option<TlsFiles>,
+    /// Serve the control API under `/_emulator/` (fault injection, the request log). On for the
+    /// program and the tests; the app's demo mode turns it off, so it answers 404 there.
+    pub control_api: bool,
 }
 
 /// The PEM files for HTTPS.
+#[cfg(feature = "tls")]
 #[derive(Clone, Debug)]
 pub struct TlsFiles {
     /// The certificate chain (it should name `127.0.0.1`, the address the emulator listens on).
-    pub certificate: PathBuf,
+    pub certificate: std::path::PathBuf,
     /// The private key.
-    pub key: PathBuf,
+    pub key: std::path::PathBuf,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { port: 0, tenant: TenantSpec::Demo, latency: Duration::ZERO, tls: None }
+        Self {
+            port: 0,
+            tenant: TenantSpec::Demo,
+            latency: Duration::ZERO,
+            #[cfg(feature = "tls")]
+            tls: None,
+            control_api: true,
+        }
     }
 }
 
@@ -105,6 +117,7 @@ pub enum StartError {
     #[error("cannot start the emulator's runtime: {0}")]
     Runtime(std::io::Error),
     /// The TLS certificate or key could not be read.
+    #[cfg(feature = "tls")]
     #[error("cannot use the TLS certificate and key: {0}")]
     Tls(std::io::Error),
 }
@@ -131,6 +144,7 @@ impl Emulator {
             .enable_all()
             .build()
             .map_err(StartError::Runtime)?;
+        #[cfg(feature = "tls")]
         let tls = match &config.tls {
             Some(files) => Some(
                 runtime
@@ -142,14 +156,20 @@ impl Emulator {
             ),
             None => None,
         };
+        #[cfg(not(feature = "tls"))]
+        let tls: Option<std::convert::Infallible> = None;
         let https = tls.is_some();
+        let control_api = config.control_api;
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = thread::Builder::new()
             .name("emulator".into())
             .spawn(move || {
                 runtime.block_on(async move {
-                    let app = crate::http::router(shared);
+                    let app = crate::http::router(shared, control_api);
                     match tls {
+                        #[cfg(not(feature = "tls"))]
+                        Some(never) => match never {},
+                        #[cfg(feature = "tls")]
                         Some(tls) => {
                             let handle = axum_server::Handle::new();
                             let stopper = handle.clone();
@@ -221,5 +241,9 @@ fn shared_state(config: &Config) -> Result<Shared, StartError> {
             replication_delay: Duration::ZERO,
         },
     };
-    Ok(Shared::new(world, SigningKey::generate()?, config.latency, config.tls.is_some()))
+    #[cfg(feature = "tls")]
+    let https = config.tls.is_some();
+    #[cfg(not(feature = "tls"))]
+    let https = false;
+    Ok(Shared::new(world, SigningKey::generate()?, config.latency, https))
 }

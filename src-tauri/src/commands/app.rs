@@ -17,8 +17,8 @@ pub fn app_info<R: Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>
         config_dir: state.dirs().config_dir.display().to_string(),
         log_dir: state.dirs().log_dir.display().to_string(),
         demo: state.demo().map(|demo| DemoView {
-            organization: spconnect_emulator::DEMO_ORGANIZATION.to_owned(),
-            domain: spconnect_emulator::DEMO_DOMAIN.to_owned(),
+            organization: demo.organization.clone(),
+            domain: demo.domain.clone(),
             base_url: demo.base_url.clone(),
         }),
     }
