@@ -91,7 +91,7 @@ fn demo_requested() -> bool {
 pub fn run() {
     // First, while this is the only thread: it sets a variable of the process's environment.
     #[cfg(target_os = "linux")]
-    webview::draw_without_compositing();
+    webview::rasterise_on_the_cpu();
     let demo_requested = demo_requested();
     // The emulator lives as long as the process: the app's run loop ends by exiting. Started
     // before the window: on a thread beside it, it made the first paint no sooner (measured).
