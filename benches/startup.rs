@@ -1,13 +1,17 @@
-//! Start-up benchmark of the release app in a real window: time from process start to the first
-//! painted page (the page calls `ui_ready` after its first paint, and the app logs it), and the
-//! memory resident a few seconds after start, for the app process and for the whole process tree
-//! (WebKitGTK runs the page in child processes). Prints the median of several runs.
+//! Start-up benchmark of the release app in a real window, beside a bare Tauri app of the same
+//! Tauri version (`benches/bare-app`: one window, a static page) as the floor. For each: the time
+//! from process start to the first painted page (the page calls `ui_ready` after its first paint,
+//! and the app writes a line), the memory resident a few seconds after start in the app process,
+//! and the proportional memory of the whole process tree (WebKitGTK runs the page in child
+//! processes). Both apps run the same way, interleaved; it prints medians, ranges and ratios.
 //!
-//! Run with `cargo bench --bench startup` (after `npm --prefix ui run build`); without a display
-//! it re-runs itself under `xvfb-run`. Settings and logs go to a temporary folder.
+//! Run with `cargo bench --bench startup` (after `npm --prefix ui run build`); it builds the bare
+//! app itself (`cargo build --release -p bare-app`), and without a display it re-runs itself
+//! under `xvfb-run`. Settings and logs go to a temporary folder.
 
 use std::{
     io::{BufRead, BufReader},
+    path::{Path, PathBuf},
     process::{Command, Stdio},
     sync::mpsc,
     thread,
@@ -17,7 +21,7 @@ use std::{
 const RUNS: usize = 7;
 /// When resident memory is read, counted from process start.
 const SETTLE: Duration = Duration::from_secs(4);
-/// The log line the app writes when the page reports its first paint.
+/// The line both apps write when the page reports its first paint.
 const PAINTED: &str = "first page painted";
 
 struct Run {
@@ -37,32 +41,67 @@ fn main() {
             .expect("xvfb-run is needed without a display (apt-get install xvfb xauth)");
         std::process::exit(status.code().unwrap_or(1));
     }
-    let app = env!("CARGO_BIN_EXE_spconnect");
-    let warm_up = measure(app);
-    eprintln!("warm-up run: first paint {} ms", warm_up.first_paint.as_millis());
-    let mut runs: Vec<Run> = (0..RUNS).map(|_| measure(app)).collect();
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_spconnect"));
+    let bare = build_bare_app();
+    for (name, program) in [("spconnect", &app), ("bare Tauri app", &bare)] {
+        let warm_up = measure(program);
+        eprintln!("warm-up run of {name}: first paint {} ms", warm_up.first_paint.as_millis());
+    }
+    let (mut ours, mut floor) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        ours.push(measure(&app));
+        floor.push(measure(&bare));
+    }
 
-    let median = |runs: &mut Vec<Run>, key: fn(&Run) -> u64| {
-        runs.sort_by_key(key);
-        key(&runs[runs.len() / 2])
-    };
-    let paint_ms = median(&mut runs, |r| r.first_paint.as_millis() as u64);
-    let all: Vec<String> = runs.iter().map(|r| format!("{}", r.first_paint.as_millis())).collect();
-    let app_rss = median(&mut runs, |r| r.app_rss_kib);
-    let tree_pss = median(&mut runs, |r| r.tree_pss_kib);
-    let out = format!(
-        "startup/first_paint_ms   median {paint_ms} ms over {RUNS} runs (all, ms: {})\n\
-         startup/app_rss_mib      median {:.1} MiB (the app process, {} s after start)\n\
-         startup/tree_pss_mib     median {:.1} MiB (app + WebKit child processes, proportional set size)\n",
-        all.join(", "),
-        app_rss as f64 / 1024.0,
-        SETTLE.as_secs(),
-        tree_pss as f64 / 1024.0,
+    let mut out = format!(
+        "startup: {RUNS} runs of each, interleaved; median (min-max); ratio = spconnect / bare Tauri app\n\
+         {:<34} {:>22} {:>22} {:>7}\n",
+        "", "spconnect", "bare Tauri app", "ratio"
+    );
+    let rows: [(&str, &str, Figure); 3] = [
+        ("startup/first_paint_ms", "ms", |r| r.first_paint.as_millis() as f64),
+        ("startup/app_rss_mib", "MiB", |r| r.app_rss_kib as f64 / 1024.0),
+        ("startup/tree_pss_mib", "MiB", |r| r.tree_pss_kib as f64 / 1024.0),
+    ];
+    for (name, unit, key) in rows {
+        let (a, b) = (summary(&ours, key), summary(&floor, key));
+        let cell = |s: (f64, f64, f64)| format!("{:.0} {unit} ({:.0}-{:.0})", s.0, s.1, s.2);
+        out += &format!("{name:<34} {:>22} {:>22} {:>6.2}x\n", cell(a), cell(b), a.0 / b.0);
+    }
+    out += &format!(
+        "(first paint: from process start; memory: {} s after start; PSS: the app and its WebKit \
+         child processes)\n",
+        SETTLE.as_secs()
     );
     std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes()).expect("stdout");
 }
 
-fn measure(app: &str) -> Run {
+/// One figure read from a run.
+type Figure = fn(&Run) -> f64;
+
+/// Median, minimum and maximum of `key` over `runs`.
+fn summary(runs: &[Run], key: Figure) -> (f64, f64, f64) {
+    let mut values: Vec<f64> = runs.iter().map(key).collect();
+    values.sort_by(f64::total_cmp);
+    (values[values.len() / 2], values[0], values[values.len() - 1])
+}
+
+/// Builds the bare app in release mode into the same target folder, and returns its path.
+fn build_bare_app() -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "-p", "bare-app"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "the bare app builds");
+    // This benchmark runs from <target>/release/deps/; the bare app lands in <target>/release/.
+    let me = std::env::current_exe().expect("own path");
+    let release = me.parent().and_then(Path::parent).expect("<target>/release");
+    release.join(format!("bare-app{}", std::env::consts::EXE_SUFFIX))
+}
+
+fn measure(app: &Path) -> Run {
     let folders = tempfile::tempdir().expect("temp dir");
     let started = Instant::now();
     let mut child = Command::new(app)

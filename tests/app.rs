@@ -3,7 +3,9 @@
 //! does not grant is refused here exactly as in the real window.
 
 use serde_json::{Value, json};
-use spconnect_app::{AppDirs, AppState, DemoServer, DemoTenant, Launch, build_app};
+use spconnect_app::{AppDirs, DemoTenant, Launch, build_app};
+#[cfg(feature = "demo")]
+use spconnect_app::{AppState, DemoServer};
 use tauri::{
     App, Manager, WebviewWindow, WebviewWindowBuilder,
     ipc::{CallbackFn, InvokeBody},
@@ -76,10 +78,13 @@ fn app_info_reports_the_version_and_the_folders_in_use() {
     assert_eq!(info["demo"], Value::Null, "not on the demo tenant unless asked");
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn on_the_demo_tenant_app_info_says_so() {
     let app = TestApp::start_with(Some(DemoTenant {
         base_url: "http://127.0.0.1:4000".into(),
+        organization: "Contoso".into(),
+        domain: "contoso.onmicrosoft.com".into(),
         state_dir: None,
     }));
     let info = app.invoke("app_info", json!({})).expect("granted");
@@ -90,6 +95,7 @@ fn on_the_demo_tenant_app_info_says_so() {
 }
 
 /// The demo tenant's clock offset, read over its control API.
+#[cfg(feature = "demo")]
 fn demo_clock_offset(base_url: &str) -> i64 {
     let agent: ureq::Agent =
         ureq::Agent::config_builder().http_status_as_error(false).build().into();
@@ -99,6 +105,7 @@ fn demo_clock_offset(base_url: &str) -> i64 {
 }
 
 /// Changes the demo tenant's state (its clock, which is saved like its objects).
+#[cfg(feature = "demo")]
 fn change_demo_state(base_url: &str) {
     let agent: ureq::Agent =
         ureq::Agent::config_builder().http_status_as_error(false).build().into();
@@ -109,23 +116,25 @@ fn change_demo_state(base_url: &str) {
     assert_eq!(reply.status(), 200);
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn the_demo_tenant_keeps_its_state_in_the_data_folder_across_restarts() {
     let dirs = tempfile::tempdir().expect("temp dir");
     let state_dir = dirs.path().join("data").join("demo-tenant");
-    let first = DemoServer::start(state_dir.clone()).expect("starts");
+    let first = DemoServer::start_with_control_api(state_dir.clone()).expect("starts");
     change_demo_state(first.base_url());
     drop(first);
-    let again = DemoServer::start(state_dir.clone()).expect("starts again");
+    let again = DemoServer::start_with_control_api(state_dir.clone()).expect("starts again");
     assert_eq!(demo_clock_offset(again.base_url()), 3600, "what was done before is still there");
     assert!(state_dir.join("tenants").is_dir());
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn resetting_the_demo_tenant_starts_it_from_the_seed_on_the_same_address() {
     let app = TestApp::start();
     let state_dir = app.dirs.path().join("data").join("demo-tenant");
-    let server = DemoServer::start(state_dir.clone()).expect("starts");
+    let server = DemoServer::start_with_control_api(state_dir.clone()).expect("starts");
     let base_url = server.base_url().to_owned();
     assert!(app._app.state::<AppState>().serve_demo(server));
     let info = app.invoke("app_info", json!({})).expect("granted");
@@ -149,6 +158,32 @@ fn resetting_is_refused_when_the_app_does_not_run_the_demo_tenant() {
         .invoke_from("https://evil.example", "reset_demo_tenant", json!({}))
         .expect_err("remote pages cannot reset it");
     assert!(refused.to_string().contains("not allowed"), "{refused}");
+}
+
+/// GETs `url`, whatever the status.
+#[cfg(feature = "demo")]
+fn status_of(url: &str) -> u16 {
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    agent.get(url).call().expect("the emulator answers").status().as_u16()
+}
+
+#[cfg(feature = "demo")]
+#[test]
+fn the_demo_tenant_in_the_app_has_no_control_api() {
+    let dirs = tempfile::tempdir().expect("temp dir");
+    let server =
+        DemoServer::start(dirs.path().join("demo-tenant")).expect("the demo tenant starts");
+    let base = server.base_url();
+    assert_eq!(status_of(&format!("{base}/_emulator")), 404, "no control API in the app");
+    assert_eq!(status_of(&format!("{base}/_emulator/requests")), 404, "no request log in the app");
+    let discovery = format!("{base}/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration");
+    assert_eq!(status_of(&discovery), 200, "the tenant itself answers");
+
+    // The same paths on the emulator as the program and the tests run it: the control API is there.
+    let program = spconnect_emulator::Emulator::start(spconnect_emulator::Config::default())
+        .expect("the emulator starts");
+    assert_eq!(status_of(&format!("{}/_emulator/requests", program.base_url())), 200);
 }
 
 #[test]

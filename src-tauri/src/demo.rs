@@ -1,6 +1,8 @@
-//! The built-in demo tenant served in-process (`--demo`): the tenant emulator with its state kept
-//! in the app's data folder, so a connection made in the demo still works after the app restarts,
-//! and a reset that starts it again from the seed on the same address.
+//! The demo mode (the `demo` feature): the built-in demo tenant served in-process (`--demo`), the
+//! tenant emulator with its state kept in the app's data folder, so a connection made in the demo
+//! still works after the app restarts, and a reset that starts it again from the seed on the same
+//! address. Its control API (fault injection, the request log) is off in the app; only tests can
+//! turn it on ([`DemoServer::start_with_control_api`]).
 
 use std::{
     io,
@@ -8,7 +10,9 @@ use std::{
     sync::Mutex,
 };
 
-use spconnect_emulator::{Config, Emulator, StartError};
+use spconnect_emulator::{Config, DEMO_DOMAIN, DEMO_ORGANIZATION, Emulator, StartError};
+
+use crate::DemoTenant;
 
 /// Why the demo tenant could not start or be reset.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +33,7 @@ pub enum DemoError {
 /// The demo tenant running inside the app.
 pub struct DemoServer {
     state_dir: PathBuf,
+    control_api: bool,
     port: u16,
     base_url: String,
     emulator: Mutex<Option<Emulator>>,
@@ -37,7 +42,18 @@ pub struct DemoServer {
 impl DemoServer {
     /// Starts the demo tenant on a free loopback port, keeping its state in `state_dir`.
     pub fn start(state_dir: PathBuf) -> Result<Self, DemoError> {
-        let emulator = Emulator::start(config(&state_dir, 0))?;
+        Self::start_inner(state_dir, false)
+    }
+
+    /// The same with the emulator's control API on: for tests that change the tenant's state
+    /// through it. The app never calls this.
+    #[doc(hidden)]
+    pub fn start_with_control_api(state_dir: PathBuf) -> Result<Self, DemoError> {
+        Self::start_inner(state_dir, true)
+    }
+
+    fn start_inner(state_dir: PathBuf, control_api: bool) -> Result<Self, DemoError> {
+        let emulator = Emulator::start(config(&state_dir, 0, control_api))?;
         for notice in emulator.notices() {
             tracing::warn!(%notice, "demo tenant state");
         }
@@ -45,6 +61,7 @@ impl DemoServer {
             port: emulator.address().port(),
             base_url: emulator.base_url(),
             state_dir,
+            control_api,
             emulator: Mutex::new(Some(emulator)),
         })
     }
@@ -78,12 +95,22 @@ impl DemoServer {
                 return Err(DemoError::Remove { path: self.state_dir.clone(), source });
             }
         }
-        *emulator = Some(Emulator::start(config(&self.state_dir, self.port))?);
+        *emulator = Some(Emulator::start(config(&self.state_dir, self.port, self.control_api))?);
         tracing::info!("the demo tenant was reset");
         Ok(())
     }
+
+    /// The demo tenant as the rest of the app sees it.
+    pub fn tenant(&self) -> DemoTenant {
+        DemoTenant {
+            base_url: self.base_url.clone(),
+            organization: DEMO_ORGANIZATION.to_owned(),
+            domain: DEMO_DOMAIN.to_owned(),
+            state_dir: Some(self.state_dir.clone()),
+        }
+    }
 }
 
-fn config(state_dir: &Path, port: u16) -> Config {
-    Config { port, state: Some(state_dir.to_owned()), ..Config::default() }
+fn config(state_dir: &Path, port: u16, control_api: bool) -> Config {
+    Config { port, state: Some(state_dir.to_owned()), control_api, ..Config::default() }
 }

@@ -4,15 +4,19 @@
 //! crates under `crates/`; the shell only adapts them to the web UI.
 
 mod commands;
+#[cfg(feature = "demo")]
 mod demo;
 mod ipc;
 mod logging;
 mod state;
+#[cfg(target_os = "linux")]
+mod webview;
 
 use std::time::Instant;
 
 use tauri::{App, Builder, Manager, Runtime};
 
+#[cfg(feature = "demo")]
 pub use demo::{DemoError, DemoServer};
 
 /// The IPC contract as TypeScript (what `ui/src/ipc/bindings.ts` must hold), and the commands in
@@ -59,20 +63,29 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, launch: Launch) -> tauri::Resu
     Ok(app)
 }
 
-/// The command line: `--demo` connects to the built-in demo tenant.
-const USAGE: &str = "usage: spconnect [--demo]";
+/// The command line.
+#[cfg(feature = "demo")]
+const USAGE: &str = "usage: spconnect [--demo]\n  --demo  connect to the built-in demo tenant (Contoso), not to Microsoft";
+/// The command line (this build has no demo mode).
+#[cfg(not(feature = "demo"))]
+const USAGE: &str = "usage: spconnect";
 
-/// Starts the desktop app: the demo tenant if asked for, logging, then the window.
-pub fn run() {
-    let mut demo_requested = false;
+/// Reads the command line: whether `--demo` was given. Prints the usage and exits for `--help`,
+/// an unknown argument, or `--demo` in a build without demo mode.
+fn demo_requested() -> bool {
+    let mut demo = false;
     for argument in std::env::args().skip(1) {
         match argument.as_str() {
-            "--demo" => demo_requested = true,
-            "--help" | "-h" => {
+            "--demo" if cfg!(feature = "demo") => demo = true,
+            "--demo" => {
                 eprintln!(
-                    "{USAGE}\n  --demo  connect to the built-in demo tenant (Contoso), not to Microsoft"
+                    "spconnect: demo mode is not in this build (built without the `demo` feature)"
                 );
-                return;
+                std::process::exit(2);
+            }
+            "--help" | "-h" => {
+                eprintln!("{USAGE}");
+                std::process::exit(0);
             }
             other => {
                 eprintln!("spconnect: unknown argument '{other}'\n{USAGE}");
@@ -80,6 +93,15 @@ pub fn run() {
             }
         }
     }
+    demo
+}
+
+/// Starts the desktop app: logging, the demo tenant if asked for, then the window.
+pub fn run() {
+    // First, while this is the only thread: it sets a variable of the process's environment.
+    #[cfg(target_os = "linux")]
+    webview::rasterise_on_the_cpu();
+    let demo_requested = demo_requested();
     let app = match build_app(tauri::Builder::default(), Launch { dirs: None, demo: None }) {
         Ok(app) => app,
         Err(error) => {
@@ -93,6 +115,7 @@ pub fn run() {
     }
     // The demo tenant keeps its state in the app's data folder; it lives as long as the app's
     // state (the run loop ends by exiting, and the state is saved after every change).
+    #[cfg(feature = "demo")]
     if demo_requested {
         let started =
             app.path().app_data_dir().map_err(|error| error.to_string()).and_then(|data| {

@@ -1,16 +1,16 @@
 //! What the shell keeps for the life of the app.
 
+#[cfg(feature = "demo")]
+use std::sync::OnceLock;
 use std::{
     path::PathBuf,
-    sync::{
-        OnceLock,
-        atomic::{AtomicBool, Ordering},
-    },
+    sync::atomic::{AtomicBool, Ordering},
     time::{Duration, Instant},
 };
 
 use spconnect_settings::SettingsStore;
 
+#[cfg(feature = "demo")]
 use crate::demo::DemoServer;
 
 /// The folders the app writes to.
@@ -27,6 +27,10 @@ pub struct AppDirs {
 pub struct DemoTenant {
     /// The emulator's base URL, standing in for the sign-in and Graph endpoints.
     pub base_url: String,
+    /// The demo organization's name.
+    pub organization: String,
+    /// The demo organization's domain.
+    pub domain: String,
     /// Where its state is kept, when it runs inside the app.
     pub state_dir: Option<PathBuf>,
 }
@@ -35,6 +39,7 @@ pub struct DemoTenant {
 pub struct AppState {
     dirs: AppDirs,
     demo: Option<DemoTenant>,
+    #[cfg(feature = "demo")]
     demo_server: OnceLock<DemoServer>,
     settings: SettingsStore,
     started: Instant,
@@ -48,6 +53,7 @@ impl AppState {
         Self {
             dirs,
             demo,
+            #[cfg(feature = "demo")]
             demo_server: OnceLock::new(),
             settings,
             started,
@@ -57,21 +63,21 @@ impl AppState {
 
     /// The demo tenant, when the app runs on it.
     pub fn demo(&self) -> Option<DemoTenant> {
-        match self.demo_server.get() {
-            Some(server) => Some(DemoTenant {
-                base_url: server.base_url().to_owned(),
-                state_dir: Some(server.state_dir().to_owned()),
-            }),
-            None => self.demo.clone(),
+        #[cfg(feature = "demo")]
+        if let Some(server) = self.demo_server.get() {
+            return Some(server.tenant());
         }
+        self.demo.clone()
     }
 
+    #[cfg(feature = "demo")]
     /// Serves the demo tenant inside the app (set once, before the window opens); `false` (and
     /// `server` stopped) if one is set already.
     pub fn serve_demo(&self, server: DemoServer) -> bool {
         self.demo_server.set(server).is_ok()
     }
 
+    #[cfg(feature = "demo")]
     /// The demo tenant running inside the app, if any.
     pub fn demo_server(&self) -> Option<&DemoServer> {
         self.demo_server.get()

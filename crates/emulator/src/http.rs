@@ -83,15 +83,16 @@ async fn route_by_host(
     response
 }
 
-/// The whole emulator as one router.
-pub fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+/// The whole emulator as one router; the control API only when `control_api` is set.
+pub fn router(shared: Arc<Shared>, control_api: bool) -> Router {
+    let services = Router::new()
         .merge(crate::identity::routes())
         .route("/v1.0/{*path}", axum::routing::any(crate::graph::handle))
         .route("/_api/{*path}", axum::routing::any(crate::sharepoint::handle))
         .route("/sites/{*path}", axum::routing::any(crate::sharepoint::handle))
-        .route("/_layouts/{*path}", axum::routing::any(crate::sharepoint::handle))
-        .merge(crate::control::routes())
+        .route("/_layouts/{*path}", axum::routing::any(crate::sharepoint::handle));
+    let routes = if control_api { services.merge(crate::control::routes()) } else { services };
+    routes
         .layer(middleware::from_fn_with_state(shared.clone(), route_by_host))
         .layer(middleware::from_fn_with_state(shared.clone(), crate::store::save_after))
         .layer(middleware::from_fn_with_state(shared.clone(), crate::clock::scope))

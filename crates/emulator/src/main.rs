@@ -58,6 +58,7 @@ fn main() -> std::process::ExitCode {
         tls,
         state: arguments.state,
         throttle: arguments.throttle,
+        control_api: true,
     };
     match Emulator::start(config) {
         Ok(emulator) => {

@@ -87,6 +87,7 @@ pub struct Config {
     /// Latency added to every response.
     pub latency: Duration,
     /// Serve HTTPS with this certificate chain and key (PEM files the caller provides).
+    #[cfg(feature = "tls")]
     pub tls: Option<TlsFiles>,
     /// Keep the tenants, the signing key and refresh tokens in this directory across restarts
     /// (see the `store` module); `None` starts from the seed every time.
@@ -94,9 +95,13 @@ pub struct Config {
     /// Switch SharePoint's throttling model on from the start (it can be switched through the
     /// control API too).
     pub throttle: bool,
+    /// Serve the control API under `/_emulator/` (fault injection, the request log). On for the
+    /// program and the tests; the app's demo mode turns it off, so it answers 404 there.
+    pub control_api: bool,
 }
 
 /// The PEM files for HTTPS.
+#[cfg(feature = "tls")]
 #[derive(Clone, Debug)]
 pub struct TlsFiles {
     /// The certificate chain (it should name `127.0.0.1`, the address the emulator listens on).
@@ -111,9 +116,11 @@ impl Default for Config {
             port: 0,
             tenant: TenantSpec::Demo,
             latency: Duration::ZERO,
+            #[cfg(feature = "tls")]
             tls: None,
             state: None,
             throttle: false,
+            control_api: true,
         }
     }
 }
@@ -136,6 +143,7 @@ pub enum StartError {
     #[error("cannot start the emulator's runtime: {0}")]
     Runtime(std::io::Error),
     /// The TLS certificate or key could not be read.
+    #[cfg(feature = "tls")]
     #[error("cannot use the TLS certificate and key: {0}")]
     Tls(std::io::Error),
     /// The state directory could not be used.
@@ -168,6 +176,7 @@ impl Emulator {
             .enable_all()
             .build()
             .map_err(StartError::Runtime)?;
+        #[cfg(feature = "tls")]
         let tls = match &config.tls {
             Some(files) => Some(
                 runtime
@@ -179,10 +188,12 @@ impl Emulator {
             ),
             None => None,
         };
+        #[cfg(not(feature = "tls"))]
+        let tls: Option<std::convert::Infallible> = None;
         let https = tls.is_some();
         let (stop, stopped) = oneshot::channel::<()>();
         let failure = Arc::new(Mutex::new(None));
-        let app = crate::http::router(shared.clone());
+        let app = crate::http::router(shared.clone(), config.control_api);
         let thread = reporting_thread(failure.clone(), move || {
             runtime.block_on(serve(listener, tls, app, stopped))
         })
@@ -254,13 +265,22 @@ fn reporting_thread(
 }
 
 /// Serves `app` on `listener` until `stopped` fires (or the server fails).
+/// The TLS configuration the server runs with (none without the `tls` feature).
+#[cfg(feature = "tls")]
+type TlsConfig = axum_server::tls_rustls::RustlsConfig;
+#[cfg(not(feature = "tls"))]
+type TlsConfig = std::convert::Infallible;
+
 async fn serve(
     listener: std::net::TcpListener,
-    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    tls: Option<TlsConfig>,
     app: axum::Router,
     stopped: oneshot::Receiver<()>,
 ) -> io::Result<()> {
     match tls {
+        #[cfg(not(feature = "tls"))]
+        Some(never) => match never {},
+        #[cfg(feature = "tls")]
         Some(tls) => {
             let handle = axum_server::Handle::new();
             let stopper = handle.clone();
@@ -284,6 +304,17 @@ async fn serve(
     }
 }
 
+/// Whether the emulator serves HTTPS.
+fn https(config: &Config) -> bool {
+    #[cfg(feature = "tls")]
+    return config.tls.is_some();
+    #[cfg(not(feature = "tls"))]
+    {
+        let _ = config;
+        false
+    }
+}
+
 fn shared_state(config: &Config) -> Result<Shared, StartError> {
     let mut world = match config.tenant {
         TenantSpec::Demo => World {
@@ -298,8 +329,7 @@ fn shared_state(config: &Config) -> Result<Shared, StartError> {
         },
     };
     let Some(dir) = &config.state else {
-        let shared =
-            Shared::new(world, SigningKey::generate()?, config.latency, config.tls.is_some());
+        let shared = Shared::new(world, SigningKey::generate()?, config.latency, https(config));
         shared.throttle.set_enabled(config.throttle);
         return Ok(shared);
     };
@@ -307,7 +337,7 @@ fn shared_state(config: &Config) -> Result<Shared, StartError> {
     world.tenants = world.tenants.into_iter().map(|t| store.tenant(t)).collect::<Result<_, _>>()?;
     let key = store.signing_key()?;
     let offset = store.clock_offset()?;
-    let shared = Shared::new(world, key, config.latency, config.tls.is_some());
+    let shared = Shared::new(world, key, config.latency, https(config));
     shared.throttle.set_enabled(config.throttle);
     store.restore_sessions(&mut shared.sessions())?;
     // The offset was valid when saved, so it is never negative.

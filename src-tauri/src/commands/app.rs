@@ -22,12 +22,16 @@ pub fn app_info<R: Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>
 
 /// The demo tenant as the UI shows it, when the app runs on it.
 pub fn demo_view(state: &AppState) -> Option<DemoView> {
+    #[cfg(feature = "demo")]
+    let notices = state.demo_server().map(|server| server.notices()).unwrap_or_default();
+    #[cfg(not(feature = "demo"))]
+    let notices = Vec::new();
     state.demo().map(|demo| DemoView {
-        organization: spconnect_emulator::DEMO_ORGANIZATION.to_owned(),
-        domain: spconnect_emulator::DEMO_DOMAIN.to_owned(),
+        organization: demo.organization,
+        domain: demo.domain,
         base_url: demo.base_url,
         state_dir: demo.state_dir.map(|dir| dir.display().to_string()),
-        notices: state.demo_server().map(|server| server.notices()).unwrap_or_default(),
+        notices,
     })
 }
 

@@ -1,19 +1,21 @@
 //! Commands about the built-in demo tenant.
 
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Runtime};
 
-use super::blocking;
-use crate::{
-    AppState, DemoError,
-    ipc::{DemoView, ErrorCode, WireError},
-};
+#[cfg(feature = "demo")]
+use crate::DemoError;
+use crate::ipc::{DemoView, WireError};
 
 /// Resets the demo tenant: everything created in it is deleted and it starts again from the
 /// seed, on the same address. The UI asks the person to confirm first.
+#[cfg(feature = "demo")]
 #[tauri::command]
 pub async fn reset_demo_tenant<R: Runtime>(app: AppHandle<R>) -> Result<DemoView, WireError> {
+    use tauri::Manager;
+
+    use crate::AppState;
     let what = "Resetting the demo tenant";
-    blocking(what, move || {
+    super::blocking(what, move || {
         let state = app.state::<AppState>();
         let Some(server) = state.demo_server() else {
             return Err(WireError::internal(what, "this session does not run the demo tenant"));
@@ -24,12 +26,21 @@ pub async fn reset_demo_tenant<R: Runtime>(app: AppHandle<R>) -> Result<DemoView
     .await
 }
 
+/// Refused: this build has no demo mode.
+#[cfg(not(feature = "demo"))]
+#[tauri::command]
+pub async fn reset_demo_tenant<R: Runtime>(app: AppHandle<R>) -> Result<DemoView, WireError> {
+    let _ = app;
+    Err(WireError::internal("Resetting the demo tenant", "this build has no demo mode"))
+}
+
+#[cfg(feature = "demo")]
 impl From<DemoError> for WireError {
     fn from(error: DemoError) -> Self {
         tracing::error!(%error, "the demo tenant could not be reset");
         let code = match error {
-            DemoError::Remove { .. } => ErrorCode::Storage,
-            DemoError::Start(_) => ErrorCode::Internal,
+            DemoError::Remove { .. } => crate::ipc::ErrorCode::Storage,
+            DemoError::Start(_) => crate::ipc::ErrorCode::Internal,
         };
         Self { code, message: format!("The demo tenant was not reset: {error}."), field: None }
     }
