@@ -180,7 +180,10 @@ impl Identity {
             Ok(answer) => answer,
             Err(Failure::Rejected(rejection)) => {
                 let error = refresh_failure(rejection);
-                if let IdentityError::SignInAgain { reason } = &error {
+                // Missing consent concerns the new scopes only: the account stays usable.
+                if let IdentityError::SignInAgain { reason } = &error
+                    && *reason != SignInReason::ConsentRequired
+                {
                     tracing::info!(reason = %reason, "account must sign in again");
                     inner.cache.block(account, reason.clone());
                 }
