@@ -14,7 +14,7 @@ pub const USER: (&str, &str) = ("user@contoso.onmicrosoft.com", "Demo-User-2026!
 pub const USER_READ: &str = "https://graph.microsoft.com/User.Read";
 pub const SITES_READ: &str = "https://graph.microsoft.com/Sites.Read.All";
 /// A Graph permission the demo tenant has not consented to for spconnect.
-pub const NOT_CONSENTED: &str = "https://graph.microsoft.com/Group.Read.All";
+pub const NOT_CONSENTED: &str = "https://graph.microsoft.com/Sites.ReadWrite.All";
 
 /// A running emulator and a plain client for its control API.
 pub struct Tenant {
