@@ -20,7 +20,7 @@ use crate::{
 pub struct DeviceCodeSignIn {
     identity: Identity,
     authority: Authority,
-    device_code: Secret<String>,
+    pub(crate) device_code: Secret<String>,
     user_code: String,
     verification_uri: String,
     message: String,

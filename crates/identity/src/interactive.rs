@@ -9,6 +9,7 @@ use spconnect_secret::Secret;
 use crate::{
     Identity,
     cancel::{CancelHandle, cancelled},
+    client::TokenAnswer,
     error::IdentityError,
     loopback::{Listener, Redirect},
     model::{Account, resource_of, with_oidc},
@@ -63,11 +64,11 @@ impl SignInRequest {
 /// system browser, then await [`finish`](Self::finish). Dropping it releases the listener.
 pub struct BrowserSignIn {
     identity: Identity,
-    listener: Listener,
+    pub(crate) listener: Listener,
     url: String,
-    state: String,
-    nonce: String,
-    verifier: Secret<String>,
+    pub(crate) state: String,
+    pub(crate) nonce: String,
+    pub(crate) verifier: Secret<String>,
     token_scopes: Vec<String>,
     cancel: CancelHandle,
     cancelled: tokio::sync::watch::Receiver<bool>,
@@ -179,18 +180,29 @@ impl BrowserSignIn {
                 return Err(IdentityError::SignInRefused { error, description });
             }
         };
-        let config = identity.config();
-        let scope = with_oidc(&token_scopes);
-        let form = [
-            ("client_id", config.client_id.as_str()),
-            ("grant_type", "authorization_code"),
-            ("code", code.expose().as_str()),
-            ("redirect_uri", redirect_uri.as_str()),
-            ("code_verifier", verifier.expose().as_str()),
-            ("scope", scope.as_str()),
-        ];
-        let authority = config.authority.clone();
-        let answer = identity.inner.http.token(&authority.url("oauth2/v2.0/token"), &form).await?;
+        let authority = identity.config().authority.clone();
+        let answer = redeem(&identity, &code, &redirect_uri, &verifier, &token_scopes).await?;
         identity.complete_sign_in(&authority, Some(&nonce), &token_scopes, answer).await
     }
+}
+
+/// Redeems an authorization code at the token endpoint with the PKCE verifier (docs/microsoft §1.4).
+pub(crate) async fn redeem(
+    identity: &Identity,
+    code: &Secret<String>,
+    redirect_uri: &str,
+    verifier: &Secret<String>,
+    token_scopes: &[String],
+) -> Result<TokenAnswer, IdentityError> {
+    let config = identity.config();
+    let scope = with_oidc(token_scopes);
+    let form = [
+        ("client_id", config.client_id.as_str()),
+        ("grant_type", "authorization_code"),
+        ("code", code.expose().as_str()),
+        ("redirect_uri", redirect_uri),
+        ("code_verifier", verifier.expose().as_str()),
+        ("scope", scope.as_str()),
+    ];
+    Ok(identity.inner.http.token(&config.authority.url("oauth2/v2.0/token"), &form).await?)
 }

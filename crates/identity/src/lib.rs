@@ -33,6 +33,8 @@ mod client;
 mod connectivity;
 mod device;
 mod error;
+#[cfg(test)]
+mod flow_tests;
 mod id_token;
 mod interactive;
 mod loopback;
@@ -41,6 +43,10 @@ mod pkce;
 mod store;
 
 use std::{sync::Arc, time::Duration};
+
+// Lets the shared test helpers (written for the integration tests) name this crate from inside.
+#[cfg(test)]
+extern crate self as spconnect_identity;
 
 pub use browser::open_browser;
 pub use cancel::CancelHandle;
