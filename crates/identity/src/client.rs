@@ -43,8 +43,8 @@ impl Default for NetworkOptions {
     }
 }
 
-/// The proxy choice.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The proxy choice. Its `Debug` leaves out a proxy's user name and password.
+#[derive(Clone, PartialEq, Eq)]
 pub enum ProxyChoice {
     /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (upper or lower case), as curl reads
     /// them. A loopback authority (a local tenant emulator) is always reached directly.
@@ -53,6 +53,16 @@ pub enum ProxyChoice {
     Direct,
     /// This proxy URL for every request (`http://proxy.example.com:8080`).
     Url(String),
+}
+
+impl std::fmt::Debug for ProxyChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Environment => f.write_str("Environment"),
+            Self::Direct => f.write_str("Direct"),
+            Self::Url(url) => f.debug_tuple("Url").field(&without_credentials(url)).finish(),
+        }
+    }
 }
 
 /// How many times a retryable request is sent at most.
@@ -387,6 +397,12 @@ mod tests {
 
     #[test]
     fn proxy_credentials_never_appear_in_messages() {
+        let options = NetworkOptions {
+            proxy: ProxyChoice::Url("http://alice:s3cret@proxy.example.com:8080".into()),
+            ..NetworkOptions::default()
+        };
+        let printed = format!("{options:?}");
+        assert!(printed.contains("proxy.example.com") && !printed.contains("s3cret"), "{printed}");
         assert_eq!(
             without_credentials("http://alice:s3cret@proxy.example.com:8080"),
             "http://proxy.example.com:8080"
