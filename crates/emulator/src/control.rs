@@ -261,7 +261,7 @@ async fn objects(State(shared): State<Arc<Shared>>) -> Json<Value> {
 fn clock_json(shared: &Shared) -> Value {
     let now = shared.clock.now();
     json!({
-        "now": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        "now": crate::state::time_text(now),
         "offsetSeconds": shared.clock.offset().whole_seconds(),
     })
 }

@@ -269,7 +269,7 @@ fn web_json(web: &Web, site_url: &str) -> Value {
         "Description": web.description,
         "Url": site_url,
         "ServerRelativeUrl": web.path,
-        "Created": web.created.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        "Created": crate::state::time_text(web.created),
         "WebTemplate": "STS",
         "Language": 1033,
     })
@@ -332,7 +332,7 @@ fn list_json(list: &List, site_url: &str) -> Value {
         "EntityTypeName": items::entity_type_name(list),
         "ListItemEntityTypeFullName": format!("SP.Data.{}Item", items::entity_type_name(list)),
         "ParentWebUrl": site_url,
-        "Created": list.created.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        "Created": crate::state::time_text(list.created),
     })
 }
 

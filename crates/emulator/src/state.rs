@@ -498,6 +498,11 @@ pub fn random_token(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
 
+/// A time as the services write it (RFC 3339), the one formatter of the crate.
+pub fn time_text(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
 /// Now, in UTC, on the clock of the emulator serving the current request.
 pub fn now() -> OffsetDateTime {
     crate::clock::now()

@@ -5,9 +5,9 @@
 
 use axum::http::StatusCode;
 use serde_json::Value;
-use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 use super::{Reply, Request, error::GraphError, odata};
+pub use crate::state::time_text;
 
 /// How an application or service principal is addressed: `/{id}`, `(appId='…')` or
 /// `(uniqueName='…')` (a quoted bare key, `('…')`, is an object id).
@@ -52,11 +52,6 @@ pub fn create_if_missing(request: &Request<'_>) -> bool {
 /// 400 `Request_BadRequest`.
 pub fn bad(message: impl Into<String>) -> GraphError {
     GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
-}
-
-/// A time as Graph writes it.
-pub fn time_text(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
 }
 
 /// A page of a directory collection, filtered by `$filter`.

@@ -2,18 +2,14 @@
 //! of a site or a list.
 
 use serde_json::{Value, json};
-use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use super::{Reply, Request, error::GraphError, sites::authorize_read};
 use crate::{
     model::{List, Tenant, Web},
     state::World,
+    state::time_text,
 };
-
-fn time_text(t: time::OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
-}
 
 /// One drive, as `/drive`, `/lists/{id}/drive` and `/drives/{id}` return it.
 pub fn drive_reply(

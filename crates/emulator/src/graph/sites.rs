@@ -9,23 +9,19 @@ pub mod writes;
 
 pub(in crate::graph) use files::route as drive_items;
 use serde_json::{Value, json};
-use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use super::{Reply, Request, drives::drive_json, drives::drive_reply, error::GraphError, odata};
 use crate::{
     model::{Column, List, SitePermission, Tenant, Web},
     state::World,
+    state::time_text,
 };
 
 /// Tenant-wide read permissions (`Sites.Selected` is checked per site).
 const READ: &[&str] =
     &["Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"];
 const NOT_INDEXED: &str = "Field '{}' cannot be referenced in filter or orderby as it is not indexed. Provide the 'Prefer: HonorNonIndexedQueriesWarningMayFailRandomly' header to allow this, but be warned that such queries may fail on large lists.";
-
-pub(super) fn time_text(t: time::OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
-}
 
 /// The web a site key names: `root`, `{host}`, `{host},{site-id}`, `{host},{site-id},{web-id}`,
 /// or a path, `{host}:/sites/hr` (with or without the closing `:`).
