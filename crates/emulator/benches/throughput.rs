@@ -262,6 +262,8 @@ const BROWSE_LATENCY_SECONDS: f64 = 0.050;
 /// these, the browse benchmark's lower bound is its round trips on the critical path × latency.
 const BROWSE_IN_FLIGHT: u32 = 4;
 const BATCH_LIMIT: u32 = 20;
+/// What the Browse view shows of lists and columns: the query its enumeration sends.
+const BROWSE_SELECT: &str = "$select=id,name,displayName,list,webUrl&$expand=columns($select=id,name,displayName,required,indexed,readOnly,defaultValue,text,number,choice,lookup,dateTime,boolean,currency,personOrGroup,hyperlinkOrPicture,calculated)";
 
 /// What the browse benchmark asks of the emulator, on a tenant of its size (2,000 sites × 20
 /// lists × 30 columns): the site pages, then each site's lists with their columns
@@ -317,39 +319,57 @@ fn browse_need() {
         naive_wall / naive_work
     ));
 
-    // The batched way: batches of 20 `lists?$expand=columns`, over different sites.
-    let batch_body = |offset: usize| {
+    // The batched way: batches of 20 `lists?$expand=columns`, over different sites, first with
+    // every property, then with only what the Browse view shows (nested `$select`).
+    let batch_body = |offset: usize, query: &str| {
         let requests: Vec<serde_json::Value> = (0..BATCH_LIMIT as usize)
             .map(|i| {
                 let id = &site_ids[(offset + i) % site_ids.len()];
-                json!({"id": i.to_string(), "method": "GET", "url": format!("/sites/{id}/lists?$expand=columns")})
+                json!({"id": i.to_string(), "method": "GET", "url": format!("/sites/{id}/lists?{query}")})
             })
             .collect();
         json!({"requests": requests})
     };
-    let offset = std::sync::atomic::AtomicUsize::new(0);
-    let batches_rps = rate(50, || {
-        let at = offset.fetch_add(BATCH_LIMIT as usize, std::sync::atomic::Ordering::Relaxed);
-        let reply = browse.graph("POST", "/$batch", &access, Some(batch_body(at)));
-        let all_ok = reply.json()["responses"].as_array().is_some_and(|r| {
-            r.len() == BATCH_LIMIT as usize && r.iter().all(|x| x["status"] == 200)
+    let mut figures = Vec::new();
+    for (label, query) in
+        [("all properties", "$expand=columns"), ("as Browse selects", BROWSE_SELECT)]
+    {
+        // Checked once in full; inside the timed loop only the status of each answer is read, so
+        // the figure is the emulator's work and the transfer, not the benchmark parsing JSON.
+        let sample = browse.graph("POST", "/$batch", &access, Some(batch_body(0, query)));
+        let parsed = sample.json();
+        let answers = parsed["responses"].as_array().expect("responses");
+        assert_eq!(answers.len(), BATCH_LIMIT as usize);
+        assert!(
+            answers
+                .iter()
+                .all(|a| a["status"] == 200 && a["body"]["value"][0]["columns"].is_array()),
+            "{label}"
+        );
+        let ok = "\"status\":200";
+        let offset = std::sync::atomic::AtomicUsize::new(0);
+        let batches_rps = rate(50, || {
+            let at = offset.fetch_add(BATCH_LIMIT as usize, std::sync::atomic::Ordering::Relaxed);
+            let reply = browse.graph("POST", "/$batch", &access, Some(batch_body(at, query)));
+            if reply.text.matches(ok).count() == BATCH_LIMIT as usize { reply.status } else { 500 }
         });
-        if all_ok { reply.status } else { 500 }
-    });
+        let bytes = sample.text.len() as f64;
+        report(format!(
+            "emulator/browse_batched_rps      {:>8.0} req/s  ({label}: lists with $expand=columns inside batches of {BATCH_LIMIT}; {:.1} batches/s of {:.1} MB: {:.0} MB/s of JSON)",
+            batches_rps * f64::from(BATCH_LIMIT),
+            batches_rps,
+            bytes / 1e6,
+            batches_rps * bytes / 1e6
+        ));
+        figures.push(batches_rps);
+    }
+    let batches_rps = figures[1];
     let batches = sites.div_ceil(BATCH_LIMIT);
     let work = f64::from(pages) / pages_rps + f64::from(batches) / batches_rps;
     let rounds = pages + batches.div_ceil(BROWSE_IN_FLIGHT);
     let lower_bound = f64::from(rounds) * BROWSE_LATENCY_SECONDS;
-    let bytes = browse.graph("POST", "/$batch", &access, Some(batch_body(0))).text.len() as f64;
     report(format!(
-        "emulator/browse_batched_rps      {:>8.0} req/s  (lists with $expand=columns inside batches of {BATCH_LIMIT}; {:.1} batches/s of {:.1} MB: {:.0} MB/s of JSON)",
-        batches_rps * f64::from(BATCH_LIMIT),
-        batches_rps,
-        bytes / 1e6,
-        batches_rps * bytes / 1e6
-    ));
-    report(format!(
-        "emulator/browse_batched_work_s   {work:>8.2} s      ({pages} site pages + {batches} batches of {BATCH_LIMIT} lists-with-columns requests)"
+        "emulator/browse_batched_work_s   {work:>8.2} s      ({pages} site pages + {batches} batches of {BATCH_LIMIT} lists-with-columns requests, as Browse selects)"
     ));
     report(format!(
         "emulator/browse_lower_bound_s    {lower_bound:>8.2} s      (the browse benchmark's floor: {rounds} round trips x 50 ms, {BROWSE_IN_FLIGHT} batches in flight)"

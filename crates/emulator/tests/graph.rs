@@ -675,6 +675,40 @@ fn lists_expand_columns_content_types_and_items() {
 }
 
 #[test]
+fn expanded_columns_and_items_honour_their_nested_select() {
+    let client = Client::start();
+    let admin = token(&client, ADMIN);
+    let lists = client
+        .graph(
+            "GET",
+            "/sites/contoso.sharepoint.com:/sites/hr:/lists?$select=id,displayName&$expand=columns($select=name,required,text),items($select=id;$expand=fields($select=Title))",
+            &admin,
+            None,
+        )
+        .json();
+    let employees = lists["value"]
+        .as_array()
+        .expect("lists")
+        .iter()
+        .find(|l| l["displayName"] == "Employees")
+        .expect("the Employees list");
+    let title = employees["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .find(|c| c["name"] == "Title")
+        .expect("Title");
+    let mut keys: Vec<&str> =
+        title.as_object().expect("column").keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["name", "required", "text"], "{title}");
+    let item = &employees["items"][0];
+    assert!(item["id"].is_string() && item.get("webUrl").is_none(), "{item}");
+    let fields: Vec<&String> = item["fields"].as_object().expect("fields").keys().collect();
+    assert!(fields.iter().all(|k| *k == "Title" || k.starts_with('@')), "{fields:?}");
+}
+
+#[test]
 fn a_401_says_how_to_authenticate() {
     let client = Client::start();
     let reply = client.graph("GET", "/me", "", None);

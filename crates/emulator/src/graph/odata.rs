@@ -57,6 +57,15 @@ impl Query {
                 _ => {}
             }
         }
+        // What is expanded is returned whether or not `$select` names it (OData URL
+        // Conventions 4.01 §5.1.3): `$select=id&$expand=columns` answers `id` and `columns`.
+        if let Some(select) = query.select.as_mut() {
+            for expansion in expansions(query.expand.as_deref()) {
+                if !select.iter().any(|s| s.eq_ignore_ascii_case(&expansion.property)) {
+                    select.push(expansion.property);
+                }
+            }
+        }
         Ok(query)
     }
 
@@ -68,13 +77,18 @@ impl Query {
 
 /// Splits `a,b(c,d),e` at top-level commas.
 pub fn split_top_level(text: &str) -> Vec<String> {
+    split_at_depth_zero(text, ',')
+}
+
+/// Splits `text` at each `separator` outside parentheses.
+fn split_at_depth_zero(text: &str, separator: char) -> Vec<String> {
     let mut parts = Vec::new();
     let (mut depth, mut current) = (0i32, String::new());
     for c in text.chars() {
         match c {
             '(' => depth += 1,
             ')' => depth -= 1,
-            ',' if depth == 0 => {
+            c if c == separator && depth == 0 => {
                 parts.push(current.trim().to_owned());
                 current.clear();
                 continue;
@@ -87,6 +101,52 @@ pub fn split_top_level(text: &str) -> Vec<String> {
         parts.push(current.trim().to_owned());
     }
     parts
+}
+
+/// One entry of `$expand`: the navigation property and the `$select` nested in it, as in
+/// `columns($select=name,displayName)` (OData URL Conventions 4.01 §5.1.3; Graph also accepts the
+/// options without their `$`, as in `fields(select=Title)`).
+#[derive(Debug, PartialEq)]
+pub struct Expansion {
+    /// The navigation property (`columns`, `fields`, …).
+    pub property: String,
+    /// The nested `$select`, when given.
+    pub select: Option<Vec<String>>,
+    /// The nested `$expand`, when given (`items($expand=fields)`).
+    pub expand: Option<String>,
+}
+
+/// The entries of a `$expand` value.
+pub fn expansions(expand: Option<&str>) -> Vec<Expansion> {
+    let Some(expand) = expand else { return Vec::new() };
+    split_top_level(expand)
+        .into_iter()
+        .map(|part| {
+            let (property, options) = match part.split_once('(') {
+                Some((property, rest)) => (property, rest.strip_suffix(')').unwrap_or(rest)),
+                None => (part.as_str(), ""),
+            };
+            let mut expansion =
+                Expansion { property: property.trim().to_owned(), select: None, expand: None };
+            for option in split_at_depth_zero(options, ';') {
+                let Some((name, value)) = option.split_once('=') else { continue };
+                match name.trim().trim_start_matches('$').to_ascii_lowercase().as_str() {
+                    "select" => {
+                        expansion.select = Some(
+                            value
+                                .split(',')
+                                .map(|s| s.trim().to_owned())
+                                .filter(|s| !s.is_empty())
+                                .collect(),
+                        );
+                    }
+                    "expand" => expansion.expand = Some(value.trim().to_owned()),
+                    _ => {}
+                }
+            }
+            expansion
+        })
+        .collect()
 }
 
 fn decode_skiptoken(token: &str) -> Option<usize> {
@@ -291,6 +351,24 @@ fn lookup<'a>(object: &'a Value, path: &str) -> Option<&'a Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expansions_carry_their_nested_select_and_expand() {
+        let parsed = expansions(Some(
+            "columns($select=name, displayName),contentTypes,items(expand=fields(select=Title);$select=id)",
+        ));
+        let names = |e: &Expansion| e.select.clone().unwrap_or_default().join("|");
+        assert_eq!(parsed.len(), 3);
+        assert_eq!(
+            (parsed[0].property.as_str(), names(&parsed[0])),
+            ("columns", "name|displayName".into())
+        );
+        assert_eq!((parsed[1].property.as_str(), parsed[1].select.clone()), ("contentTypes", None));
+        assert_eq!(parsed[2].property, "items");
+        assert_eq!(parsed[2].expand.as_deref(), Some("fields(select=Title)"));
+        assert_eq!(names(&parsed[2]), "id");
+        assert!(expansions(None).is_empty());
+    }
 
     #[test]
     fn filters_parse_and_match() {

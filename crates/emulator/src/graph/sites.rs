@@ -428,26 +428,42 @@ fn list_json(request: &Request<'_>, tenant: &Tenant, web: &Web, list: &List) -> 
     if list.system && request.query.selects("system") {
         json["system"] = json!({});
     }
-    // `$expand=columns,contentTypes,items` as Graph supports it on lists.
-    for expansion in request.query.expand.as_deref().map(odata::split_top_level).unwrap_or_default()
-    {
-        match expansion.split('(').next().unwrap_or_default().trim() {
+    // `$expand=columns,contentTypes,items` as Graph supports it on lists, each with its own
+    // nested `$select` (`columns($select=name,displayName)`).
+    for expansion in odata::expansions(request.query.expand.as_deref()) {
+        // The nested `$select`, plus what is expanded inside (`items($select=id;$expand=fields)`).
+        let nested_select = expansion.select.clone().map(|mut select| {
+            select.extend(
+                odata::expansions(expansion.expand.as_deref()).into_iter().map(|e| e.property),
+            );
+            select
+        });
+        let selected = |mut json: Value| {
+            if let Some(select) = &nested_select {
+                odata::apply_select(&mut json, select);
+            }
+            json
+        };
+        match expansion.property.as_str() {
             "columns" => {
                 json["columns"] = list
                     .columns
                     .iter()
                     .filter(|c| !c.hidden)
-                    .map(column_json)
+                    .map(|c| selected(column_json(c)))
                     .collect::<Vec<_>>()
                     .into();
             }
-            "contentTypes" => json["contentTypes"] = content_types_json(list).into(),
+            "contentTypes" => {
+                json["contentTypes"] =
+                    content_types_json(list).into_iter().map(selected).collect::<Vec<_>>().into();
+            }
             "items" => {
-                let fields = expansion.contains("fields").then_some(None);
+                let fields = fields_in(expansion.expand.as_deref());
                 json["items"] = list
                     .items
                     .iter()
-                    .map(|item| item_json(tenant, web, list, item, fields.as_ref()))
+                    .map(|item| selected(item_json(tenant, web, list, item, fields.as_ref())))
                     .collect::<Vec<_>>()
                     .into();
             }
@@ -497,16 +513,12 @@ fn columns_reply(request: &Request<'_>, columns: &[Column]) -> Result<Reply, Gra
 /// `expand=fields` / `expand=fields(select=A,B)` / `$expand=fields($select=A,B)`: `None` when not
 /// expanded, `Some(None)` for all fields, `Some(Some(list))` for selected ones.
 fn fields_selection(request: &Request<'_>) -> Option<Option<Vec<String>>> {
-    let expand = request.query.expand.as_deref()?;
-    odata::split_top_level(expand).into_iter().find_map(|part| {
-        let part = part.trim();
-        if part == "fields" {
-            return Some(None);
-        }
-        let inner = part.strip_prefix("fields(")?.strip_suffix(')')?;
-        let list = inner.trim_start_matches('$').strip_prefix("select=")?;
-        Some(Some(list.split(',').map(|s| s.trim().to_owned()).collect()))
-    })
+    fields_in(request.query.expand.as_deref())
+}
+
+/// The `fields` entry of an `$expand` value, as [`fields_selection`] answers it.
+fn fields_in(expand: Option<&str>) -> Option<Option<Vec<String>>> {
+    odata::expansions(expand).into_iter().find(|e| e.property == "fields").map(|e| e.select)
 }
 
 pub(super) fn item_json(
