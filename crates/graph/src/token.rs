@@ -1,0 +1,27 @@
+//! [`TokenSource`]: where the client gets its bearer tokens, declared here so that this crate
+//! does not depend on the identity crate.
+
+use std::{future::Future, pin::Pin};
+
+use spconnect_secret::Secret;
+
+/// The future a [`TokenSource`] answers with.
+pub type TokenFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Secret<String>, TokenError>> + Send + 'a>>;
+
+/// Hands out access tokens for Microsoft Graph covering the given scopes (full scope URIs such
+/// as `https://graph.microsoft.com/User.Read`), for one signed-in person or one application.
+pub trait TokenSource: Send + Sync {
+    /// A token covering `scopes`.
+    fn token<'a>(&'a self, scopes: &'a [&'a str]) -> TokenFuture<'a>;
+}
+
+/// Why no token could be had, in words a person can act on (never containing a secret).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TokenError {
+    /// The explanation.
+    pub message: String,
+    /// Whether only the person signing in again can help.
+    pub sign_in_again: bool,
+}

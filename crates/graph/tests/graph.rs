@@ -1,0 +1,134 @@
+//! The Graph client against the tenant emulator over real loopback HTTP: roles and what they
+//! allow, registering spconnect's client, paging, retries honouring `Retry-After`, and errors
+//! that keep Graph's code and request id.
+
+#[path = "../../emulator/tests/common/sign_in.rs"]
+mod common;
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use common::{ADMIN, CLOUD_ADMIN, Client, USER};
+use serde_json::json;
+use spconnect_graph::{
+    GraphClient, GraphError, GraphOptions, TokenError, TokenFuture, TokenSource,
+    applications::{self, GRAPH_COMMAND_LINE_TOOLS_CLIENT_ID},
+    roles::{self, AdminRole},
+};
+use spconnect_secret::Secret;
+
+/// A token got once by signing in through the emulator's pages (what the identity crate does).
+struct Fixed(String);
+
+impl TokenSource for Fixed {
+    fn token<'a>(&'a self, _scopes: &'a [&'a str]) -> TokenFuture<'a> {
+        Box::pin(async move { Ok(Secret::new(self.0.clone())) })
+    }
+}
+
+struct Refused;
+
+impl TokenSource for Refused {
+    fn token<'a>(&'a self, _scopes: &'a [&'a str]) -> TokenFuture<'a> {
+        Box::pin(async {
+            Err(TokenError {
+                message: "Please sign in again: the sign-in has expired.".into(),
+                sign_in_again: true,
+            })
+        })
+    }
+}
+
+fn graph_for(client: &Client, user: (&str, &str)) -> GraphClient {
+    let token = client.user_token(user)["access_token"].as_str().expect("a token").to_owned();
+    let options =
+        GraphOptions { first_backoff: Duration::from_millis(50), ..GraphOptions::default() };
+    GraphClient::new(&client.base, Arc::new(Fixed(token)), options).expect("a client")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn roles_are_read_from_transitive_memberships() {
+    let client = Client::start();
+    let admin = roles::my_roles(&graph_for(&client, ADMIN)).await.expect("roles");
+    assert!(admin.contains(&AdminRole::GlobalAdministrator), "{admin:?}");
+    let cloud = roles::my_roles(&graph_for(&client, CLOUD_ADMIN)).await.expect("roles");
+    assert_eq!(cloud, [AdminRole::CloudApplicationAdministrator]);
+    let caps = roles::capabilities(&cloud);
+    assert!(!caps[1].allowed, "a Cloud Application Administrator cannot grant Graph app roles");
+    assert!(roles::my_roles(&graph_for(&client, USER)).await.expect("roles").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn registering_spconnect_twice_makes_one_public_client_with_its_service_principal() {
+    let client = Client::start();
+    let graph = graph_for(&client, ADMIN);
+    let first =
+        applications::register_public_client(&graph, "spconnect").await.expect("registered");
+    let again = applications::register_public_client(&graph, "spconnect").await.expect("again");
+    assert_eq!(first, again, "the uniqueName upsert updates the same application");
+    let app = graph.get(&format!("applications/{}", first.object_id), &[]).await.expect("the app");
+    assert_eq!(app["isFallbackPublicClient"], true);
+    assert_eq!(app["publicClient"]["redirectUris"], json!(["http://localhost"]));
+    assert!(app.get("passwordCredentials").is_none_or(|p| p == &json!([])), "no secret: {app}");
+    let declared = app["requiredResourceAccess"][0]["resourceAccess"].as_array().expect("declared");
+    assert_eq!(declared.len(), applications::DECLARED_SCOPES.len());
+    assert!(declared.iter().all(|a| a["type"] == "Scope"));
+    let principals = graph
+        .get_all(&format!("servicePrincipals?$filter=appId eq '{}'", first.app_id), &[])
+        .await
+        .expect("principals");
+    assert_eq!(principals.len(), 1);
+    assert_ne!(first.app_id, GRAPH_COMMAND_LINE_TOOLS_CLIENT_ID);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refusal_keeps_graphs_code_and_request_id() {
+    let client = Client::start();
+    let graph = graph_for(&client, USER);
+    // Reading another person needs a directory permission the user's token does not carry.
+    let error = graph.get(&format!("users/{}", ADMIN.0), &[]).await.expect_err("refused");
+    let GraphError::Service { status, code, request_id, .. } = &error else { panic!("{error:?}") };
+    assert_eq!(*status, 403);
+    assert!(!code.is_empty() && request_id.is_some(), "{error:?}");
+    assert!(error.to_string().contains("request-id"), "{error}");
+    assert!(!error.is_retryable());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_are_followed_through_next_links() {
+    let client = Client::start();
+    let graph = graph_for(&client, ADMIN);
+    let all = graph.get_all("sites?search=*&$top=2", &[]).await.expect("sites");
+    let first_page = graph.get("sites?search=*&$top=2", &[]).await.expect("a page");
+    assert!(first_page["@odata.nextLink"].is_string(), "more than one page: {first_page}");
+    assert!(all.len() > 2, "{} sites", all.len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_is_retried_after_the_time_graph_asks_for() {
+    let client = Client::start();
+    let graph = graph_for(&client, ADMIN);
+    let fault = json!({"kind": "throttle", "pathPrefix": "/v1.0/me", "count": 2, "retryAfter": 1});
+    assert_eq!(client.send("POST", "/_emulator/faults", "", Some(fault), &[]).status, 201);
+    let started = Instant::now();
+    let me = graph.get("me", &[]).await.expect("answered after two 429s");
+    assert_eq!(me["userPrincipalName"], ADMIN.0);
+    assert!(started.elapsed() >= Duration::from_secs(2), "waited Retry-After twice");
+
+    let unavailable =
+        json!({"kind": "unavailable", "pathPrefix": "/v1.0/me", "count": 10, "retryAfter": 0});
+    client.send("POST", "/_emulator/faults", "", Some(unavailable), &[]);
+    let error = graph.get("me", &[]).await.expect_err("gives up after its attempts");
+    assert_eq!(error.status(), Some(503), "{error:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_that_cannot_be_had_is_explained_and_nothing_is_sent() {
+    let client = Client::start();
+    let graph =
+        GraphClient::new(&client.base, Arc::new(Refused), GraphOptions::default()).expect("client");
+    let error = graph.get("me", &[]).await.expect_err("no token");
+    assert!(matches!(&error, GraphError::Token(t) if t.sign_in_again), "{error:?}");
+}
