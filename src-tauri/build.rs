@@ -2,8 +2,22 @@
 //! commands are declared here so that each one needs an explicit grant in a capability file.
 
 /// Every command the shell registers. A command missing here cannot be granted, so it is refused.
-const COMMANDS: &[&str] =
-    &["app_info", "list_clouds", "get_settings", "save_settings", "ui_ready", "reset_demo_tenant"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "list_clouds",
+    "get_settings",
+    "save_settings",
+    "ui_ready",
+    "reset_demo_tenant",
+    "list_accounts",
+    "sign_in_with_browser",
+    "start_device_code",
+    "finish_device_code",
+    "cancel_sign_in",
+    "sign_out",
+    "refresh_account",
+    "register_in_tenant",
+];
 
 fn main() {
     println!("cargo:rerun-if-changed=src-tauri/capabilities");

@@ -16,6 +16,10 @@ use tauri::{
 /// The origin of the app's own pages on Linux.
 const APP_ORIGIN: &str = "tauri://localhost";
 
+#[cfg(feature = "demo")]
+#[path = "app/accounts.rs"]
+mod accounts;
+
 struct TestApp {
     _app: App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
@@ -28,13 +32,31 @@ impl TestApp {
     }
 
     fn start_with(demo: Option<DemoTenant>) -> Self {
-        let dirs = tempfile::tempdir().expect("temp dir");
+        Self::start_with_secrets(demo, std::sync::Arc::new(spconnect_vault::MemoryStore::new()))
+    }
+
+    /// The app with its secrets in `secrets` (an in-memory store: the real keychain is used by the
+    /// vault's own tests and by the end-to-end test).
+    fn start_with_secrets(
+        demo: Option<DemoTenant>,
+        secrets: std::sync::Arc<dyn spconnect_vault::SecretStore>,
+    ) -> Self {
+        Self::start_with_secrets_in(demo, secrets, tempfile::tempdir().expect("temp dir"))
+    }
+
+    /// The same on the folders `dirs` (a restart of the app).
+    fn start_with_secrets_in(
+        demo: Option<DemoTenant>,
+        secrets: std::sync::Arc<dyn spconnect_vault::SecretStore>,
+        dirs: tempfile::TempDir,
+    ) -> Self {
         let launch = Launch {
             dirs: Some(AppDirs {
                 config_dir: dirs.path().join("config"),
                 log_dir: dirs.path().join("logs"),
             }),
             demo,
+            secrets: Some(secrets),
         };
         let app = build_app(mock_builder(), launch).expect("the app builds on the mock runtime");
         let window = match app.get_webview_window("main") {
@@ -86,6 +108,8 @@ fn on_the_demo_tenant_app_info_says_so() {
         organization: "Contoso".into(),
         domain: "contoso.onmicrosoft.com".into(),
         state_dir: None,
+        tenant_id: "tenant".into(),
+        client_id: "client".into(),
     }));
     let info = app.invoke("app_info", json!({})).expect("granted");
     assert_eq!(
@@ -213,7 +237,7 @@ fn settings_start_global_and_a_saved_cloud_persists_on_disk() {
     let file = app.dirs.path().join("config").join("settings.json");
     let on_disk: Value =
         serde_json::from_str(&std::fs::read_to_string(file).expect("written")).expect("JSON");
-    assert_eq!(on_disk, json!({"cloud": {"kind": "china"}}));
+    assert_eq!(on_disk, json!({"cloud": {"kind": "china"}, "tenantProfiles": []}));
     let reread = app.invoke("get_settings", json!({})).expect("granted");
     assert_eq!(reread["settings"]["cloud"]["kind"], "china");
 }

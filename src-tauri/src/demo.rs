@@ -107,6 +107,8 @@ impl DemoServer {
             organization: DEMO_ORGANIZATION.to_owned(),
             domain: DEMO_DOMAIN.to_owned(),
             state_dir: Some(self.state_dir.clone()),
+            tenant_id: spconnect_emulator::DEMO_TENANT_ID.to_owned(),
+            client_id: spconnect_emulator::SPCONNECT_CLIENT_ID.to_owned(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! tracing subscriber. Decisions (what a setting means, how a connection is made) belong to the
 //! crates under `crates/`; the shell only adapts them to the web UI.
 
+mod accounts;
 mod commands;
 #[cfg(feature = "demo")]
 mod demo;
@@ -33,6 +34,8 @@ pub struct Launch {
     pub dirs: Option<AppDirs>,
     /// The demo tenant to connect to instead of Microsoft.
     pub demo: Option<DemoTenant>,
+    /// Where secrets are kept; `None` is the OS keychain (tests pass a throwaway one).
+    pub secrets: Option<std::sync::Arc<dyn spconnect_vault::SecretStore>>,
 }
 
 /// Where the app keeps its files, unless [`AppDirs`] are given: resolved from Tauri's path API
@@ -52,6 +55,14 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, launch: Launch) -> tauri::Resu
             commands::settings::get_settings,
             commands::settings::save_settings,
             commands::demo::reset_demo_tenant,
+            commands::accounts::list_accounts,
+            commands::accounts::sign_in_with_browser,
+            commands::accounts::start_device_code,
+            commands::accounts::finish_device_code,
+            commands::accounts::cancel_sign_in,
+            commands::accounts::sign_out,
+            commands::accounts::refresh_account,
+            commands::accounts::register_in_tenant,
         ])
         .build(tauri::generate_context!())?;
     // Managed before the event loop runs, so before the page can send its first command.
@@ -59,7 +70,10 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, launch: Launch) -> tauri::Resu
         Some(dirs) => dirs,
         None => resolve_dirs(&app)?,
     };
-    app.manage(AppState::new(dirs, launch.demo, started));
+    let secrets = launch
+        .secrets
+        .unwrap_or_else(|| std::sync::Arc::new(spconnect_vault::KeychainStore::new()));
+    app.manage(AppState::new(dirs, launch.demo, secrets, started));
     Ok(app)
 }
 
@@ -102,7 +116,7 @@ pub fn run() {
     #[cfg(target_os = "linux")]
     webview::rasterise_on_the_cpu();
     let demo_requested = demo_requested();
-    let app = match build_app(tauri::Builder::default(), Launch { dirs: None, demo: None }) {
+    let app = match build_app(tauri::Builder::default(), Launch::default()) {
         Ok(app) => app,
         Err(error) => {
             eprintln!("spconnect could not start: {error}");

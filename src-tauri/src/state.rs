@@ -8,7 +8,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use spconnect_settings::SettingsStore;
+use spconnect_settings::{AccountsStore, SettingsStore};
+use spconnect_vault::SecretStore;
+
+use crate::accounts::Accounts;
 
 #[cfg(feature = "demo")]
 use crate::demo::DemoServer;
@@ -33,6 +36,10 @@ pub struct DemoTenant {
     pub domain: String,
     /// Where its state is kept, when it runs inside the app.
     pub state_dir: Option<PathBuf>,
+    /// The demo organisation's tenant id.
+    pub tenant_id: String,
+    /// spconnect's built-in public client application there.
+    pub client_id: String,
 }
 
 /// State shared by the commands.
@@ -42,15 +49,24 @@ pub struct AppState {
     #[cfg(feature = "demo")]
     demo_server: OnceLock<DemoServer>,
     settings: SettingsStore,
+    accounts: Accounts,
     started: Instant,
     first_paint_reported: AtomicBool,
 }
 
 impl AppState {
-    /// State for an app whose folders are `dirs`, started at `started`.
-    pub fn new(dirs: AppDirs, demo: Option<DemoTenant>, started: Instant) -> Self {
+    /// State for an app whose folders are `dirs`, its secrets in `secrets` (the OS keychain),
+    /// started at `started`.
+    pub fn new(
+        dirs: AppDirs,
+        demo: Option<DemoTenant>,
+        secrets: std::sync::Arc<dyn SecretStore>,
+        started: Instant,
+    ) -> Self {
         let settings = SettingsStore::in_dir(&dirs.config_dir);
+        let accounts = Accounts::new(AccountsStore::in_dir(&dirs.config_dir), secrets);
         Self {
+            accounts,
             dirs,
             demo,
             #[cfg(feature = "demo")]
@@ -91,6 +107,11 @@ impl AppState {
     /// The settings file.
     pub fn settings(&self) -> &SettingsStore {
         &self.settings
+    }
+
+    /// Who is signed in, and signing in.
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
     }
 
     /// The time since start-up the first time the UI reports it painted; `None` afterwards.

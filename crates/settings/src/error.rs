@@ -34,6 +34,16 @@ pub enum SettingsError {
         /// Why it was refused, as a sentence fragment a person can act on.
         reason: &'static str,
     },
+    /// A tenant profile typed by the person is not usable.
+    #[error("The {} \"{input}\" is not usable: {reason}.", if *.field == "tenant" { "tenant" } else { "client id" })]
+    InvalidProfile {
+        /// Which value, as the UI names it (`tenant` or `clientId`).
+        field: &'static str,
+        /// What was typed, trimmed (neither is secret).
+        input: String,
+        /// Why, as a sentence fragment a person can act on.
+        reason: &'static str,
+    },
     /// The settings file exists but could not be read.
     #[error("The settings file {path} could not be read: {source}.")]
     Read {

@@ -11,14 +11,85 @@ pub struct Settings {
     /// The Microsoft cloud the app signs in to and calls.
     #[serde(default)]
     pub cloud: CloudSetting,
+    /// The client application spconnect signs people in with, per tenant.
+    #[serde(default)]
+    pub tenant_profiles: Vec<TenantProfile>,
 }
 
 impl Settings {
     /// Checks the settings and returns them with custom endpoints in their normal form
-    /// (`https://host[:port]`), which is how they are stored.
+    /// (`https://host[:port]`), which is how they are stored; tenants in lower case, one profile
+    /// per tenant (the last given wins).
     pub fn normalized(&self) -> Result<Self, SettingsError> {
-        Ok(Self { cloud: self.cloud.normalized()? })
+        let mut profiles: Vec<TenantProfile> = Vec::new();
+        for profile in &self.tenant_profiles {
+            let profile = profile.normalized()?;
+            profiles.retain(|p| p.tenant != profile.tenant);
+            profiles.push(profile);
+        }
+        Ok(Self { cloud: self.cloud.normalized()?, tenant_profiles: profiles })
     }
+
+    /// The client application id kept for `tenant` (a domain or a tenant id), if any.
+    pub fn client_id_for(&self, tenant: &str) -> Option<&str> {
+        let tenant = tenant.trim().to_ascii_lowercase();
+        self.tenant_profiles.iter().find(|p| p.tenant == tenant).map(|p| p.client_id.as_str())
+    }
+
+    /// The same settings with `profile` kept (replacing the tenant's earlier one).
+    pub fn with_profile(&self, profile: TenantProfile) -> Result<Self, SettingsError> {
+        let mut settings = self.clone();
+        settings.tenant_profiles.push(profile);
+        settings.normalized()
+    }
+}
+
+/// The client application spconnect signs people in with in one tenant: its own registration
+/// there ("Register spconnect in this tenant" makes one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TenantProfile {
+    /// The tenant: a verified domain (`contoso.onmicrosoft.com`) or its tenant id.
+    pub tenant: String,
+    /// The application (client) id, a GUID.
+    pub client_id: String,
+}
+
+impl TenantProfile {
+    /// Checks the tenant (a domain or a GUID) and the client id (a GUID).
+    pub fn normalized(&self) -> Result<Self, SettingsError> {
+        let tenant = self.tenant.trim().to_ascii_lowercase();
+        let domain_like = tenant.contains('.')
+            && tenant.split('.').all(|label| {
+                !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if !(domain_like || is_guid(&tenant)) {
+            return Err(SettingsError::InvalidProfile {
+                field: "tenant",
+                input: self.tenant.trim().to_owned(),
+                reason: "use the tenant's domain (such as contoso.onmicrosoft.com) or its tenant id",
+            });
+        }
+        let client_id = self.client_id.trim().to_ascii_lowercase();
+        if !is_guid(&client_id) {
+            return Err(SettingsError::InvalidProfile {
+                field: "clientId",
+                input: self.client_id.trim().to_owned(),
+                reason: "an application (client) id looks like 00000000-0000-0000-0000-000000000000",
+            });
+        }
+        Ok(Self { tenant, client_id })
+    }
+}
+
+/// `8-4-4-4-12` hexadecimal digits.
+fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// The identifier of a cloud choice, as the UI and the settings file name it.
@@ -316,11 +387,14 @@ mod tests {
 
     #[test]
     fn settings_serialise_the_way_the_ui_sends_them() {
-        let settings = Settings { cloud: custom("https://a.example", "https://b.example") };
+        let settings = Settings {
+            cloud: custom("https://a.example", "https://b.example"),
+            ..Settings::default()
+        };
         let json = serde_json::to_value(&settings).expect("serialises");
         assert_eq!(
             json,
-            serde_json::json!({"cloud": {"kind": "custom", "authorityHost": "https://a.example", "graphHost": "https://b.example"}})
+            serde_json::json!({"cloud": {"kind": "custom", "authorityHost": "https://a.example", "graphHost": "https://b.example"}, "tenantProfiles": []})
         );
         let gcc: Settings = serde_json::from_str(r#"{"cloud":{"kind":"usGovGccHigh"}}"#)
             .expect("the UI's shape parses");
@@ -330,5 +404,35 @@ mod tests {
             serde_json::from_str::<Settings>("{}").expect("empty is default"),
             Settings::default()
         );
+    }
+
+    #[test]
+    fn tenant_profiles_are_checked_normalised_and_one_per_tenant() {
+        let profile = |tenant: &str, client: &str| TenantProfile {
+            tenant: tenant.into(),
+            client_id: client.into(),
+        };
+        let id = "5B1E0B4E-9A38-4C2A-9C5E-2D2A1B4E5F60";
+        let settings = Settings::default()
+            .with_profile(profile(" Contoso.onmicrosoft.com ", id))
+            .and_then(|s| s.with_profile(profile("contoso.onmicrosoft.com", &id.to_lowercase())))
+            .expect("valid");
+        assert_eq!(settings.tenant_profiles.len(), 1);
+        assert_eq!(
+            settings.client_id_for("CONTOSO.onmicrosoft.com"),
+            Some(id.to_lowercase().as_str())
+        );
+        for (tenant, client, field) in [
+            ("contoso", id, "tenant"),
+            ("contoso.com", "not-a-guid", "clientId"),
+            ("a..b", id, "tenant"),
+        ] {
+            let error =
+                Settings::default().with_profile(profile(tenant, client)).expect_err(tenant);
+            assert!(
+                matches!(&error, SettingsError::InvalidProfile { field: f, .. } if *f == field),
+                "{error}"
+            );
+        }
     }
 }

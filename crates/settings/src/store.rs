@@ -77,26 +77,37 @@ impl SettingsStore {
         let mut json = serde_json::to_vec_pretty(&settings)
             .map_err(|error| write_error(io::Error::other(error)))?;
         json.push(b'\n');
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(dir).map_err(write_error)?;
-        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
-        file.write_all(&json).map_err(write_error)?;
-        file.as_file().sync_all().map_err(write_error)?;
-        file.persist(&self.path).map_err(|error| write_error(error.error))?;
+        write_atomically(&self.path, &json).map_err(write_error)?;
         tracing::info!(file = %self.path.display(), cloud = ?settings.cloud.id(), "settings saved");
         Ok(settings)
     }
 
     fn keep_aside(&self) -> Result<PathBuf, SettingsError> {
-        let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let mut aside = self.path.with_extension(format!("json.unreadable-{seconds}"));
-        let mut n = 1;
-        while aside.exists() {
-            aside = self.path.with_extension(format!("json.unreadable-{seconds}-{n}"));
-            n += 1;
-        }
-        fs::rename(&self.path, &aside)
-            .map_err(|source| SettingsError::Read { path: self.path.clone(), source })?;
-        Ok(aside)
+        keep_aside(&self.path)
     }
+}
+
+/// Writes `bytes` to `path` atomically: a crash or a full disk leaves the previous file as it was.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
+/// Renames an unreadable file aside (`….json.unreadable-{seconds}`), never overwriting one.
+pub(crate) fn keep_aside(path: &Path) -> Result<PathBuf, SettingsError> {
+    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let mut aside = path.with_extension(format!("json.unreadable-{seconds}"));
+    let mut n = 1;
+    while aside.exists() {
+        aside = path.with_extension(format!("json.unreadable-{seconds}-{n}"));
+        n += 1;
+    }
+    fs::rename(path, &aside)
+        .map_err(|source| SettingsError::Read { path: path.to_owned(), source })?;
+    Ok(aside)
 }

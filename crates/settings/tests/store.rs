@@ -5,7 +5,7 @@ use std::fs;
 use spconnect_settings::{CloudSetting, Settings, SettingsError, SettingsStore};
 
 fn gcc_high() -> Settings {
-    Settings { cloud: CloudSetting::UsGovGccHigh }
+    Settings { cloud: CloudSetting::UsGovGccHigh, ..Settings::default() }
 }
 
 #[test]
@@ -38,6 +38,7 @@ fn custom_endpoints_are_stored_normalised() {
             authority_host: " Login.Example.com/ ".into(),
             graph_host: "http://127.0.0.1:8080".into(),
         },
+        ..Settings::default()
     };
     let stored = store.save(&typed).expect("saves");
     let expected = CloudSetting::Custom {
@@ -61,6 +62,7 @@ fn bad_input_is_refused_and_the_saved_file_is_untouched() {
             authority_host: "https://login.example.com/common".into(),
             graph_host: "graph.example.com".into(),
         },
+        ..Settings::default()
     };
     assert!(matches!(store.save(&bad), Err(SettingsError::InvalidEndpoint { .. })));
     assert_eq!(fs::read(store.path()).expect("still there"), before);

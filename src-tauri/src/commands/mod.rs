@@ -1,6 +1,7 @@
 //! The IPC commands, thin: each parses its input, calls a crate, and returns a view or a
 //! [`WireError`](crate::ipc::WireError). One file per area of the UI.
 
+pub mod accounts;
 pub mod app;
 pub mod demo;
 pub mod settings;

@@ -8,7 +8,10 @@ use serde::{Deserialize, de::DeserializeOwned};
 use spconnect_settings::{CloudOption, Settings};
 use ts_rs::TS;
 
-use super::{AppInfo, DemoView, ErrorCode, SettingsView, WireError};
+use super::{
+    AccountView, AccountsView, AppInfo, CapabilityView, DemoView, DeviceCodeView, ErrorCode,
+    RegisteredView, SettingsView, SignedInView, WireError,
+};
 
 /// The arguments of `save_settings`.
 #[derive(Debug, Deserialize, TS)]
@@ -16,6 +19,29 @@ use super::{AppInfo, DemoView, ErrorCode, SettingsView, WireError};
 pub struct SaveSettingsArgs {
     /// The settings to validate and save.
     pub settings: Settings,
+}
+
+/// The arguments of the sign-in commands (`sign_in_with_browser`, `start_device_code`,
+/// `register_in_tenant`).
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SignInArgs {
+    /// The tenant (a domain or tenant id); not needed on the demo tenant.
+    #[serde(default)]
+    #[ts(optional)]
+    pub tenant: Option<String>,
+}
+
+/// Which account a command is about (the key its tokens are kept under; no secret).
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccountArgs {
+    /// Their home tenant id.
+    pub tenant_id: String,
+    /// Their object id.
+    pub object_id: String,
+    /// The client application they signed in with.
+    pub client_id: String,
 }
 
 /// No arguments.
@@ -57,6 +83,14 @@ fn commands() -> Vec<Command> {
         command::<NoArgs, SettingsView>("get_settings"),
         command::<SaveSettingsArgs, SettingsView>("save_settings"),
         command::<NoArgs, DemoView>("reset_demo_tenant"),
+        command::<NoArgs, AccountsView>("list_accounts"),
+        command::<SignInArgs, SignedInView>("sign_in_with_browser"),
+        command::<SignInArgs, DeviceCodeView>("start_device_code"),
+        command::<NoArgs, SignedInView>("finish_device_code"),
+        command::<NoArgs, bool>("cancel_sign_in"),
+        command::<AccountArgs, AccountsView>("sign_out"),
+        command::<AccountArgs, AccountView>("refresh_account"),
+        command::<SignInArgs, RegisteredView>("register_in_tenant"),
     ]
 }
 
@@ -72,15 +106,24 @@ pub fn typescript() -> String {
         spconnect_settings::CloudId::decl(&cfg),
         spconnect_settings::CloudSetting::decl(&cfg),
         Settings::decl(&cfg),
+        spconnect_settings::TenantProfile::decl(&cfg),
         spconnect_settings::Endpoints::decl(&cfg),
         CloudOption::decl(&cfg),
         DemoView::decl(&cfg),
         AppInfo::decl(&cfg),
         SettingsView::decl(&cfg),
+        CapabilityView::decl(&cfg),
+        AccountView::decl(&cfg),
+        AccountsView::decl(&cfg),
+        DeviceCodeView::decl(&cfg),
+        SignedInView::decl(&cfg),
+        RegisteredView::decl(&cfg),
         ErrorCode::decl(&cfg),
         WireError::decl(&cfg),
         NoArgs::decl(&cfg),
         SaveSettingsArgs::decl(&cfg),
+        SignInArgs::decl(&cfg),
+        AccountArgs::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/ipc/contract.rs: do not edit.\n\

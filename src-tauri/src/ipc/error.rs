@@ -12,6 +12,16 @@ pub enum ErrorCode {
     Storage,
     /// Something that should not happen; the details are in the log.
     Internal,
+    /// The account must sign in again (expired, revoked, MFA or consent needed).
+    SignInAgain,
+    /// The person cancelled, or the sign-in timed out.
+    Cancelled,
+    /// Microsoft refused (declined consent, a missing role or permission, an unknown code).
+    Refused,
+    /// Microsoft could not be reached or is busy; trying again later may work.
+    Unavailable,
+    /// The OS keychain could not be used.
+    Keychain,
 }
 
 /// The one error every command returns: a code for the UI and a sentence a person can act on.
@@ -61,6 +71,53 @@ impl WireError {
     }
 }
 
+impl WireError {
+    /// An error of `code` with `message`.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), field: None }
+    }
+}
+
+impl From<spconnect_identity::IdentityError> for WireError {
+    fn from(error: spconnect_identity::IdentityError) -> Self {
+        use spconnect_identity::IdentityError as E;
+        let code = match &error {
+            E::InvalidInput { .. } => ErrorCode::InvalidInput,
+            E::SignInAgain { .. } => ErrorCode::SignInAgain,
+            E::Cancelled | E::TimedOut(_) => ErrorCode::Cancelled,
+            E::SignInRefused { .. }
+            | E::Rejected(_)
+            | E::DeviceCodeExpired
+            | E::DeviceCodeDeclined
+            | E::DeviceCodeNotRecognised
+            | E::Browser(_) => ErrorCode::Refused,
+            E::Throttled { .. } | E::Unavailable { .. } | E::Network { .. } | E::Protocol(_) => {
+                ErrorCode::Unavailable
+            }
+            E::Listener(_) => ErrorCode::Internal,
+            E::Store(_) => ErrorCode::Keychain,
+        };
+        tracing::info!(%error, ?code, "sign-in step failed");
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<spconnect_graph::GraphError> for WireError {
+    fn from(error: spconnect_graph::GraphError) -> Self {
+        use spconnect_graph::GraphError as E;
+        let code = match &error {
+            E::Token(token) if token.sign_in_again => ErrorCode::SignInAgain,
+            E::Token(_) => ErrorCode::Unavailable,
+            E::InvalidInput(_) => ErrorCode::InvalidInput,
+            e if e.is_retryable() => ErrorCode::Unavailable,
+            E::Network { .. } | E::Protocol(_) => ErrorCode::Unavailable,
+            E::Service { .. } => ErrorCode::Refused,
+        };
+        tracing::info!(%error, ?code, "Graph call failed");
+        Self::new(code, error.to_string())
+    }
+}
+
 impl From<SettingsError> for WireError {
     fn from(error: SettingsError) -> Self {
         let (code, field) = match &error {
@@ -68,6 +125,9 @@ impl From<SettingsError> for WireError {
                 ErrorCode::InvalidInput,
                 serde_json::to_value(field).ok().and_then(|v| v.as_str().map(str::to_owned)),
             ),
+            SettingsError::InvalidProfile { field, .. } => {
+                (ErrorCode::InvalidInput, Some((*field).to_owned()))
+            }
             SettingsError::Read { .. } | SettingsError::Write { .. } => (ErrorCode::Storage, None),
         };
         if code == ErrorCode::Storage {

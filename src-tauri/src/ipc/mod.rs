@@ -5,4 +5,7 @@ mod error;
 mod views;
 
 pub use error::{ErrorCode, WireError};
-pub use views::{AppInfo, DemoView, SettingsView};
+pub use views::{
+    AccountView, AccountsView, AppInfo, CapabilityView, DemoView, DeviceCodeView, RegisteredView,
+    SettingsView, SignedInView,
+};

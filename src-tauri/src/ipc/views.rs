@@ -53,3 +53,84 @@ impl SettingsView {
         Ok(Self { settings, endpoints, notice })
     }
 }
+
+/// A person signed in on this computer, as the Accounts view shows them. Holds no secret.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountView {
+    /// Their home tenant id.
+    pub tenant_id: String,
+    /// Their object id.
+    pub object_id: String,
+    /// The client application they signed in with.
+    pub client_id: String,
+    /// Display name.
+    pub name: String,
+    /// Sign-in name (UPN).
+    pub username: String,
+    /// The directory roles that matter here, by name.
+    pub roles: Vec<String>,
+    /// What those roles let them do in spconnect.
+    pub capabilities: Vec<CapabilityView>,
+    /// When they last signed in (seconds since the Unix epoch).
+    #[ts(type = "number")]
+    pub signed_in_at: u64,
+    /// Why they must sign in again, when they must.
+    pub sign_in_again: Option<String>,
+}
+
+/// One thing a person may or may not do in spconnect, and why.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CapabilityView {
+    /// What, e.g. "Grant Microsoft Graph application permissions".
+    pub what: String,
+    /// Whether their roles allow it.
+    pub allowed: bool,
+    /// Why ("as Global Administrator", "needs …").
+    pub why: String,
+}
+
+/// Everyone signed in on this computer.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountsView {
+    /// Most recently signed in first.
+    pub accounts: Vec<AccountView>,
+    /// Something the person should know (an unreadable list kept aside, roles not readable).
+    pub notice: Option<String>,
+}
+
+/// A device code sign-in waiting for the person: what to type where.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceCodeView {
+    /// The code to type.
+    pub user_code: String,
+    /// Where to type it.
+    pub verification_uri: String,
+    /// Microsoft's instructions.
+    pub message: String,
+    /// How long the code lasts.
+    pub expires_in_seconds: u32,
+}
+
+/// The result of a sign-in.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedInView {
+    /// Who signed in.
+    pub account: AccountView,
+    /// Something the person should know (e.g. their roles could not be read).
+    pub notice: Option<String>,
+}
+
+/// spconnect's own client application, registered in a tenant.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisteredView {
+    /// The tenant it was registered in (as the profile names it).
+    pub tenant: String,
+    /// Its application (client) id, now the tenant's profile.
+    pub client_id: String,
+}

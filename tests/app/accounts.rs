@@ -1,0 +1,227 @@
+//! Signing in over IPC on the demo tenant (the tenant emulator over loopback), the way the
+//! Accounts view does: device code with a person approving it on the emulator's pages, the
+//! account listed with its roles and what they allow, tokens kept in the secret store and never
+//! in an IPC payload or a file, "sign in again" after revocation, cancel, and sign-out.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use spconnect_app::{DemoServer, DemoTenant};
+use spconnect_vault::{EntryKey, MemoryStore, RefreshTokenKey, SecretStore};
+
+use super::TestApp;
+
+const ADMIN: (&str, &str) = ("admin@contoso.onmicrosoft.com", "Demo-Admin-2026!");
+const CLOUD_ADMIN: (&str, &str) = ("cloudadmin@contoso.onmicrosoft.com", "Demo-Cloud-2026!");
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+fn attribute_after(html: &str, marker: &str, attribute: &str) -> Option<String> {
+    let rest = &html[html.find(marker)?..];
+    let at = rest.find(&format!("{attribute}=\""))? + attribute.len() + 2;
+    Some(rest[at..].split('"').next()?.replace("&amp;", "&"))
+}
+
+fn post_form(agent: &ureq::Agent, url: &str, form: &[(&str, &str)]) -> String {
+    let mut reply = agent.post(url).send_form(form.iter().copied()).expect("the emulator answers");
+    reply.body_mut().read_to_string().expect("a page")
+}
+
+/// Plays the person at the device login page: types the code, signs in, accepts consent.
+fn approve_device_code(verification_uri: &str, user_code: &str, user: (&str, &str)) {
+    let agent = agent();
+    let origin = url::Url::parse(verification_uri).expect("URL").origin().ascii_serialization();
+    let page = post_form(&agent, verification_uri, &[("otc", user_code)]);
+    let action = attribute_after(&page, "<form", "action").expect("a sign-in form");
+    let ctx = attribute_after(&page, "name=\"ctx\"", "value").expect("ctx");
+    let mut page = post_form(
+        &agent,
+        &format!("{origin}{action}"),
+        &[("ctx", &ctx), ("login", user.0), ("passwd", user.1)],
+    );
+    if page.contains("/consent\"") {
+        let action = attribute_after(&page, "<form", "action").expect("a consent form");
+        let ctx = attribute_after(&page, "name=\"ctx\"", "value").expect("ctx");
+        page =
+            post_form(&agent, &format!("{origin}{action}"), &[("ctx", &ctx), ("action", "accept")]);
+    }
+    assert!(!page.contains("name=\"passwd\""), "signed in: {page}");
+}
+
+/// The app on a demo tenant with its control API (so tests can revoke), secrets in `secrets`.
+struct Demo {
+    server: DemoServer,
+    _state: tempfile::TempDir,
+}
+
+impl Demo {
+    fn start() -> Self {
+        let state = tempfile::tempdir().expect("temp dir");
+        let server = DemoServer::start_with_control_api(state.path().join("demo")).expect("starts");
+        Self { server, _state: state }
+    }
+
+    fn tenant(&self) -> DemoTenant {
+        self.server.tenant()
+    }
+
+    fn control(&self, method: &str, path: &str, body: Value) -> u16 {
+        let url = format!("{}/_emulator{path}", self.server.base_url());
+        let reply = match method {
+            "PUT" => agent().put(&url).send_json(body),
+            _ => agent().post(&url).send_json(body),
+        };
+        reply.expect("reachable").status().as_u16()
+    }
+}
+
+/// Signs `user` in with a device code over IPC; returns the `SignedInView` and every payload seen.
+fn sign_in(app: &TestApp, user: (&'static str, &'static str), payloads: &mut Vec<String>) -> Value {
+    let code = app.invoke("start_device_code", json!({})).expect("a code");
+    payloads.push(code.to_string());
+    let (uri, user_code) = (
+        code["verificationUri"].as_str().expect("uri").to_owned(),
+        code["userCode"].as_str().expect("code").to_owned(),
+    );
+    assert!(code["message"].as_str().expect("message").contains(&user_code));
+    let person = std::thread::spawn(move || approve_device_code(&uri, &user_code, user));
+    let signed_in = app.invoke("finish_device_code", json!({})).expect("signed in");
+    person.join().expect("the person approved");
+    payloads.push(signed_in.to_string());
+    signed_in
+}
+
+fn refresh_token_in(secrets: &MemoryStore, account: &Value) -> Option<String> {
+    let key = RefreshTokenKey::new(
+        account["tenantId"].as_str()?,
+        account["objectId"].as_str()?,
+        account["clientId"].as_str()?,
+    )
+    .ok()?;
+    let entry = EntryKey::new(spconnect_vault::SERVICE, &key.account()).ok()?;
+    let bytes = secrets.get(&entry).ok()?;
+    Some(String::from_utf8(bytes.expose().clone()).expect("text"))
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            found.push((path, bytes));
+        }
+    }
+    found
+}
+
+#[test]
+fn a_device_code_sign_in_lists_the_person_with_roles_and_keeps_no_token_outside_the_keychain() {
+    let demo = Demo::start();
+    let secrets = Arc::new(MemoryStore::new());
+    let app = TestApp::start_with_secrets(Some(demo.tenant()), secrets.clone());
+    let mut payloads = Vec::new();
+
+    let signed_in = sign_in(&app, ADMIN, &mut payloads);
+    let account = &signed_in["account"];
+    assert_eq!(account["username"], ADMIN.0);
+    assert!(
+        account["roles"].as_array().expect("roles").contains(&json!("Global Administrator")),
+        "{account}"
+    );
+    assert!(account["capabilities"].as_array().expect("caps").iter().all(|c| c["allowed"] == true));
+    assert_eq!(account["signInAgain"], Value::Null);
+
+    let cloud = sign_in(&app, CLOUD_ADMIN, &mut payloads);
+    let graph_grant = &cloud["account"]["capabilities"][1];
+    assert_eq!(graph_grant["what"], "Grant Microsoft Graph application permissions");
+    assert_eq!(graph_grant["allowed"], false, "{graph_grant}");
+
+    let listed = app.invoke("list_accounts", json!({})).expect("listed");
+    payloads.push(listed.to_string());
+    let names: Vec<&str> = listed["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .filter_map(|a| a["username"].as_str())
+        .collect();
+    assert_eq!(names, [CLOUD_ADMIN.0, ADMIN.0], "most recent first");
+
+    // The refresh tokens are in the secret store, one per person, and nowhere else.
+    let admin_token =
+        refresh_token_in(&secrets, account).expect("the admin's refresh token is kept");
+    let cloud_token = refresh_token_in(&secrets, &cloud["account"]).expect("kept");
+    assert_ne!(admin_token, cloud_token, "one person's token is never another's");
+    for payload in &payloads {
+        assert!(
+            !payload.contains(&admin_token) && !payload.contains(&cloud_token),
+            "a token in an IPC payload"
+        );
+    }
+    for (path, bytes) in files_under(app.dirs.path()) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(&admin_token) && !text.contains(&cloud_token) && !text.contains(ADMIN.1),
+            "a secret in {}",
+            path.display()
+        );
+    }
+
+    // Signing out deletes that person's token and only theirs.
+    let left = app.invoke("sign_out", json!({"tenantId": account["tenantId"], "objectId": account["objectId"], "clientId": account["clientId"]})).expect("signed out");
+    assert_eq!(left["accounts"].as_array().expect("accounts").len(), 1);
+    assert_eq!(refresh_token_in(&secrets, account), None);
+    assert!(refresh_token_in(&secrets, &cloud["account"]).is_some());
+}
+
+#[test]
+fn a_revoked_sign_in_marks_the_account_sign_in_again_in_plain_words() {
+    let demo = Demo::start();
+    let secrets = Arc::new(MemoryStore::new());
+    let app = TestApp::start_with_secrets(Some(demo.tenant()), secrets.clone());
+    let account = sign_in(&app, ADMIN, &mut Vec::new())["account"].clone();
+    assert_eq!(
+        demo.control("POST", &format!("/users/{}/revoke-sessions", ADMIN.0), json!({})),
+        204
+    );
+    // The next start of the app has no access token in memory: it must use the refresh token.
+    let restarted = TestApp::start_with_secrets_in(Some(demo.tenant()), secrets, app.dirs);
+    let key = json!({"tenantId": account["tenantId"], "objectId": account["objectId"], "clientId": account["clientId"]});
+    let error = restarted.invoke("refresh_account", key.clone()).expect_err("revoked");
+    assert_eq!(error["code"], "signInAgain", "{error}");
+    assert!(error["message"].as_str().expect("message").contains("revoked"), "{error}");
+    let listed = restarted.invoke("list_accounts", json!({})).expect("listed");
+    let again = listed["accounts"][0]["signInAgain"].as_str().expect("marked");
+    assert!(again.contains("sign in again"), "{again}");
+    // Asking again does not hammer Microsoft: the answer comes from the mark.
+    let error = restarted.invoke("refresh_account", key).expect_err("still revoked");
+    assert_eq!(error["code"], "signInAgain");
+}
+
+#[test]
+fn a_cancelled_device_code_sign_in_says_so_and_lists_nobody() {
+    let demo = Demo::start();
+    let app = TestApp::start_with_secrets(Some(demo.tenant()), Arc::new(MemoryStore::new()));
+    app.invoke("start_device_code", json!({})).expect("a code");
+    assert_eq!(app.invoke("cancel_sign_in", json!({})).expect("cancelled"), true);
+    let error = app.invoke("finish_device_code", json!({})).expect_err("cancelled");
+    assert_eq!(error["code"], "cancelled", "{error}");
+    let listed = app.invoke("list_accounts", json!({})).expect("listed");
+    assert_eq!(listed["accounts"], json!([]));
+    assert_eq!(app.invoke("cancel_sign_in", json!({})).expect("nothing to cancel"), false);
+}
+
+#[test]
+fn signing_out_someone_unknown_is_a_clear_error() {
+    let app = TestApp::start();
+    let error = app
+        .invoke("sign_out", json!({"tenantId": "t", "objectId": "o", "clientId": "c"}))
+        .expect_err("unknown");
+    assert_eq!(error["code"], "invalidInput");
+    let error = app.invoke("sign_out", json!({"tenantId": "t"})).expect_err("incomplete");
+    assert_eq!(error["code"], "invalidInput");
+    assert!(error["message"].as_str().expect("message").contains("objectId"), "{error}");
+}
