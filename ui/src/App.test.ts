@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { flushSync, mount } from "svelte";
 import App from "./App.svelte";
-import { DEMO_INFO, fakeBackend, settle } from "./ipc/fake";
+import { ADMIN_ACCOUNT, DEMO_INFO, fakeBackend, settle } from "./ipc/fake";
 import { cleanUp, track } from "./testing";
 
 async function start(): Promise<void> {
@@ -66,10 +66,14 @@ describe("App", () => {
     expect(document.querySelector('li[aria-current="step"]')?.getAttribute("data-step")).toBe("account");
   });
 
-  test("Ctrl+1/2/3 jump to the three places", async () => {
+  test("Ctrl+1…4 jump to the four places", async () => {
     fakeBackend();
     await start();
     press("3", { ctrlKey: true, code: "Digit3" });
+    await settle();
+    expect(shown()).toBe("accounts");
+    expect(document.activeElement?.id).toBe("accounts-heading");
+    press("4", { ctrlKey: true, code: "Digit4" });
     await settle();
     expect(shown()).toBe("settings");
     expect(document.activeElement?.id).toBe("settings-heading");
@@ -98,6 +102,8 @@ describe("App", () => {
     press("ArrowDown");
     expect(document.activeElement?.id).toBe("nav-wizard");
     press("ArrowRight");
+    expect(document.activeElement?.id).toBe("nav-accounts");
+    press("ArrowDown");
     expect(document.activeElement?.id).toBe("nav-settings");
     press("ArrowDown");
     expect(document.activeElement?.id).toBe("nav-connections");
@@ -112,12 +118,15 @@ describe("App", () => {
     press("ArrowUp");
     (document.activeElement as HTMLElement).click();
     await settle();
+    expect(shown()).toBe("accounts");
+    el("nav-wizard").click();
+    await settle();
     expect(shown()).toBe("wizard");
     expect(document.activeElement?.id).toBe("wizard-heading");
   });
 
   test("the wizard keeps its step across places; Escape asks, Discard cancels and the next one starts afresh", async () => {
-    fakeBackend();
+    fakeBackend({ list_accounts: () => ({ accounts: [ADMIN_ACCOUNT], notice: null }) });
     await start();
     el("new-connection").click();
     await settle();

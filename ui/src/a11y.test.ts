@@ -8,7 +8,8 @@ import { afterEach, describe, expect, test } from "vitest";
 import { flushSync, mount } from "svelte";
 import axe from "axe-core";
 import App from "./App.svelte";
-import { DEMO_INFO, fakeBackend, settle } from "./ipc/fake";
+import { ADMIN_ACCOUNT, CLOUD_ADMIN_ACCOUNT, DEMO_INFO, deferred, fakeBackend, settle } from "./ipc/fake";
+import type { SignedInView } from "./ipc";
 import { cleanUp, track } from "./testing";
 
 afterEach(cleanUp);
@@ -33,7 +34,12 @@ async function expectAccessible(view: string): Promise<void> {
 
 describe("accessibility (axe-core)", () => {
   test("every view has no serious or critical violation", async () => {
-    fakeBackend({ app_info: () => DEMO_INFO });
+    const finishing = deferred<SignedInView>();
+    fakeBackend({
+      app_info: () => DEMO_INFO,
+      list_accounts: () => ({ accounts: [ADMIN_ACCOUNT, { ...CLOUD_ADMIN_ACCOUNT, signInAgain: "Please sign in again: the sign-in has expired." }], notice: null }),
+      finish_device_code: () => finishing.promise,
+    });
     track(mount(App, { target: document.body }));
     await settle();
     expect(document.getElementById("demo-badge")).not.toBeNull();
@@ -55,6 +61,23 @@ describe("accessibility (axe-core)", () => {
     await expectAccessible("the wizard's discard question");
     el("wizard-keep").click();
     await settle();
+
+    el("nav-accounts").click();
+    await settle();
+    await expectAccessible("Accounts, with one account to sign in again");
+    el("accounts-sign-in-device").click();
+    await settle();
+    expect(document.getElementById("accounts-sign-in-code")?.textContent).toBe("FJKQ-7TXM");
+    await expectAccessible("Accounts, waiting for a device code");
+    finishing.resolve({ account: ADMIN_ACCOUNT, notice: null });
+    await settle();
+    const signOut = [...document.querySelectorAll<HTMLButtonElement>(".account button")].find(
+      (b) => b.textContent?.trim() === "Sign out",
+    );
+    signOut?.click();
+    await settle();
+    expect(document.getElementById("confirm-sign-out")).not.toBeNull();
+    await expectAccessible("Accounts, asking before signing out");
 
     el("nav-settings").click();
     await settle();

@@ -1,9 +1,10 @@
-// The three places of the main window, in navigation order (Ctrl+1, Ctrl+2, Ctrl+3).
-export type Place = "connections" | "wizard" | "settings";
+// The places of the main window, in navigation order (Ctrl+1 … Ctrl+4).
+export type Place = "connections" | "wizard" | "accounts" | "settings";
 
 export const PLACES = [
   { id: "connections", label: "Connections" },
   { id: "wizard", label: "New connection" },
+  { id: "accounts", label: "Accounts" },
   { id: "settings", label: "Settings" },
 ] as const satisfies readonly { id: Place; label: string }[];
 

@@ -17,7 +17,21 @@ export type Settings = {
 /**
  * The Microsoft cloud the app signs in to and calls.
  */
-cloud: CloudSetting, };
+cloud: CloudSetting, 
+/**
+ * The client application spconnect signs people in with, per tenant.
+ */
+tenantProfiles: Array<TenantProfile>, };
+
+export type TenantProfile = { 
+/**
+ * The tenant: a verified domain (`contoso.onmicrosoft.com`) or its tenant id.
+ */
+tenant: string, 
+/**
+ * The application (client) id, a GUID.
+ */
+clientId: string, };
 
 export type Endpoints = { 
 /**
@@ -105,7 +119,107 @@ endpoints: Endpoints,
  */
 notice: string | null, };
 
-export type ErrorCode = "invalidInput" | "storage" | "internal";
+export type CapabilityView = { 
+/**
+ * What, e.g. "Grant Microsoft Graph application permissions".
+ */
+what: string, 
+/**
+ * Whether their roles allow it.
+ */
+allowed: boolean, 
+/**
+ * Why ("as Global Administrator", "needs …").
+ */
+why: string, };
+
+export type AccountView = { 
+/**
+ * Their home tenant id.
+ */
+tenantId: string, 
+/**
+ * Their object id.
+ */
+objectId: string, 
+/**
+ * The client application they signed in with.
+ */
+clientId: string, 
+/**
+ * Display name.
+ */
+name: string, 
+/**
+ * Sign-in name (UPN).
+ */
+username: string, 
+/**
+ * The directory roles that matter here, by name.
+ */
+roles: Array<string>, 
+/**
+ * What those roles let them do in spconnect.
+ */
+capabilities: Array<CapabilityView>, 
+/**
+ * When they last signed in (seconds since the Unix epoch).
+ */
+signedInAt: number, 
+/**
+ * Why they must sign in again, when they must.
+ */
+signInAgain: string | null, };
+
+export type AccountsView = { 
+/**
+ * Most recently signed in first.
+ */
+accounts: Array<AccountView>, 
+/**
+ * Something the person should know (an unreadable list kept aside, roles not readable).
+ */
+notice: string | null, };
+
+export type DeviceCodeView = { 
+/**
+ * The code to type.
+ */
+userCode: string, 
+/**
+ * Where to type it.
+ */
+verificationUri: string, 
+/**
+ * Microsoft's instructions.
+ */
+message: string, 
+/**
+ * How long the code lasts.
+ */
+expiresInSeconds: number, };
+
+export type SignedInView = { 
+/**
+ * Who signed in.
+ */
+account: AccountView, 
+/**
+ * Something the person should know (e.g. their roles could not be read).
+ */
+notice: string | null, };
+
+export type RegisteredView = { 
+/**
+ * The tenant it was registered in (as the profile names it).
+ */
+tenant: string, 
+/**
+ * Its application (client) id, now the tenant's profile.
+ */
+clientId: string, };
+
+export type ErrorCode = "invalidInput" | "storage" | "internal" | "signInAgain" | "cancelled" | "refused" | "unavailable" | "keychain";
 
 export type WireError = { 
 /**
@@ -130,6 +244,26 @@ export type SaveSettingsArgs = {
  */
 settings: Settings, };
 
+export type SignInArgs = { 
+/**
+ * The tenant (a domain or tenant id); not needed on the demo tenant.
+ */
+tenant?: string, };
+
+export type AccountArgs = { 
+/**
+ * Their home tenant id.
+ */
+tenantId: string, 
+/**
+ * Their object id.
+ */
+objectId: string, 
+/**
+ * The client application they signed in with.
+ */
+clientId: string, };
+
 /** Every command: the arguments it takes and the result it answers with. */
 export type Commands = {
   app_info: { args: NoArgs; result: AppInfo };
@@ -138,6 +272,14 @@ export type Commands = {
   get_settings: { args: NoArgs; result: SettingsView };
   save_settings: { args: SaveSettingsArgs; result: SettingsView };
   reset_demo_tenant: { args: NoArgs; result: DemoView };
+  list_accounts: { args: NoArgs; result: AccountsView };
+  sign_in_with_browser: { args: SignInArgs; result: SignedInView };
+  start_device_code: { args: SignInArgs; result: DeviceCodeView };
+  finish_device_code: { args: NoArgs; result: SignedInView };
+  cancel_sign_in: { args: NoArgs; result: boolean };
+  sign_out: { args: AccountArgs; result: AccountsView };
+  refresh_account: { args: AccountArgs; result: AccountView };
+  register_in_tenant: { args: SignInArgs; result: RegisteredView };
 };
 
 /** What every command rejects with. */

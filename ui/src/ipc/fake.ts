@@ -1,7 +1,15 @@
 // A stand-in for the Rust side, for tests only (nothing in the app imports this file).
 import { flushSync } from "svelte";
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { AppInfo, CloudOption, Commands, SaveSettingsArgs, SettingsView } from "./bindings";
+import type {
+  AccountView,
+  AppInfo,
+  CloudOption,
+  Commands,
+  DeviceCodeView,
+  SaveSettingsArgs,
+  SettingsView,
+} from "./bindings";
 
 export const INFO: AppInfo = {
   productName: "spconnect",
@@ -51,9 +59,55 @@ export const CLOUDS: CloudOption[] = [
 ];
 
 export const GLOBAL_VIEW: SettingsView = {
-  settings: { cloud: { kind: "global" } },
+  settings: { cloud: { kind: "global" }, tenantProfiles: [] },
   endpoints: { authorityHost: "https://login.microsoftonline.com", graphHost: "https://graph.microsoft.com" },
   notice: null,
+};
+
+export const ADMIN_ACCOUNT: AccountView = {
+  tenantId: "8d3b6f5e-2a9c-4c1e-9f3a-0b7d4e6c5a21",
+  objectId: "0f7c1a52-5b1e-4b8e-9a3d-6c2e8f1d4a70",
+  clientId: "6a1d7e4c-3f2b-4d9a-8e5c-1b0f9a7d2c36",
+  name: "Megan Bowen",
+  username: "admin@contoso.onmicrosoft.com",
+  roles: ["Global Administrator"],
+  capabilities: [
+    { what: "Create applications", allowed: true, why: "as Global Administrator" },
+    { what: "Grant Microsoft Graph application permissions", allowed: true, why: "as Global Administrator" },
+    { what: "Grant SharePoint application permissions", allowed: true, why: "as Global Administrator" },
+    { what: "Grant access to chosen sites (Sites.Selected)", allowed: true, why: "as Global Administrator" },
+  ],
+  signedInAt: 1_796_300_000,
+  signInAgain: null,
+};
+
+export const CLOUD_ADMIN_ACCOUNT: AccountView = {
+  ...ADMIN_ACCOUNT,
+  objectId: "3b9e2d71-8c4a-4f6e-b1d5-7a0c9e3f2b84",
+  name: "Alex Wilber",
+  username: "cloudadmin@contoso.onmicrosoft.com",
+  roles: ["Cloud Application Administrator"],
+  capabilities: [
+    { what: "Create applications", allowed: true, why: "as Cloud Application Administrator" },
+    {
+      what: "Grant Microsoft Graph application permissions",
+      allowed: false,
+      why: "needs Global Administrator or Privileged Role Administrator",
+    },
+    { what: "Grant SharePoint application permissions", allowed: true, why: "as Cloud Application Administrator" },
+    {
+      what: "Grant access to chosen sites (Sites.Selected)",
+      allowed: false,
+      why: "needs Global Administrator or SharePoint Administrator",
+    },
+  ],
+};
+
+export const DEVICE_CODE: DeviceCodeView = {
+  userCode: "FJKQ-7TXM",
+  verificationUri: "http://127.0.0.1:4000/devicelogin",
+  message: "To sign in, open http://127.0.0.1:4000/devicelogin and enter the code FJKQ-7TXM.",
+  expiresInSeconds: 900,
 };
 
 export type Call = { cmd: string; args: unknown };
@@ -94,6 +148,17 @@ export function fakeBackend(handlers: Partial<Handlers> = {}): Call[] {
       if (!DEMO_INFO.demo) throw { code: "internal", message: "No demo tenant.", field: null };
       return DEMO_INFO.demo;
     },
+    list_accounts: () => ({ accounts: [], notice: null }),
+    sign_in_with_browser: () => ({ account: ADMIN_ACCOUNT, notice: null }),
+    start_device_code: () => DEVICE_CODE,
+    finish_device_code: () => ({ account: ADMIN_ACCOUNT, notice: null }),
+    cancel_sign_in: () => false,
+    sign_out: () => ({ accounts: [], notice: null }),
+    refresh_account: () => ADMIN_ACCOUNT,
+    register_in_tenant: ({ tenant }) => ({
+      tenant: tenant ?? "contoso.onmicrosoft.com",
+      clientId: "2c7f9e1a-4b3d-4e8f-a6c2-9d1b0e5f7a43",
+    }),
   };
   const all: Record<string, (args: never) => unknown> = { ...defaults, ...handlers };
   mockIPC((cmd, args) => {

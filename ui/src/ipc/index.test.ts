@@ -22,6 +22,7 @@ describe("commands", () => {
     const calls = fakeBackend();
     const settings: Settings = {
       cloud: { kind: "custom", authorityHost: "https://login.example.com", graphHost: "https://graph.example.com" },
+      tenantProfiles: [],
     };
     const view = await saveSettings(settings);
     expect(calls).toEqual([{ cmd: "save_settings", args: { settings } }]);
@@ -37,7 +38,7 @@ describe("commands", () => {
         throw { code: "invalidInput", message: "Graph host must start with https://.", field: "graphHost" };
       },
     });
-    await expect(saveSettings({ cloud: { kind: "global" } })).rejects.toEqual({
+    await expect(saveSettings({ cloud: { kind: "global" }, tenantProfiles: [] })).rejects.toEqual({
       code: "invalidInput",
       message: "Graph host must start with https://.",
       field: "graphHost",

@@ -2,11 +2,34 @@
 // function here; the rest of the UI imports these and never calls `invoke` itself.
 import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 
-import type { AppInfo, CloudOption, Commands, DemoView, ErrorCode, Settings, SettingsView, WireError } from "./bindings";
+import type {
+  AccountArgs,
+  AccountView,
+  AccountsView,
+  AppInfo,
+  CloudOption,
+  Commands,
+  DemoView,
+  DeviceCodeView,
+  ErrorCode,
+  RegisteredView,
+  Settings,
+  SettingsView,
+  SignedInView,
+  WireError,
+} from "./bindings";
 
 // The contract's types are generated from the Rust side (./bindings.ts); these are their names here.
 export type {
+  AccountArgs,
+  AccountView,
+  AccountsView,
   AppInfo,
+  CapabilityView,
+  DeviceCodeView,
+  RegisteredView,
+  SignedInView,
+  TenantProfile,
   CloudId,
   CloudOption,
   CloudSetting,
@@ -21,7 +44,16 @@ export type DemoInfo = DemoView;
 /** The one error shape every command rejects with. */
 export type AppError = WireError;
 
-const ERROR_CODES: readonly string[] = ["invalidInput", "storage", "internal"];
+const ERROR_CODES: readonly ErrorCode[] = [
+  "invalidInput",
+  "storage",
+  "internal",
+  "signInAgain",
+  "cancelled",
+  "refused",
+  "unavailable",
+  "keychain",
+];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
@@ -37,7 +69,7 @@ export function toAppError(e: unknown): AppError {
     const code = e["code"];
     const field = e["field"];
     return {
-      code: typeof code === "string" && ERROR_CODES.includes(code) ? (code as ErrorCode) : "internal",
+      code: typeof code === "string" && (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : "internal",
       message: e["message"],
       field: typeof field === "string" && field !== "" ? field : null,
     };
@@ -99,4 +131,52 @@ export function resetDemoTenant(): Promise<DemoInfo> {
 /** Tells the Rust side that the first page has painted (a start-up benchmark waits for it). */
 export function uiReady(): Promise<null> {
   return call("ui_ready");
+}
+
+/** Everyone signed in on this computer, with their roles and what those allow. */
+export function listAccounts(): Promise<AccountsView> {
+  return call("list_accounts");
+}
+
+/**
+ * Opens the system browser at Microsoft's sign-in page and waits until the person has signed in
+ * (at most five minutes, or until `cancelSignIn`). `tenant` is needed outside the demo tenant.
+ */
+export function signInWithBrowser(tenant?: string): Promise<SignedInView> {
+  return call("sign_in_with_browser", tenant ? { tenant } : {});
+}
+
+/** Starts a device code sign-in: the code to type and where. */
+export function startDeviceCode(tenant?: string): Promise<DeviceCodeView> {
+  return call("start_device_code", tenant ? { tenant } : {});
+}
+
+/** Waits for the person to finish the device code sign-in started last. */
+export function finishDeviceCode(): Promise<SignedInView> {
+  return call("finish_device_code");
+}
+
+/** Cancels the sign-in in progress; `false` when there was none. */
+export function cancelSignIn(): Promise<boolean> {
+  return call("cancel_sign_in");
+}
+
+/** The key of an account's tokens, which commands about one account take. */
+export function accountKey(account: AccountView): AccountArgs {
+  return { tenantId: account.tenantId, objectId: account.objectId, clientId: account.clientId };
+}
+
+/** Signs a person out on this computer (their tokens are deleted from the keychain). */
+export function signOut(account: AccountView): Promise<AccountsView> {
+  return call("sign_out", accountKey(account));
+}
+
+/** Reads a person's directory roles again; rejects with `signInAgain` when they must. */
+export function refreshAccount(account: AccountView): Promise<AccountView> {
+  return call("refresh_account", accountKey(account));
+}
+
+/** Registers spconnect's own client application in a tenant (an administrator does it once). */
+export function registerInTenant(tenant?: string): Promise<RegisteredView> {
+  return call("register_in_tenant", tenant ? { tenant } : {});
 }

@@ -1,10 +1,18 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { flushSync, mount } from "svelte";
 import NewConnection from "./NewConnection.svelte";
-import { settle } from "../ipc/fake";
+import { ADMIN_ACCOUNT, fakeBackend, settle } from "../ipc/fake";
 import { cleanUp, track } from "../testing";
 
 afterEach(cleanUp);
+
+/** The wizard with `accounts` signed in on this computer. */
+async function wizard(props: { oncancel: () => void }, accounts = [ADMIN_ACCOUNT]) {
+  const calls = fakeBackend({ list_accounts: () => ({ accounts, notice: null }) });
+  track(mount(NewConnection, { target: document.body, props }));
+  await settle();
+  return calls;
+}
 
 function button(id: string): HTMLButtonElement {
   const el = document.getElementById(id);
@@ -19,22 +27,22 @@ function currentStep(): string | null {
 }
 
 describe("New connection wizard", () => {
-  test("lists the four steps in order and starts at Account", () => {
-    track(mount(NewConnection, { target: document.body, props: { oncancel: () => {} } }));
-    flushSync();
+  test("lists the four steps in order and starts at Account", async () => {
+    await wizard({ oncancel: () => {} });
     const steps = [...document.querySelectorAll("ol li")].map((li) => li.getAttribute("data-step"));
     expect(steps).toEqual(["account", "browse", "connection", "test"]);
     expect(currentStep()).toBe("account");
     expect(document.getElementById("wizard-step-title")?.textContent).toBe("Sign in");
     expect(document.body.textContent).toContain("device code");
-    expect(document.body.textContent).toContain("This step is not available in this build yet.");
+    expect(document.body.textContent).not.toContain("This step is not available in this build yet.");
+    const picked = document.querySelector<HTMLInputElement>('input[name="wizard-account"]:checked');
+    expect(picked?.closest("label")?.textContent).toContain(ADMIN_ACCOUNT.username);
     expect(button("wizard-back").disabled).toBe(true);
     expect(button("wizard-next").disabled).toBe(false);
   });
 
   test("Next and Back move one step, are disabled at the ends and move focus to the step title", async () => {
-    track(mount(NewConnection, { target: document.body, props: { oncancel: () => {} } }));
-    flushSync();
+    await wizard({ oncancel: () => {} });
     const seen: string[] = [];
     for (let i = 0; i < 3; i += 1) {
       button("wizard-next").click();
@@ -58,8 +66,7 @@ describe("New connection wizard", () => {
 
   test("with nothing to lose, Cancel and Escape leave at once", async () => {
     const oncancel = vi.fn();
-    track(mount(NewConnection, { target: document.body, props: { oncancel } }));
-    flushSync();
+    await wizard({ oncancel });
     button("wizard-cancel").click();
     await settle();
     expect(oncancel).toHaveBeenCalledOnce();
@@ -71,8 +78,7 @@ describe("New connection wizard", () => {
 
   test("with work done, Escape asks first: Escape again or Keep editing stays, Discard leaves", async () => {
     const oncancel = vi.fn();
-    track(mount(NewConnection, { target: document.body, props: { oncancel } }));
-    flushSync();
+    await wizard({ oncancel });
     button("wizard-next").click();
     await settle();
     const escape = () =>
@@ -109,5 +115,25 @@ describe("New connection wizard", () => {
     window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", cancelable: true }));
     await settle();
     expect(oncancel).not.toHaveBeenCalled();
+  });
+
+  test("with nobody signed in, Next waits for a sign-in, which picks the person", async () => {
+    const calls = await wizard({ oncancel: () => {} }, []);
+    expect(document.getElementById("wizard-no-accounts")?.textContent).toContain("Nobody is signed in");
+    expect(button("wizard-next").disabled).toBe(true);
+    button("wizard-sign-in-browser").click();
+    await settle();
+    expect(calls.map((c) => c.cmd)).toContain("sign_in_with_browser");
+    const picked = document.querySelector<HTMLInputElement>('input[name="wizard-account"]:checked');
+    expect(picked?.closest("label")?.textContent).toContain(ADMIN_ACCOUNT.username);
+    expect(button("wizard-next").disabled).toBe(false);
+  });
+
+  test("someone who must sign in again cannot be picked", async () => {
+    await wizard({ oncancel: () => {} }, [{ ...ADMIN_ACCOUNT, signInAgain: "Please sign in again: the sign-in was revoked." }]);
+    const radio = document.querySelector<HTMLInputElement>('input[name="wizard-account"]');
+    expect(radio?.disabled).toBe(true);
+    expect(document.body.textContent).toContain("the sign-in was revoked");
+    expect(button("wizard-next").disabled).toBe(true);
   });
 });

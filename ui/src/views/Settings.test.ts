@@ -38,6 +38,7 @@ function submit() {
 const CUSTOM_VIEW: SettingsView = {
   settings: {
     cloud: { kind: "custom", authorityHost: "https://login.contoso.test", graphHost: "https://graph.contoso.test" },
+    tenantProfiles: [],
   },
   endpoints: { authorityHost: "https://login.contoso.test", graphHost: "https://graph.contoso.test" },
   notice: null,
@@ -112,6 +113,7 @@ describe("Settings", () => {
       args: {
         settings: {
           cloud: { kind: "custom", authorityHost: "https://login.contoso.test", graphHost: "https://graph.contoso.test" },
+          tenantProfiles: [],
         },
       },
     });
@@ -134,7 +136,7 @@ describe("Settings", () => {
     choose("usGovDod");
     submit();
     await settle();
-    expect(calls.at(-1)).toEqual({ cmd: "save_settings", args: { settings: { cloud: { kind: "usGovDod" } } } });
+    expect(calls.at(-1)).toEqual({ cmd: "save_settings", args: { settings: { cloud: { kind: "usGovDod" }, tenantProfiles: [] } } });
     expect($("#endpoint-graph").textContent).toBe("https://dod-graph.microsoft.us");
   });
 
@@ -269,5 +271,45 @@ describe("Settings", () => {
     const demo = { ...(DEMO_INFO.demo as DemoInfo), notices: ["The state file tenants/x.json could not be read; it was kept as x.corrupt-1."] };
     await show({ ...DEMO_INFO, demo });
     expect($(".demo-notice").textContent).toContain("could not be read");
+  });
+
+  test("tenant profiles: added and removed with the saved cloud, a bad client id shown at its field", async () => {
+    const profile = { tenant: "fabrikam.onmicrosoft.com", clientId: "2c7f9e1a-4b3d-4e8f-a6c2-9d1b0e5f7a43" };
+    const calls = fakeBackend({
+      save_settings: ({ settings }) => {
+        if (settings.tenantProfiles.some((p) => p.clientId === "nope")) {
+          throw { code: "invalidInput", message: "The client id \"nope\" is not usable.", field: "clientId" };
+        }
+        return { ...GLOBAL_VIEW, settings };
+      },
+    });
+    await show();
+    expect($("#no-profiles").textContent).toBe("None yet.");
+    // An unsaved cloud choice above is not saved with a profile.
+    choose("china");
+    type("#profile-tenant", profile.tenant);
+    type("#profile-clientId", "nope");
+    $<HTMLButtonElement>("#add-profile").click();
+    await settle();
+    expect($("#profile-clientId-error").textContent).toContain("is not usable");
+    expect(document.activeElement?.id).toBe("profile-clientId");
+    type("#profile-clientId", profile.clientId);
+    $<HTMLButtonElement>("#add-profile").click();
+    await settle();
+    expect(calls.at(-1)).toEqual({
+      cmd: "save_settings",
+      args: { settings: { cloud: { kind: "global" }, tenantProfiles: [profile] } },
+    });
+    expect(document.querySelector(".profiles")?.textContent).toContain(profile.clientId);
+    expect($<HTMLInputElement>("#profile-tenant").value).toBe("");
+    expect($<HTMLInputElement>('input[name="cloud"][value="china"]').checked).toBe(true);
+
+    $<HTMLButtonElement>('button[aria-label="Remove the sign-in application of fabrikam.onmicrosoft.com"]').click();
+    await settle();
+    expect(calls.at(-1)).toEqual({
+      cmd: "save_settings",
+      args: { settings: { cloud: { kind: "global" }, tenantProfiles: [] } },
+    });
+    expect($("#profile-status").textContent).toContain("Removed");
   });
 });
