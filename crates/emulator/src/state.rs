@@ -246,7 +246,8 @@ pub struct Sessions {
     pub pending: HashMap<String, PendingAuthorization>,
     /// Codes.
     pub codes: HashMap<String, AuthCode>,
-    /// Refresh tokens.
+    /// Refresh tokens, by their [`refresh_token_key`] (a digest: the tokens themselves are never
+    /// kept, in memory or in `--state`).
     pub refresh_tokens: HashMap<String, RefreshGrant>,
     /// Device codes.
     pub device_codes: HashMap<String, DeviceGrant>,
@@ -506,6 +507,14 @@ pub fn time_text(t: OffsetDateTime) -> String {
 /// Now, in UTC, on the clock of the emulator serving the current request.
 pub fn now() -> OffsetDateTime {
     crate::clock::now()
+}
+
+/// The key a refresh token is kept under: its SHA-256, base64url. Whoever reads the emulator's
+/// state (the demo tenant's folder) finds no usable refresh token there.
+pub fn refresh_token_key(token: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]

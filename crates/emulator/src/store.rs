@@ -10,12 +10,13 @@
 //!   app role assignments, delegated grants, and webs with their site permissions, lists, columns
 //!   and items. A generated large tenant keeps its stored objects and the shape its lists are
 //!   generated from, not the generated lists.
-//! - `sessions.json`: refresh tokens, revocations and MFA demands. Pending sign-ins, codes,
+//! - `sessions.json`: the refresh tokens issued, each by its SHA-256 only (the grant it stands for,
+//!   never the token), revocations and MFA demands. Pending sign-ins, codes,
 //!   device codes and browser sessions are not kept: they live minutes, and a restart ends them.
 //!
 //! Every file is written whole to a temporary file in the same folder, flushed to disk and renamed
 //! over the old one, so a crash leaves the old file or the new one, never part of one. Files are
-//! readable by their owner only (they hold keys, secrets and refresh tokens). State is saved after
+//! readable by their owner only (they hold signing keys and application secrets). State is saved after
 //! every request that may change it (any method but GET, HEAD and OPTIONS) before the response
 //! is sent, and once more when the emulator stops; only files whose content changed are
 //! rewritten. A file that cannot be read is renamed `NAME.corrupt-YYYYMMDDTHHMMSSZ` and reported

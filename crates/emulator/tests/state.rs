@@ -88,6 +88,12 @@ fn objects_keys_grants_and_tokens_survive_a_restart() {
         (tokens, object_id, app_id, site_id, deleted_id)
     };
     assert!(files(&dir).contains(&format!("tenants/{DEMO_TENANT_ID}.json")), "{:?}", files(&dir));
+    // The state holds a digest of each refresh token, never the token itself.
+    let refresh_token = tokens["refresh_token"].as_str().expect("rt");
+    for file in files(&dir) {
+        let text = fs::read_to_string(dir.join(&file)).unwrap_or_default();
+        assert!(!text.contains(refresh_token), "a usable refresh token in {file}");
+    }
 
     let client = start(&dir);
     assert!(client.emulator.notices().is_empty(), "{:?}", client.emulator.notices());

@@ -215,7 +215,7 @@ pub fn refresh_token(
 ) -> String {
     let token = format!("1.A{}", random_token(96));
     shared.sessions().refresh_tokens.insert(
-        token.clone(),
+        crate::state::refresh_token_key(&token),
         RefreshGrant { tenant_id, client_id, user_id, public_client, issued: now() },
     );
     token

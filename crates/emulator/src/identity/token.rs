@@ -553,12 +553,11 @@ impl Context<'_> {
     }
 
     fn refresh_token(&self) -> Result<Value, AadError> {
-        let token = self.require("refresh_token")?.to_owned();
+        let key = crate::state::refresh_token_key(self.require("refresh_token")?);
         let client_id = self.client_id()?;
-        let grant =
-            self.shared.sessions().refresh_tokens.get(&token).cloned().ok_or_else(|| {
-                invalid_grant(9002313, "Invalid request. Request is malformed or invalid.")
-            })?;
+        let grant = self.shared.sessions().refresh_tokens.get(&key).cloned().ok_or_else(|| {
+            invalid_grant(9002313, "Invalid request. Request is malformed or invalid.")
+        })?;
         let revoked = self
             .shared
             .sessions()
@@ -572,7 +571,7 @@ impl Context<'_> {
             ));
         }
         if grant.issued + REFRESH_TOKEN_LIFETIME <= now() {
-            self.shared.sessions().refresh_tokens.remove(&token);
+            self.shared.sessions().refresh_tokens.remove(&key);
             return Err(invalid_grant(
                 700082,
                 "The refresh token has expired due to inactivity. The token was issued on a date more than 90 days ago.",
