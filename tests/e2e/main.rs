@@ -30,7 +30,7 @@ impl Driver {
     /// Starts tauri-driver on two ports outside the kernel's ephemeral range, so no process
     /// binding port 0 can be handed them between our choice and its bind; if one is taken all the
     /// same, tauri-driver exits at once and another pair is tried.
-    fn start(xdg_root: &Path) -> Self {
+    fn start(xdg_root: &Path, env: &[(&str, String)]) -> Self {
         let program = find_tauri_driver();
         for attempt in 0..8 {
             let (port, native_port) = port_pair(attempt);
@@ -41,6 +41,7 @@ impl Driver {
                 .env("XDG_CACHE_HOME", xdg_root.join("cache"))
                 .env("XDG_STATE_HOME", xdg_root.join("state"))
                 .env("RUST_LOG", "info")
+                .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
                 .stdin(Stdio::null())
                 .spawn()
                 .unwrap_or_else(|error| panic!("cannot start {}: {error}", program.display()));
@@ -142,12 +143,17 @@ fn screenshot_path(name: &str) -> PathBuf {
 
 /// Starts the built app with `args` in its own XDG folders, driven by a fresh `tauri-driver`.
 fn launch(args: &[&str]) -> (tempfile::TempDir, Driver, Session) {
+    launch_with(args, &[])
+}
+
+/// The same with more environment variables for the app.
+fn launch_with(args: &[&str], env: &[(&str, String)]) -> (tempfile::TempDir, Driver, Session) {
     assert!(
         std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some(),
         "no display: run under xvfb-run (scripts/test does)"
     );
     let xdg = tempfile::tempdir().expect("temp dir");
-    let driver = Driver::start(xdg.path());
+    let driver = Driver::start(xdg.path(), env);
     let app = env!("CARGO_BIN_EXE_spconnect");
     let session = Session::start(&driver.url, &driver.native_url, app, args)
         .expect("a WebDriver session on the app");
@@ -205,7 +211,7 @@ fn first_screen_wizard_and_settings_in_the_real_window() {
     assert_eq!(baseline, serde_json::json!(["undefined", true]));
     assert_eq!(accessibility_violations(&session), Vec::<String>::new(), "the first screen");
 
-    // Through the wizard frame: Account, Next to Browse, Back to Account.
+    // The wizard opens on Account; with nobody signed in, Next waits for a sign-in.
     session.find("#new-connection").and_then(|b| b.click()).expect("New connection");
     session
         .wait_for_text("#wizard-step-title", |text| text == "Sign in")
@@ -213,15 +219,13 @@ fn first_screen_wizard_and_settings_in_the_real_window() {
     session
         .find(r#"li[data-step="account"][aria-current="step"]"#)
         .expect("the step indicator marks Account as current");
-    session.find("#wizard-next").and_then(|b| b.click()).expect("Next");
     session
-        .wait_for_text("#wizard-step-title", |text| text.contains("Choose what"))
-        .expect("Next goes to Browse");
+        .wait_for_text("#wizard-no-accounts", |text| text.contains("Nobody is signed in"))
+        .expect("nobody is signed in on a fresh machine");
+    let next_disabled =
+        session.execute("return document.getElementById('wizard-next').disabled;").expect("runs");
+    assert_eq!(next_disabled, serde_json::json!(true), "Next waits for someone to act as");
     assert_eq!(accessibility_violations(&session), Vec::<String>::new(), "the wizard");
-    session.find("#wizard-back").and_then(|b| b.click()).expect("Back");
-    session
-        .wait_for_text("#wizard-step-title", |text| text == "Sign in")
-        .expect("Back returns to Account");
 
     // Settings: choose GCC High and save; the endpoints shown are what save_settings returned.
     session.find("#nav-settings").and_then(|b| b.click()).expect("Settings");
@@ -293,4 +297,87 @@ fn first_screen_wizard_and_settings_in_the_real_window() {
     let logs = xdg.path().join("data").join("dev.spconnect.desktop").join("logs");
     let log_files: Vec<_> = std::fs::read_dir(&logs).expect("log folder").collect();
     assert!((1..=2).contains(&log_files.len()), "daily log files in {}", logs.display());
+}
+
+/// Every file under `dir`, except the demo tenant's own state (the stand-in for Microsoft's side).
+fn files_written(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.ends_with("demo-tenant") {
+            continue;
+        }
+        if path.is_dir() {
+            found.extend(files_written(&path));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            found.push((path, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    found
+}
+
+#[test]
+#[ignore = "needs a display, tauri-driver, WebKitWebDriver and a Secret Service: scripts/test runs it under xvfb-run in a private keychain session"]
+fn sign_in_with_the_system_browser_on_the_demo_tenant() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let browser_log = work.path().join("browser.log");
+    let player = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/play-browser.py");
+    let password = "Demo-Admin-2026!";
+    let env = [
+        ("BROWSER", player.display().to_string()),
+        ("SPCONNECT_E2E_LOGIN", "admin@contoso.onmicrosoft.com".to_owned()),
+        ("SPCONNECT_E2E_PASSWORD", password.to_owned()),
+        ("SPCONNECT_E2E_BROWSER_LOG", browser_log.display().to_string()),
+    ];
+    let (xdg, _driver, session) = launch_with(&["--demo"], &env);
+    session.wait_for_text("#demo-badge", |t| t.contains("Contoso")).expect("the demo tenant");
+
+    session.find("#nav-accounts").and_then(|b| b.click()).expect("Accounts");
+    session.wait_for_text("#no-accounts", |t| t.contains("Nobody")).expect("nobody yet");
+    session.find("#accounts-sign-in-browser").and_then(|b| b.click()).expect("Sign in");
+    let signed_in = session
+        .wait_for_text("#accounts-status", |t| t.contains("is signed in"))
+        .unwrap_or_else(|error| {
+            let seen = std::fs::read_to_string(&browser_log).unwrap_or_default();
+            panic!("{error}; the browser saw: {seen}")
+        });
+    assert!(signed_in.contains("admin@contoso.onmicrosoft.com"), "{signed_in}");
+    let listed = session.find(".accounts").and_then(|e| e.text()).expect("the list");
+    assert!(listed.contains("Global Administrator"), "{listed}");
+    assert!(listed.contains("Grant Microsoft Graph application permissions: yes"), "{listed}");
+    assert_eq!(accessibility_violations(&session), Vec::<String>::new(), "Accounts");
+    let shot = screenshot_path("accounts-signed-in.png");
+    std::fs::write(&shot, session.screenshot().expect("a screenshot")).expect("saved");
+    eprintln!("screenshot: {}", shot.display());
+
+    // The wizard picks the person who just signed in.
+    session.find("#nav-wizard").and_then(|b| b.click()).expect("New connection");
+    session
+        .wait_for_text(r#"input[name="wizard-account"]:checked + .choice-text"#, |t| {
+            t.contains("admin@contoso.onmicrosoft.com")
+        })
+        .expect("the signed-in person is picked");
+    let next_disabled =
+        session.execute("return document.getElementById('wizard-next').disabled;").expect("runs");
+    assert_eq!(next_disabled, serde_json::json!(false));
+    session.end().expect("the session ends");
+
+    // What the browser saw (the authorization code) and the password are in no file the app
+    // wrote: settings, accounts, logs.
+    let seen = std::fs::read_to_string(&browser_log).expect("the browser's log");
+    let code = seen
+        .lines()
+        .find_map(|line| line.strip_prefix("redirect "))
+        .and_then(|query| query.split('&').find_map(|p| p.strip_prefix("code=")))
+        .expect("the browser followed the redirect with a code")
+        .to_owned();
+    assert!(code.len() > 16, "{code}");
+    let written = files_written(xdg.path());
+    assert!(written.iter().any(|(p, _)| p.ends_with("accounts.json")), "the account is listed");
+    assert!(written.iter().any(|(p, _)| p.to_string_lossy().contains("logs")), "logs written");
+    for (path, text) in &written {
+        assert!(!text.contains(&code), "the authorization code in {}", path.display());
+        assert!(!text.contains(password), "the password in {}", path.display());
+        assert!(!text.contains("eyJ"), "something like a JWT in {}", path.display());
+    }
 }
