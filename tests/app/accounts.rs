@@ -225,3 +225,26 @@ fn signing_out_someone_unknown_is_a_clear_error() {
     assert_eq!(error["code"], "invalidInput");
     assert!(error["message"].as_str().expect("message").contains("objectId"), "{error}");
 }
+
+#[test]
+fn with_the_keychain_unavailable_a_sign_in_says_so_and_lists_nobody() {
+    let demo = Demo::start();
+    let secrets = Arc::new(MemoryStore::new());
+    secrets.set_unavailable(true);
+    let app = TestApp::start_with_secrets(Some(demo.tenant()), secrets.clone());
+    let code = app.invoke("start_device_code", json!({})).expect("a code");
+    let (uri, user_code) = (
+        code["verificationUri"].as_str().expect("uri").to_owned(),
+        code["userCode"].as_str().expect("code").to_owned(),
+    );
+    let person = std::thread::spawn(move || approve_device_code(&uri, &user_code, ADMIN));
+    let error = app.invoke("finish_device_code", json!({})).expect_err("nowhere to keep it");
+    person.join().expect("approved");
+    assert_eq!(error["code"], "keychain", "{error}");
+    assert!(error["message"].as_str().expect("message").contains("keychain"), "{error}");
+    assert_eq!(app.invoke("list_accounts", json!({})).expect("listed")["accounts"], json!([]));
+    // Once the keychain is back, signing in works.
+    secrets.set_unavailable(false);
+    let signed_in = sign_in(&app, ADMIN, &mut Vec::new());
+    assert_eq!(signed_in["account"]["username"], ADMIN.0);
+}

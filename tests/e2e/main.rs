@@ -316,6 +316,9 @@ fn files_written(dir: &Path) -> Vec<(PathBuf, String)> {
     found
 }
 
+/// Microsoft Graph Command Line Tools, the first-party client "Register spconnect" signs in with.
+const GRAPH_COMMAND_LINE_TOOLS: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+
 #[test]
 #[ignore = "needs a display, tauri-driver, WebKitWebDriver and a Secret Service: scripts/test runs it under xvfb-run in a private keychain session"]
 fn sign_in_with_the_system_browser_on_the_demo_tenant() {
@@ -360,7 +363,40 @@ fn sign_in_with_the_system_browser_on_the_demo_tenant() {
     let next_disabled =
         session.execute("return document.getElementById('wizard-next').disabled;").expect("runs");
     assert_eq!(next_disabled, serde_json::json!(false));
+
+    // Register spconnect in the tenant (signing in with Microsoft Graph Command Line Tools), then
+    // sign in again: with the application just registered, whose id is now the tenant's profile.
+    session.find("#nav-accounts").and_then(|b| b.click()).expect("Accounts");
+    session.find("#register-spconnect").and_then(|b| b.click()).expect("Register");
+    let registered = session
+        .wait_for_text("#register-status", |t| t.contains("client id"))
+        .unwrap_or_else(|error| {
+            let seen = std::fs::read_to_string(&browser_log).unwrap_or_default();
+            let shown = session.find("#register-error").and_then(|e| e.text()).unwrap_or_default();
+            panic!("{error}; shown: {shown}; the browser saw: {seen}")
+        });
+    let client_id = registered
+        .split("client id ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("the new client id")
+        .to_owned();
+    session.find("#accounts-sign-in-browser").and_then(|b| b.click()).expect("Sign in again");
+    // Tokens are kept per person and client application: the same person is listed twice now.
+    session
+        .wait_for_text(".accounts", |t| t.matches("admin@contoso.onmicrosoft.com").count() == 2)
+        .unwrap_or_else(|error| {
+            let seen = std::fs::read_to_string(&browser_log).unwrap_or_default();
+            panic!("{error}; the browser saw: {seen}")
+        });
     session.end().expect("the session ends");
+    let settings = xdg.path().join("config").join("dev.spconnect.desktop").join("settings.json");
+    let saved = std::fs::read_to_string(&settings).expect("settings.json");
+    assert!(saved.contains(&client_id), "the tenant profile is kept: {saved}");
+    let accounts = xdg.path().join("config").join("dev.spconnect.desktop").join("accounts.json");
+    let accounts = std::fs::read_to_string(&accounts).expect("accounts.json");
+    assert!(accounts.contains(&client_id), "the second sign-in used it: {accounts}");
+    assert!(!accounts.contains(GRAPH_COMMAND_LINE_TOOLS), "the bootstrap sign-in is not kept");
 
     // What the browser saw (the authorization code) and the password are in no file the app
     // wrote: settings, accounts, logs.

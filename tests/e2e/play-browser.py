@@ -11,6 +11,7 @@ import http.cookiejar
 import os
 import re
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -72,6 +73,10 @@ def main():
 if __name__ == "__main__":
     try:
         main()
-    except Exception as error:  # the test reads the log to say what went wrong
+    except urllib.error.HTTPError as error:  # the test reads the log to say what went wrong
+        body = error.read().decode(errors="replace")
+        log(f"error {error!r} at {error.url}: " + re.sub(r"\s+", " ", body)[:400])
+        sys.exit(1)
+    except Exception as error:
         log(f"error {error!r}")
         sys.exit(1)

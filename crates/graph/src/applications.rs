@@ -2,7 +2,8 @@
 //! this tenant", docs/microsoft §1.1 and §2.2): done once by an administrator signed in with
 //! Microsoft Graph Command Line Tools, Microsoft's first-party public client, the way other admin
 //! tools bootstrap their own registration. The application is a public client (no secret) with
-//! the loopback redirect `http://localhost` (any port is accepted for loopback), public client
+//! the loopback redirects `http://localhost` and `http://127.0.0.1` (any port is accepted for
+//! loopback), public client
 //! flows on (device code), and the delegated Graph permissions spconnect asks for step by step
 //! declared, their ids looked up on Microsoft Graph's service principal rather than trusted from a
 //! table. It is written with the documented `uniqueName` upsert, so registering again updates the
@@ -16,6 +17,10 @@ use crate::{client::GraphClient, error::GraphError};
 pub const MICROSOFT_GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 /// Microsoft Graph Command Line Tools: Microsoft's first-party public client, in every tenant.
 pub const GRAPH_COMMAND_LINE_TOOLS_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+/// The loopback redirect URIs registered: Entra matches loopback by host and path, ignoring the
+/// port (docs/microsoft §1.3). spconnect redirects to `http://127.0.0.1:{port}/` as RFC 8252
+/// recommends; `http://localhost` is there too, the usual value, for tools that use it.
+pub const REDIRECT_URIS: [&str; 2] = ["http://localhost", "http://127.0.0.1"];
 /// What registering needs: creating an application and its service principal.
 pub const REGISTER_SCOPES: [&str; 1] = ["https://graph.microsoft.com/Application.ReadWrite.All"];
 /// The `uniqueName` of spconnect's own client application in a tenant.
@@ -63,7 +68,7 @@ pub async fn register_public_client(
         "displayName": display_name,
         "signInAudience": "AzureADMyOrg",
         "isFallbackPublicClient": true,
-        "publicClient": { "redirectUris": ["http://localhost"] },
+        "publicClient": { "redirectUris": REDIRECT_URIS },
         "requiredResourceAccess": [{
             "resourceAppId": MICROSOFT_GRAPH_APP_ID,
             "resourceAccess": resource_access,

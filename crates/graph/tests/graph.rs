@@ -70,7 +70,10 @@ async fn registering_spconnect_twice_makes_one_public_client_with_its_service_pr
     assert_eq!(first, again, "the uniqueName upsert updates the same application");
     let app = graph.get(&format!("applications/{}", first.object_id), &[]).await.expect("the app");
     assert_eq!(app["isFallbackPublicClient"], true);
-    assert_eq!(app["publicClient"]["redirectUris"], json!(["http://localhost"]));
+    assert_eq!(
+        app["publicClient"]["redirectUris"],
+        json!(["http://localhost", "http://127.0.0.1"])
+    );
     assert!(app.get("passwordCredentials").is_none_or(|p| p == &json!([])), "no secret: {app}");
     let declared = app["requiredResourceAccess"][0]["resourceAccess"].as_array().expect("declared");
     assert_eq!(declared.len(), applications::DECLARED_SCOPES.len());

@@ -72,7 +72,7 @@ async fn a_wrong_verifier_a_replayed_code_and_bad_id_tokens_are_refused() {
         std::mem::replace(&mut sign_in.listener, crate::loopback::Listener::bind().await.unwrap());
     let (verifier, redirect_uri, nonce, state) = (
         sign_in.verifier.clone(),
-        listener.redirect_uri(),
+        listener.redirect_uri(crate::loopback::LoopbackName::Ip),
         sign_in.nonce.clone(),
         sign_in.state.clone(),
     );

@@ -11,7 +11,7 @@ use crate::{
     cancel::{CancelHandle, cancelled},
     client::TokenAnswer,
     error::IdentityError,
-    loopback::{Listener, Redirect},
+    loopback::{Listener, LoopbackName, Redirect},
     model::{Account, resource_of, with_oidc},
     pkce::{Pkce, random_string},
 };
@@ -47,6 +47,8 @@ pub struct SignInRequest {
     pub prompt: Option<Prompt>,
     /// Pre-fills the user name (e.g. to sign the same person in again).
     pub login_hint: Option<String>,
+    /// How the redirect URI names the loopback listener (what the client registered).
+    pub loopback: LoopbackName,
 }
 
 impl SignInRequest {
@@ -56,7 +58,15 @@ impl SignInRequest {
             scopes: scopes.into_iter().map(|s| s.as_ref().to_owned()).collect(),
             prompt: None,
             login_hint: None,
+            loopback: LoopbackName::Ip,
         }
+    }
+
+    /// The same, redirecting to `http://localhost:{port}/` (for a client that registered only
+    /// `http://localhost`).
+    pub fn via_localhost(mut self) -> Self {
+        self.loopback = LoopbackName::Localhost;
+        self
     }
 }
 
@@ -65,6 +75,7 @@ impl SignInRequest {
 pub struct BrowserSignIn {
     identity: Identity,
     pub(crate) listener: Listener,
+    redirect_uri: String,
     url: String,
     pub(crate) state: String,
     pub(crate) nonce: String,
@@ -100,13 +111,14 @@ impl Identity {
             .cloned()
             .collect();
         let listener = Listener::bind().await?;
+        let redirect_uri = listener.redirect_uri(request.loopback);
         let (state, nonce, pkce) = (random_string(32)?, random_string(32)?, Pkce::new()?);
         let config = self.config();
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         query
             .append_pair("client_id", &config.client_id)
             .append_pair("response_type", "code")
-            .append_pair("redirect_uri", &listener.redirect_uri())
+            .append_pair("redirect_uri", &redirect_uri)
             .append_pair("response_mode", "query")
             .append_pair("scope", &with_oidc(&request.scopes))
             .append_pair("state", &state)
@@ -125,6 +137,7 @@ impl Identity {
         Ok(BrowserSignIn {
             identity: self.clone(),
             listener,
+            redirect_uri,
             url,
             state,
             nonce,
@@ -143,9 +156,9 @@ impl BrowserSignIn {
         &self.url
     }
 
-    /// The redirect URI (`http://127.0.0.1:{port}/`).
+    /// The redirect URI (`http://127.0.0.1:{port}/`, or `http://localhost:{port}/`).
     pub fn redirect_uri(&self) -> String {
-        self.listener.redirect_uri()
+        self.redirect_uri.clone()
     }
 
     /// A handle that cancels this sign-in from elsewhere.
@@ -159,6 +172,7 @@ impl BrowserSignIn {
         let Self {
             identity,
             listener,
+            redirect_uri,
             state,
             nonce,
             verifier,
@@ -167,7 +181,6 @@ impl BrowserSignIn {
             timeout,
             ..
         } = self;
-        let redirect_uri = listener.redirect_uri();
         let redirect = tokio::select! {
             redirect = listener.receive(&state) => redirect,
             () = cancelled(stop) => return Err(IdentityError::Cancelled),

@@ -55,6 +55,7 @@ pub use connectivity::{NetworkProblem, check_connectivity};
 pub use device::DeviceCodeSignIn;
 pub use error::{IdentityError, Rejection, SignInReason};
 pub use interactive::{BrowserSignIn, Prompt, SignInRequest};
+pub use loopback::LoopbackName;
 pub use model::{AccessToken, Account, AccountKey, Authority};
 pub use store::{MemoryStore, RefreshTokenStore, StoreError};
 

@@ -35,6 +35,19 @@ pub(crate) struct Listener {
     port: u16,
 }
 
+/// How the redirect URI names the loopback listener. Entra matches a loopback redirect URI by
+/// host and path, ignoring the port (docs/microsoft §1.3), so the name must be the one the client
+/// application registered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LoopbackName {
+    /// `127.0.0.1`, as RFC 8252 §7.3 recommends (the default).
+    #[default]
+    Ip,
+    /// `localhost`, for clients that registered `http://localhost` only (e.g. Microsoft Graph
+    /// Command Line Tools).
+    Localhost,
+}
+
 impl Listener {
     /// Binds `127.0.0.1:0`.
     pub async fn bind() -> Result<Self, IdentityError> {
@@ -51,9 +64,14 @@ impl Listener {
         self.port
     }
 
-    /// The redirect URI to register with the authorize request.
-    pub fn redirect_uri(&self) -> String {
-        format!("http://127.0.0.1:{}/", self.port)
+    /// The redirect URI to send with the authorize request: `http://127.0.0.1:{port}/`, or
+    /// `http://localhost:{port}/` for a client that registered only `http://localhost` (the
+    /// browser resolves it to this loopback listener).
+    pub fn redirect_uri(&self, name: LoopbackName) -> String {
+        match name {
+            LoopbackName::Ip => format!("http://127.0.0.1:{}/", self.port),
+            LoopbackName::Localhost => format!("http://localhost:{}/", self.port),
+        }
     }
 
     /// Serves connections until one carries the expected `state`; gives what it carried. Returns

@@ -159,3 +159,28 @@ async fn signs_in_through_organizations_with_the_issuer_template() {
     let token = identity.access_token(&account.key, &[SITES_READ]).await.unwrap();
     assert!(token.scopes.iter().any(|s| s.ends_with("Sites.Read.All")), "{:?}", token.scopes);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_registered_only_localhost_signs_in_through_localhost() {
+    // Microsoft Graph Command Line Tools registers `http://localhost`; Entra matches a loopback
+    // redirect by host and path (not port), so `127.0.0.1` is refused and `localhost` accepted.
+    let tenant = Tenant::start();
+    let cli = spconnect_emulator::GRAPH_COMMAND_LINE_TOOLS_ID;
+    let (identity, store) = tenant.identity_with(|config| config.client_id = cli.to_owned());
+    let refused = identity.start_browser_sign_in(SignInRequest::new([USER_READ])).await.unwrap();
+    let (status, page, _) = Browser::default().get(refused.authorize_url()).await;
+    assert_eq!(status, 400, "{page}");
+
+    let sign_in = identity
+        .start_browser_sign_in(SignInRequest::new([USER_READ]).via_localhost())
+        .await
+        .unwrap();
+    assert!(sign_in.redirect_uri().starts_with("http://localhost:"), "{}", sign_in.redirect_uri());
+    let url = sign_in.authorize_url().to_owned();
+    let waiting = tokio::spawn(sign_in.finish());
+    let visit = Browser::default().sign_in(&url, ADMIN, Consent::Accept).await;
+    assert!(visit.body.contains("You can close this tab"), "{}", visit.body);
+    let account = waiting.await.unwrap().unwrap();
+    assert_eq!(account.key.client_id, cli);
+    assert!(store.get(&account.key).unwrap().is_some());
+}

@@ -156,8 +156,9 @@ pub async fn register_in_tenant<R: Runtime>(
     let mut target = target(&state, tenant.as_deref(), false).await?;
     target.client_id = applications::GRAPH_COMMAND_LINE_TOOLS_CLIENT_ID.to_owned();
     let identity = state.accounts().identity(&target)?;
-    let sign_in =
-        identity.start_browser_sign_in(SignInRequest::new(applications::REGISTER_SCOPES)).await?;
+    // Graph Command Line Tools registered `http://localhost` only, so the redirect names it so.
+    let request = SignInRequest::new(applications::REGISTER_SCOPES).via_localhost();
+    let sign_in = identity.start_browser_sign_in(request).await?;
     state.accounts().begin(sign_in.cancel_handle());
     open_browser(sign_in.authorize_url())?;
     let account = sign_in.finish().await;
