@@ -17,6 +17,7 @@ const COMMANDS: &[&str] = &[
     "sign_out",
     "refresh_account",
     "register_in_tenant",
+    "check_connection",
 ];
 
 fn main() {

@@ -63,6 +63,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, launch: Launch) -> tauri::Resu
             commands::accounts::sign_out,
             commands::accounts::refresh_account,
             commands::accounts::register_in_tenant,
+            commands::accounts::check_connection,
         ])
         .build(tauri::generate_context!())?;
     // Managed before the event loop runs, so before the page can send its first command.

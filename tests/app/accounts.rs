@@ -248,3 +248,27 @@ fn with_the_keychain_unavailable_a_sign_in_says_so_and_lists_nobody() {
     let signed_in = sign_in(&app, ADMIN, &mut Vec::new());
     assert_eq!(signed_in["account"]["username"], ADMIN.0);
 }
+
+#[test]
+fn the_connection_check_says_whether_the_sign_in_service_answers() {
+    let demo = Demo::start();
+    let app = TestApp::start_with_secrets(Some(demo.tenant()), Arc::new(MemoryStore::new()));
+    let check = app.invoke("check_connection", json!({})).expect("checked");
+    assert_eq!(check["reachable"], true, "{check}");
+    // A cloud whose sign-in host does not answer: a custom endpoint on a closed loopback port.
+    let offline = TestApp::start();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let host = format!("http://127.0.0.1:{port}");
+    offline
+        .invoke("save_settings", json!({"settings": {"cloud": {"kind": "custom", "authorityHost": host, "graphHost": host}}}))
+        .expect("saved");
+    let check = offline.invoke("check_connection", json!({})).expect("checked");
+    assert_eq!(check["reachable"], false, "{check}");
+    let message = check["message"].as_str().expect("message");
+    assert!(
+        message.contains("could not open a connection") && message.contains("HTTPS_PROXY"),
+        "{message}"
+    );
+}

@@ -12,8 +12,8 @@ use crate::{
     AppState,
     accounts::{SIGN_IN_SCOPES, Target, key_of, roles_of},
     ipc::{
-        AccountView, AccountsView, CapabilityView, DeviceCodeView, ErrorCode, RegisteredView,
-        SignedInView, WireError,
+        AccountView, AccountsView, CapabilityView, ConnectionCheckView, DeviceCodeView, ErrorCode,
+        RegisteredView, SignedInView, WireError,
         contract::{AccountArgs, SignInArgs, arguments},
     },
 };
@@ -200,6 +200,35 @@ pub async fn register_in_tenant<R: Runtime>(
     .await?;
     tracing::info!(tenant = %saved.tenant, client_id = %saved.client_id, "spconnect registered in the tenant");
     Ok(RegisteredView { tenant: saved.tenant, client_id: saved.client_id })
+}
+
+/// Checks that Microsoft's sign-in service can be reached from this computer, and says in plain
+/// words what is in the way when not (a blocked port 443, a proxy to set, TLS interception by a
+/// certificate the OS does not trust).
+#[tauri::command]
+pub async fn check_connection(
+    state: State<'_, AppState>,
+) -> Result<ConnectionCheckView, WireError> {
+    let host = match state.demo() {
+        Some(demo) => demo.base_url,
+        None => {
+            let store = state.settings().clone();
+            let settings =
+                blocking("Reading the settings", move || Ok(store.load()?.settings)).await?;
+            settings.cloud.endpoints()?.authority_host
+        }
+    };
+    let options = spconnect_identity::NetworkOptions::default();
+    Ok(match spconnect_identity::check_connectivity(&host, &options).await {
+        Ok(()) => ConnectionCheckView {
+            reachable: true,
+            message: format!("{host} answers as Microsoft's sign-in service does."),
+        },
+        Err(problem) => {
+            tracing::info!(%problem, "connectivity check failed");
+            ConnectionCheckView { reachable: false, message: problem.explain() }
+        }
+    })
 }
 
 /// Where to sign in and with which client: the demo tenant with its built-in client (or the

@@ -9,8 +9,8 @@ use spconnect_settings::{CloudOption, Settings};
 use ts_rs::TS;
 
 use super::{
-    AccountView, AccountsView, AppInfo, CapabilityView, DemoView, DeviceCodeView, ErrorCode,
-    RegisteredView, SettingsView, SignedInView, WireError,
+    AccountView, AccountsView, AppInfo, CapabilityView, ConnectionCheckView, DemoView,
+    DeviceCodeView, ErrorCode, RegisteredView, SettingsView, SignedInView, WireError,
 };
 
 /// The arguments of `save_settings`.
@@ -91,6 +91,7 @@ fn commands() -> Vec<Command> {
         command::<AccountArgs, AccountsView>("sign_out"),
         command::<AccountArgs, AccountView>("refresh_account"),
         command::<SignInArgs, RegisteredView>("register_in_tenant"),
+        command::<NoArgs, ConnectionCheckView>("check_connection"),
     ]
 }
 
@@ -118,6 +119,7 @@ pub fn typescript() -> String {
         DeviceCodeView::decl(&cfg),
         SignedInView::decl(&cfg),
         RegisteredView::decl(&cfg),
+        ConnectionCheckView::decl(&cfg),
         ErrorCode::decl(&cfg),
         WireError::decl(&cfg),
         NoArgs::decl(&cfg),

@@ -6,6 +6,6 @@ mod views;
 
 pub use error::{ErrorCode, WireError};
 pub use views::{
-    AccountView, AccountsView, AppInfo, CapabilityView, DemoView, DeviceCodeView, RegisteredView,
-    SettingsView, SignedInView,
+    AccountView, AccountsView, AppInfo, CapabilityView, ConnectionCheckView, DemoView,
+    DeviceCodeView, RegisteredView, SettingsView, SignedInView,
 };

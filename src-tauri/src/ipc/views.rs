@@ -134,3 +134,13 @@ pub struct RegisteredView {
     /// Its application (client) id, now the tenant's profile.
     pub client_id: String,
 }
+
+/// Whether Microsoft's sign-in service can be reached, in plain words.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionCheckView {
+    /// Whether it answered as it should.
+    pub reachable: bool,
+    /// What was found, and what to do when something is in the way.
+    pub message: String,
+}

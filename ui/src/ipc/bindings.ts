@@ -219,6 +219,16 @@ tenant: string,
  */
 clientId: string, };
 
+export type ConnectionCheckView = { 
+/**
+ * Whether it answered as it should.
+ */
+reachable: boolean, 
+/**
+ * What was found, and what to do when something is in the way.
+ */
+message: string, };
+
 export type ErrorCode = "invalidInput" | "storage" | "internal" | "signInAgain" | "cancelled" | "refused" | "unavailable" | "keychain";
 
 export type WireError = { 
@@ -280,6 +290,7 @@ export type Commands = {
   sign_out: { args: AccountArgs; result: AccountsView };
   refresh_account: { args: AccountArgs; result: AccountView };
   register_in_tenant: { args: SignInArgs; result: RegisteredView };
+  check_connection: { args: NoArgs; result: ConnectionCheckView };
 };
 
 /** What every command rejects with. */

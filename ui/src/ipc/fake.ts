@@ -155,6 +155,10 @@ export function fakeBackend(handlers: Partial<Handlers> = {}): Call[] {
     cancel_sign_in: () => false,
     sign_out: () => ({ accounts: [], notice: null }),
     refresh_account: () => ADMIN_ACCOUNT,
+    check_connection: () => ({
+      reachable: true,
+      message: "http://127.0.0.1:4000 answers as Microsoft's sign-in service does.",
+    }),
     register_in_tenant: ({ tenant }) => ({
       tenant: tenant ?? "contoso.onmicrosoft.com",
       clientId: "2c7f9e1a-4b3d-4e8f-a6c2-9d1b0e5f7a43",

@@ -9,6 +9,7 @@ import type {
   AppInfo,
   CloudOption,
   Commands,
+  ConnectionCheckView,
   DemoView,
   DeviceCodeView,
   ErrorCode,
@@ -26,6 +27,7 @@ export type {
   AccountsView,
   AppInfo,
   CapabilityView,
+  ConnectionCheckView,
   DeviceCodeView,
   RegisteredView,
   SignedInView,
@@ -179,4 +181,9 @@ export function refreshAccount(account: AccountView): Promise<AccountView> {
 /** Registers spconnect's own client application in a tenant (an administrator does it once). */
 export function registerInTenant(tenant?: string): Promise<RegisteredView> {
   return call("register_in_tenant", tenant ? { tenant } : {});
+}
+
+/** Whether Microsoft's sign-in service can be reached, and what is in the way when not. */
+export function checkConnection(): Promise<ConnectionCheckView> {
+  return call("check_connection");
 }

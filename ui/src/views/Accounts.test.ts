@@ -172,4 +172,25 @@ describe("Accounts", () => {
     expect(calls.at(-1)).toEqual({ cmd: "register_in_tenant", args: { tenant: "fabrikam.onmicrosoft.com" } });
     expect(el("register-status").textContent).toContain("registered in fabrikam.onmicrosoft.com (client id 2c7f9e1a");
   });
+
+  test("when Microsoft cannot be reached, a connection check says what is in the way", async () => {
+    const calls = fakeBackend({
+      sign_in_with_browser: () => {
+        throw { code: "unavailable", message: "Could not reach login.microsoftonline.com: the connection failed.", field: null };
+      },
+      check_connection: () => ({
+        reachable: false,
+        message: "spconnect could not open a connection to login.microsoftonline.com on port 443.",
+      }),
+    });
+    track(mount(Accounts, { target: document.body, props: { info: DEMO_INFO } }));
+    await settle();
+    el("accounts-sign-in-browser").click();
+    await settle();
+    expect(el("accounts-sign-in-error").textContent).toContain("Could not reach");
+    el("accounts-sign-in-check").click();
+    await settle();
+    expect(calls.at(-1)?.cmd).toBe("check_connection");
+    expect(el("accounts-sign-in-check-result").textContent).toContain("on port 443");
+  });
 });
