@@ -18,6 +18,8 @@ const COMMANDS: &[&str] = &[
     "refresh_account",
     "register_in_tenant",
     "check_connection",
+    "check_access",
+    "grant_access",
 ];
 
 fn main() {

@@ -10,12 +10,13 @@ use std::{
 };
 
 use spconnect_graph::{
-    GraphClient, GraphOptions, TokenError, TokenFuture, TokenSource,
+    GraphClient, GraphOptions, TokenError, TokenErrorKind, TokenFuture, TokenSource,
+    access::Need,
     roles::{self, AdminRole},
 };
 use spconnect_identity::{
     Account, AccountKey, Authority, CancelHandle, DeviceCodeSignIn, Identity, IdentityConfig,
-    IdentityError, RefreshTokenStore, StoreError,
+    IdentityError, RefreshTokenStore, SignInReason, StoreError,
 };
 use spconnect_secret::Secret;
 use spconnect_settings::{AccountsStore, KnownAccount};
@@ -84,7 +85,13 @@ impl TokenSource for PersonTokens {
             match self.identity.access_token(&self.key, scopes).await {
                 Ok(token) => Ok(token.token),
                 Err(error) => Err(TokenError {
-                    sign_in_again: matches!(error, IdentityError::SignInAgain { .. }),
+                    kind: match &error {
+                        IdentityError::SignInAgain { reason: SignInReason::ConsentRequired } => {
+                            TokenErrorKind::ConsentRequired
+                        }
+                        IdentityError::SignInAgain { .. } => TokenErrorKind::SignInAgain,
+                        _ => TokenErrorKind::Other,
+                    },
                     message: error.to_string(),
                 }),
             }
@@ -161,13 +168,7 @@ impl Accounts {
 
     /// A Graph client acting as `account`.
     pub fn graph_for(&self, account: &KnownAccount) -> Result<GraphClient, String> {
-        let target = Target {
-            authority_host: account.authority_host.clone(),
-            graph_host: account.graph_host.clone(),
-            tenant: account.tenant_id.clone(),
-            client_id: account.client_id.clone(),
-        };
-        let identity = self.identity(&target).map_err(|e| e.to_string())?;
+        let identity = self.identity(&target_of(account)).map_err(|e| e.to_string())?;
         let tokens = PersonTokens { identity, key: key_of(account) };
         GraphClient::new(&account.graph_host, Arc::new(tokens), GraphOptions::default())
             .map_err(|e| e.to_string())
@@ -237,14 +238,41 @@ impl Accounts {
     /// Signs `account` out on this computer: forgets its tokens, deletes its refresh token from
     /// the keychain, and takes it off the list.
     pub async fn sign_out(&self, account: &KnownAccount) -> Result<(), String> {
-        let target = Target {
-            authority_host: account.authority_host.clone(),
-            graph_host: account.graph_host.clone(),
-            tenant: account.tenant_id.clone(),
-            client_id: account.client_id.clone(),
-        };
-        let identity = self.identity(&target).map_err(|e| e.to_string())?;
+        let identity = self.identity(&target_of(account)).map_err(|e| e.to_string())?;
         identity.sign_out(&key_of(account)).await.map_err(|e| e.to_string())
+    }
+
+    /// Whether `account`'s kept sign-in covers `need` (a token for its scopes can be had without
+    /// asking the person): `false` when consent is missing, an error when the account must sign
+    /// in again or Microsoft cannot be reached.
+    pub async fn has_access(
+        &self,
+        account: &KnownAccount,
+        need: Need,
+    ) -> Result<bool, IdentityError> {
+        let identity = self.identity(&target_of(account))?;
+        match identity.access_token(&key_of(account), need.scopes()).await {
+            Ok(_) => Ok(true),
+            Err(IdentityError::SignInAgain { reason: SignInReason::ConsentRequired }) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// The scopes of a sign-in that also asks for `need`'s permissions.
+pub fn sign_in_scopes(need: Option<Need>) -> Vec<&'static str> {
+    let mut scopes = SIGN_IN_SCOPES.to_vec();
+    scopes.extend(need.map(Need::scopes).unwrap_or_default());
+    scopes
+}
+
+/// Where `account` signed in, with which client application.
+pub fn target_of(account: &KnownAccount) -> Target {
+    Target {
+        authority_host: account.authority_host.clone(),
+        graph_host: account.graph_host.clone(),
+        tenant: account.tenant_id.clone(),
+        client_id: account.client_id.clone(),
     }
 }
 

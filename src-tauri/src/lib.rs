@@ -64,6 +64,8 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, launch: Launch) -> tauri::Resu
             commands::accounts::refresh_account,
             commands::accounts::register_in_tenant,
             commands::accounts::check_connection,
+            commands::accounts::check_access,
+            commands::accounts::grant_access,
         ])
         .build(tauri::generate_context!())?;
     // Managed before the event loop runs, so before the page can send its first command.

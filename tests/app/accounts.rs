@@ -272,3 +272,132 @@ fn the_connection_check_says_whether_the_sign_in_service_answers() {
         "{message}"
     );
 }
+
+/// Registers a public client in the demo tenant the way an administrator would with Microsoft
+/// Graph Command Line Tools (device code, then Graph), with nothing consented for it yet; returns
+/// its client id.
+fn register_unconsented_client(demo: &Demo) -> String {
+    let (base, tenant) = (demo.server.base_url(), demo.tenant().tenant_id);
+    let agent = agent();
+    let tools = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+    let mut reply = agent
+        .post(format!("{base}/{tenant}/oauth2/v2.0/devicecode"))
+        .send_form([
+            ("client_id", tools),
+            ("scope", "https://graph.microsoft.com/Application.ReadWrite.All offline_access"),
+        ])
+        .expect("a device code");
+    let code: Value = reply.body_mut().read_json().expect("json");
+    let (uri, user_code) = (
+        code["verification_uri"].as_str().expect("uri").to_owned(),
+        code["user_code"].as_str().expect("code").to_owned(),
+    );
+    approve_device_code(&uri, &user_code, ADMIN);
+    let mut reply = agent
+        .post(format!("{base}/{tenant}/oauth2/v2.0/token"))
+        .send_form([
+            ("client_id", tools),
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", code["device_code"].as_str().expect("device code")),
+        ])
+        .expect("a token");
+    let answer: Value = reply.body_mut().read_json().expect("json");
+    let bearer = format!("Bearer {}", answer["access_token"].as_str().expect("a token"));
+    let mut reply = agent
+        .post(format!("{base}/v1.0/applications"))
+        .header("Authorization", &bearer)
+        .send_json(json!({
+            "displayName": "spconnect (registered by a test)",
+            "signInAudience": "AzureADMyOrg",
+            "isFallbackPublicClient": true,
+            "publicClient": { "redirectUris": ["http://localhost", "http://127.0.0.1"] },
+        }))
+        .expect("created");
+    assert_eq!(reply.status().as_u16(), 201);
+    let app: Value = reply.body_mut().read_json().expect("json");
+    let app_id = app["appId"].as_str().expect("appId").to_owned();
+    let reply = agent
+        .post(format!("{base}/v1.0/servicePrincipals"))
+        .header("Authorization", &bearer)
+        .send_json(json!({ "appId": app_id }))
+        .expect("created");
+    assert_eq!(reply.status().as_u16(), 201);
+    app_id
+}
+
+fn use_client(app: &TestApp, tenant_id: &str, client_id: &str) {
+    let mut settings = app.invoke("get_settings", json!({})).expect("settings")["settings"].clone();
+    settings["tenantProfiles"] = json!([{ "tenant": tenant_id, "clientId": client_id }]);
+    app.invoke("save_settings", json!({ "settings": settings })).expect("saved");
+}
+
+#[test]
+fn each_step_asks_for_its_own_permissions_when_it_needs_them_with_the_reason() {
+    const USER: (&str, &str) = ("user@contoso.onmicrosoft.com", "Demo-User-2026!");
+    let demo = Demo::start();
+    let client_id = register_unconsented_client(&demo);
+    let app = TestApp::start_with_secrets(Some(demo.tenant()), Arc::new(MemoryStore::new()));
+    let tenant_id = demo.tenant().tenant_id;
+    use_client(&app, &tenant_id, &client_id);
+
+    // Signing in asks only for the person (User.Read, which a person may consent to).
+    let signed_in = sign_in(&app, USER, &mut Vec::new());
+    let account = signed_in["account"].clone();
+    assert_eq!(account["clientId"], client_id.as_str());
+    let access = |need: &str| {
+        app.invoke(
+            "check_access",
+            json!({"tenantId": account["tenantId"], "objectId": account["objectId"], "clientId": account["clientId"], "need": need}),
+        )
+    };
+    let browse = access("browse").expect("checked");
+    assert_eq!(browse["granted"], false, "{browse}");
+    assert_eq!(browse["permissions"], json!(["Sites.Read.All"]));
+    assert!(browse["why"].as_str().expect("why").contains("Sites.Read.All"), "{browse}");
+    let create = access("createConnection").expect("checked");
+    assert_eq!(create["granted"], false);
+    assert_eq!(
+        create["permissions"],
+        json!(["Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"])
+    );
+
+    // Browsing's permission is asked for on its own (here with a device code), and then held;
+    // the account was never marked "sign in again" on the way.
+    let code = app
+        .invoke("start_device_code", json!({"tenant": tenant_id, "need": "browse"}))
+        .expect("a code");
+    let (uri, user_code) = (
+        code["verificationUri"].as_str().expect("uri").to_owned(),
+        code["userCode"].as_str().expect("code").to_owned(),
+    );
+    let person = std::thread::spawn(move || approve_device_code(&uri, &user_code, USER));
+    let again = app.invoke("finish_device_code", json!({})).expect("signed in");
+    person.join().expect("the person consented");
+    assert_eq!(again["account"]["objectId"], account["objectId"]);
+    assert_eq!(access("browse").expect("checked")["granted"], true);
+    assert_eq!(access("createConnection").expect("checked")["granted"], false);
+    let listed = app.invoke("list_accounts", json!({})).expect("listed");
+    assert_eq!(listed["accounts"].as_array().expect("accounts").len(), 1);
+    assert_eq!(listed["accounts"][0]["signInAgain"], Value::Null, "{listed}");
+
+    // The demo tenant's built-in client is consented for every step by its administrator.
+    let builtin = TestApp::start_with_secrets(Some(demo.tenant()), Arc::new(MemoryStore::new()));
+    let admin = sign_in(&builtin, ADMIN, &mut Vec::new())["account"].clone();
+    for need in ["browse", "createConnection", "grantSitesSelected"] {
+        let view = builtin
+            .invoke(
+                "check_access",
+                json!({"tenantId": admin["tenantId"], "objectId": admin["objectId"], "clientId": admin["clientId"], "need": need}),
+            )
+            .expect("checked");
+        assert_eq!(view["granted"], true, "{need}: {view}");
+    }
+    let unknown = builtin
+        .invoke(
+            "check_access",
+            json!({"tenantId": admin["tenantId"], "objectId": admin["objectId"], "clientId": admin["clientId"], "need": "everything"}),
+        )
+        .expect_err("refused");
+    assert_eq!(unknown["code"], "invalidInput");
+    assert_eq!(unknown["field"], "need", "{unknown}");
+}

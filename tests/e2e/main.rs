@@ -319,6 +319,17 @@ fn files_written(dir: &Path) -> Vec<(PathBuf, String)> {
 /// Microsoft Graph Command Line Tools, the first-party client "Register spconnect" signs in with.
 const GRAPH_COMMAND_LINE_TOOLS: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 
+/// The object id of the first account listed (its element id is `account-{objectId}-{clientId}`).
+fn admin_object_id(session: &Session) -> String {
+    let id = session
+        .execute("return document.querySelector('li.account').id;")
+        .expect("runs")
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    id.trim_start_matches("account-")[..36].to_owned()
+}
+
 #[test]
 #[ignore = "needs a display, tauri-driver, WebKitWebDriver and a Secret Service: scripts/test runs it under xvfb-run in a private keychain session"]
 fn sign_in_with_the_system_browser_on_the_demo_tenant() {
@@ -389,6 +400,23 @@ fn sign_in_with_the_system_browser_on_the_demo_tenant() {
             let seen = std::fs::read_to_string(&browser_log).unwrap_or_default();
             panic!("{error}; the browser saw: {seen}")
         });
+    // That application was given nothing yet: browsing's permission is asked for on its own, in
+    // the browser, with the reason shown first.
+    let access = format!("access-{}-{client_id}", admin_object_id(&session));
+    let browse = session
+        .wait_for_text(&format!("#{access}-browse"), |t| t.contains("not allowed yet"))
+        .expect("browsing is not allowed yet with the new application");
+    assert!(browse.contains("Sites.Read.All"), "{browse}");
+    session.find(&format!("#{access}-browse-allow")).and_then(|b| b.click()).expect("Allow");
+    session
+        .wait_for_text(&format!("#{access}-browse"), |t| t.contains("Browse SharePoint: allowed"))
+        .unwrap_or_else(|error| {
+            let seen = std::fs::read_to_string(&browser_log).unwrap_or_default();
+            panic!("{error}; the browser saw: {seen}")
+        });
+    assert_eq!(accessibility_violations(&session), Vec::<String>::new(), "Accounts with access");
+    let shot = screenshot_path("accounts-access-granted.png");
+    std::fs::write(&shot, session.screenshot().expect("a screenshot")).expect("saved");
     session.end().expect("the session ends");
     let settings = xdg.path().join("config").join("dev.spconnect.desktop").join("settings.json");
     let saved = std::fs::read_to_string(&settings).expect("settings.json");

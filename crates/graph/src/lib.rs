@@ -6,13 +6,15 @@
 //! later (429 and 503 honouring `Retry-After` exactly, backing off with jitter without it, a
 //! bounded number of times), paging by following `@odata.nextLink` verbatim, the errors that keep
 //! Graph's `code`, inner code and `request-id`, and typed models of what spconnect reads and
-//! writes: the signed-in person's directory roles and what they allow ([`roles`]), and the
-//! registration of spconnect's own public client application ([`applications`]).
+//! writes: the signed-in person's directory roles and what they allow ([`roles`]), the
+//! registration of spconnect's own public client application ([`applications`]), and what each
+//! step must be allowed to do on the person's behalf ([`access`]).
 //!
 //! It does not own: tokens. It declares [`TokenSource`] and is handed one; whoever builds both
 //! this crate's client and the identity crate wires them (this crate does not depend on it).
 //! Nor windows, IPC or storage. Microsoft's behaviour it follows is in `docs/microsoft` §3.
 
+pub mod access;
 pub mod applications;
 mod client;
 mod error;
@@ -21,4 +23,4 @@ mod token;
 
 pub use client::{GraphClient, GraphOptions};
 pub use error::GraphError;
-pub use token::{TokenError, TokenFuture, TokenSource};
+pub use token::{TokenError, TokenErrorKind, TokenFuture, TokenSource};

@@ -22,6 +22,18 @@ pub trait TokenSource: Send + Sync {
 pub struct TokenError {
     /// The explanation.
     pub message: String,
-    /// Whether only the person signing in again can help.
-    pub sign_in_again: bool,
+    /// What could help.
+    pub kind: TokenErrorKind,
+}
+
+/// What could help when no token could be had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenErrorKind {
+    /// Only the person signing in again: the sign-in expired, was revoked, or needs MFA.
+    SignInAgain,
+    /// The person (or an administrator) consenting to the scopes asked for; the account's other
+    /// tokens still work (docs/microsoft §1.13).
+    ConsentRequired,
+    /// Waiting, or fixing something outside the account (the network, the keychain).
+    Other,
 }

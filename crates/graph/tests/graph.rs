@@ -13,7 +13,7 @@ use std::{
 use common::{ADMIN, CLOUD_ADMIN, Client, USER};
 use serde_json::json;
 use spconnect_graph::{
-    GraphClient, GraphError, GraphOptions, TokenError, TokenFuture, TokenSource,
+    GraphClient, GraphError, GraphOptions, TokenError, TokenErrorKind, TokenFuture, TokenSource,
     applications::{self, GRAPH_COMMAND_LINE_TOOLS_CLIENT_ID},
     roles::{self, AdminRole},
 };
@@ -35,7 +35,7 @@ impl TokenSource for Refused {
         Box::pin(async {
             Err(TokenError {
                 message: "Please sign in again: the sign-in has expired.".into(),
-                sign_in_again: true,
+                kind: TokenErrorKind::SignInAgain,
             })
         })
     }
@@ -133,5 +133,8 @@ async fn a_token_that_cannot_be_had_is_explained_and_nothing_is_sent() {
     let graph =
         GraphClient::new(&client.base, Arc::new(Refused), GraphOptions::default()).expect("client");
     let error = graph.get("me", &[]).await.expect_err("no token");
-    assert!(matches!(&error, GraphError::Token(t) if t.sign_in_again), "{error:?}");
+    assert!(
+        matches!(&error, GraphError::Token(t) if t.kind == TokenErrorKind::SignInAgain),
+        "{error:?}"
+    );
 }

@@ -2,7 +2,7 @@
 //! or a device code, list who is signed in with their roles and what those allow, sign out, and
 //! register spconnect's own client application in a tenant.
 
-use spconnect_graph::{applications, roles};
+use spconnect_graph::{access::Need, applications, roles};
 use spconnect_identity::{SignInRequest, open_browser};
 use spconnect_settings::{KnownAccount, TenantProfile};
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -10,11 +10,11 @@ use tauri::{AppHandle, Manager, Runtime, State};
 use super::blocking;
 use crate::{
     AppState,
-    accounts::{SIGN_IN_SCOPES, Target, key_of, roles_of},
+    accounts::{Target, key_of, roles_of, sign_in_scopes, target_of},
     ipc::{
-        AccountView, AccountsView, CapabilityView, ConnectionCheckView, DeviceCodeView, ErrorCode,
-        RegisteredView, SignedInView, WireError,
-        contract::{AccountArgs, SignInArgs, arguments},
+        AccessView, AccountView, AccountsView, CapabilityView, ConnectionCheckView, DeviceCodeView,
+        ErrorCode, RegisteredView, SignedInView, WireError,
+        contract::{AccessArgs, AccessNeed, AccountArgs, SignInArgs, arguments},
     },
 };
 
@@ -38,15 +38,11 @@ pub async fn sign_in_with_browser<R: Runtime>(
     state: State<'_, AppState>,
     request: tauri::ipc::Request<'_>,
 ) -> Result<SignedInView, WireError> {
-    let SignInArgs { tenant } = arguments("sign_in_with_browser", &request)?;
+    let SignInArgs { tenant, need } = arguments("sign_in_with_browser", &request)?;
     let target = target(&state, tenant.as_deref(), true).await?;
     let identity = state.accounts().identity(&target)?;
-    let sign_in = identity.start_browser_sign_in(SignInRequest::new(SIGN_IN_SCOPES)).await?;
-    state.accounts().begin(sign_in.cancel_handle());
-    open_browser(sign_in.authorize_url())?;
-    let account = sign_in.finish().await;
-    bring_to_front(&app);
-    let account = account?;
+    let scopes = sign_in_scopes(need.map(Need::from));
+    let account = in_browser(&app, &state, &identity, SignInRequest::new(scopes)).await?;
     remember(&state, account, &target).await
 }
 
@@ -56,10 +52,10 @@ pub async fn start_device_code(
     state: State<'_, AppState>,
     request: tauri::ipc::Request<'_>,
 ) -> Result<DeviceCodeView, WireError> {
-    let SignInArgs { tenant } = arguments("start_device_code", &request)?;
+    let SignInArgs { tenant, need } = arguments("start_device_code", &request)?;
     let target = target(&state, tenant.as_deref(), true).await?;
     let identity = state.accounts().identity(&target)?;
-    let sign_in = identity.start_device_code(&SIGN_IN_SCOPES).await?;
+    let sign_in = identity.start_device_code(&sign_in_scopes(need.map(Need::from))).await?;
     let view = DeviceCodeView {
         user_code: sign_in.user_code().to_owned(),
         verification_uri: sign_in.verification_uri().to_owned(),
@@ -152,18 +148,13 @@ pub async fn register_in_tenant<R: Runtime>(
     state: State<'_, AppState>,
     request: tauri::ipc::Request<'_>,
 ) -> Result<RegisteredView, WireError> {
-    let SignInArgs { tenant } = arguments("register_in_tenant", &request)?;
+    let SignInArgs { tenant, need: _ } = arguments("register_in_tenant", &request)?;
     let mut target = target(&state, tenant.as_deref(), false).await?;
     target.client_id = applications::GRAPH_COMMAND_LINE_TOOLS_CLIENT_ID.to_owned();
     let identity = state.accounts().identity(&target)?;
     // Graph Command Line Tools registered `http://localhost` only, so the redirect names it so.
     let request = SignInRequest::new(applications::REGISTER_SCOPES).via_localhost();
-    let sign_in = identity.start_browser_sign_in(request).await?;
-    state.accounts().begin(sign_in.cancel_handle());
-    open_browser(sign_in.authorize_url())?;
-    let account = sign_in.finish().await;
-    bring_to_front(&app);
-    let account = account?;
+    let account = in_browser(&app, &state, &identity, request).await?;
     let bootstrap = KnownAccount {
         tenant_id: account.key.tenant_id.clone(),
         object_id: account.key.object_id.clone(),
@@ -200,6 +191,100 @@ pub async fn register_in_tenant<R: Runtime>(
     .await?;
     tracing::info!(tenant = %saved.tenant, client_id = %saved.client_id, "spconnect registered in the tenant");
     Ok(RegisteredView { tenant: saved.tenant, client_id: saved.client_id })
+}
+
+/// Whether a signed-in person's kept sign-in already allows a step (they consented to its
+/// permissions), and why the step needs them. Asks Microsoft for a token silently; never opens
+/// the browser.
+#[tauri::command]
+pub async fn check_access(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<AccessView, WireError> {
+    let AccessArgs { tenant_id, object_id, client_id, need } = arguments("check_access", &request)?;
+    let account = find_account(&state, &tenant_id, &object_id, &client_id).await?;
+    let granted = has_access(&state, &account, need).await?;
+    Ok(access_view(need, granted))
+}
+
+/// Asks the person, in the system browser, for the permissions of a step (incremental consent,
+/// with their user name filled in), and checks that the same person answered: a sign-in as
+/// someone else changes nothing for this account.
+#[tauri::command]
+pub async fn grant_access<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<AccessView, WireError> {
+    let AccessArgs { tenant_id, object_id, client_id, need } = arguments("grant_access", &request)?;
+    let account = find_account(&state, &tenant_id, &object_id, &client_id).await?;
+    let target = target_of(&account);
+    let identity = state.accounts().identity(&target)?;
+    let mut sign_in_request = SignInRequest::new(sign_in_scopes(Some(need.into())));
+    sign_in_request.login_hint = Some(account.username.clone());
+    let answered = in_browser(&app, &state, &identity, sign_in_request).await?;
+    if answered.key != key_of(&account) {
+        let other = answered.username.clone();
+        let (store, key) = (state.accounts().store().clone(), answered.key.clone());
+        let listed = blocking("Reading the accounts", move || {
+            Ok(store.load()?.accounts.iter().any(|a| key_of(a) == key))
+        })
+        .await?;
+        if !listed {
+            // Their new session was not asked for: it is not kept.
+            let stray = KnownAccount {
+                tenant_id: answered.key.tenant_id,
+                object_id: answered.key.object_id,
+                client_id: answered.key.client_id,
+                username: answered.username,
+                name: answered.name,
+                authority_host: target.authority_host.clone(),
+                graph_host: target.graph_host.clone(),
+                role_template_ids: Vec::new(),
+                signed_in_at: 0,
+            };
+            if let Err(error) = state.accounts().sign_out(&stray).await {
+                tracing::warn!(%error, "a sign-in as someone else could not be removed");
+            }
+        }
+        return Err(WireError::new(
+            ErrorCode::Refused,
+            format!(
+                "You signed in as {other} in the browser, but the permission was asked for {}.                  Nothing changed for {}: allow it again and sign in as them.",
+                account.username, account.username
+            ),
+        ));
+    }
+    remember(&state, answered, &target).await?;
+    let granted = has_access(&state, &account, need).await?;
+    Ok(access_view(need, granted))
+}
+
+async fn has_access(
+    state: &AppState,
+    account: &KnownAccount,
+    need: AccessNeed,
+) -> Result<bool, WireError> {
+    match state.accounts().has_access(account, need.into()).await {
+        Ok(granted) => Ok(granted),
+        Err(error) => {
+            let error = WireError::from(error);
+            if error.code == ErrorCode::SignInAgain {
+                state.accounts().note_reason(account, &error.message);
+            }
+            Err(error)
+        }
+    }
+}
+
+fn access_view(need: AccessNeed, granted: bool) -> AccessView {
+    let step = Need::from(need);
+    AccessView {
+        need,
+        granted,
+        permissions: step.permission_names().into_iter().map(str::to_owned).collect(),
+        why: step.why().to_owned(),
+    }
 }
 
 /// Checks that Microsoft's sign-in service can be reached from this computer, and says in plain
@@ -333,6 +418,22 @@ fn account_view(state: &AppState, account: &KnownAccount) -> AccountView {
         signed_in_at: account.signed_in_at,
         sign_in_again: state.accounts().reason(&key_of(account)),
     }
+}
+
+/// Signs someone in with the system browser (cancellable with `cancel_sign_in`), then brings the
+/// window back to the front, whatever the outcome.
+async fn in_browser<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    identity: &spconnect_identity::Identity,
+    request: SignInRequest,
+) -> Result<spconnect_identity::Account, WireError> {
+    let sign_in = identity.start_browser_sign_in(request).await?;
+    state.accounts().begin(sign_in.cancel_handle());
+    open_browser(sign_in.authorize_url())?;
+    let account = sign_in.finish().await;
+    bring_to_front(app);
+    Ok(account?)
 }
 
 /// Brings the main window back to the front after the browser had it.

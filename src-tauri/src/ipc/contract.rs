@@ -4,12 +4,13 @@
 //! take arguments read them as one object of their `…Args` type, so a value that does not fit
 //! reaches the UI as the one wire error naming the path of the value.
 
-use serde::{Deserialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use spconnect_graph::access::Need;
 use spconnect_settings::{CloudOption, Settings};
 use ts_rs::TS;
 
 use super::{
-    AccountView, AccountsView, AppInfo, CapabilityView, ConnectionCheckView, DemoView,
+    AccessView, AccountView, AccountsView, AppInfo, CapabilityView, ConnectionCheckView, DemoView,
     DeviceCodeView, ErrorCode, RegisteredView, SettingsView, SignedInView, WireError,
 };
 
@@ -30,6 +31,47 @@ pub struct SignInArgs {
     #[serde(default)]
     #[ts(optional)]
     pub tenant: Option<String>,
+    /// A step whose permissions to ask for with the sign-in (incremental consent); none asks
+    /// only for reading the person and their roles.
+    #[serde(default)]
+    #[ts(optional)]
+    pub need: Option<AccessNeed>,
+}
+
+/// What a step of spconnect must be allowed to do on the signed-in person's behalf.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum AccessNeed {
+    /// Browsing SharePoint (`Sites.Read.All`).
+    Browse,
+    /// Creating a connection (`Application.ReadWrite.All`, `AppRoleAssignment.ReadWrite.All`).
+    CreateConnection,
+    /// Granting a connection `Sites.Selected` on chosen sites (`Sites.FullControl.All`).
+    GrantSitesSelected,
+}
+
+impl From<AccessNeed> for Need {
+    fn from(need: AccessNeed) -> Self {
+        match need {
+            AccessNeed::Browse => Need::Browse,
+            AccessNeed::CreateConnection => Need::CreateConnection,
+            AccessNeed::GrantSitesSelected => Need::GrantSitesSelected,
+        }
+    }
+}
+
+/// Which account, and which step's permissions (`check_access`, `grant_access`).
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccessArgs {
+    /// Their home tenant id.
+    pub tenant_id: String,
+    /// Their object id.
+    pub object_id: String,
+    /// The client application they signed in with.
+    pub client_id: String,
+    /// The step.
+    pub need: AccessNeed,
 }
 
 /// Which account a command is about (the key its tokens are kept under; no secret).
@@ -92,6 +134,8 @@ fn commands() -> Vec<Command> {
         command::<AccountArgs, AccountView>("refresh_account"),
         command::<SignInArgs, RegisteredView>("register_in_tenant"),
         command::<NoArgs, ConnectionCheckView>("check_connection"),
+        command::<AccessArgs, AccessView>("check_access"),
+        command::<AccessArgs, AccessView>("grant_access"),
     ]
 }
 
@@ -120,12 +164,15 @@ pub fn typescript() -> String {
         SignedInView::decl(&cfg),
         RegisteredView::decl(&cfg),
         ConnectionCheckView::decl(&cfg),
+        AccessNeed::decl(&cfg),
+        AccessView::decl(&cfg),
         ErrorCode::decl(&cfg),
         WireError::decl(&cfg),
         NoArgs::decl(&cfg),
         SaveSettingsArgs::decl(&cfg),
         SignInArgs::decl(&cfg),
         AccountArgs::decl(&cfg),
+        AccessArgs::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/ipc/contract.rs: do not edit.\n\

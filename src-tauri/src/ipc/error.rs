@@ -1,4 +1,5 @@
 use serde::Serialize;
+use spconnect_graph::TokenErrorKind;
 use spconnect_settings::SettingsError;
 use ts_rs::TS;
 
@@ -12,8 +13,11 @@ pub enum ErrorCode {
     Storage,
     /// Something that should not happen; the details are in the log.
     Internal,
-    /// The account must sign in again (expired, revoked, MFA or consent needed).
+    /// The account must sign in again (expired, revoked, or MFA needed).
     SignInAgain,
+    /// The step needs a permission the person has not consented to yet: ask them, with the
+    /// step's reason, in the browser (the account stays signed in).
+    ConsentRequired,
     /// The person cancelled, or the sign-in timed out.
     Cancelled,
     /// Microsoft refused (declined consent, a missing role or permission, an unknown code).
@@ -83,6 +87,9 @@ impl From<spconnect_identity::IdentityError> for WireError {
         use spconnect_identity::IdentityError as E;
         let code = match &error {
             E::InvalidInput { .. } => ErrorCode::InvalidInput,
+            E::SignInAgain { reason: spconnect_identity::SignInReason::ConsentRequired } => {
+                ErrorCode::ConsentRequired
+            }
             E::SignInAgain { .. } => ErrorCode::SignInAgain,
             E::Cancelled | E::TimedOut(_) => ErrorCode::Cancelled,
             E::SignInRefused { .. }
@@ -106,8 +113,11 @@ impl From<spconnect_graph::GraphError> for WireError {
     fn from(error: spconnect_graph::GraphError) -> Self {
         use spconnect_graph::GraphError as E;
         let code = match &error {
-            E::Token(token) if token.sign_in_again => ErrorCode::SignInAgain,
-            E::Token(_) => ErrorCode::Unavailable,
+            E::Token(token) => match token.kind {
+                TokenErrorKind::SignInAgain => ErrorCode::SignInAgain,
+                TokenErrorKind::ConsentRequired => ErrorCode::ConsentRequired,
+                TokenErrorKind::Other => ErrorCode::Unavailable,
+            },
             E::InvalidInput(_) => ErrorCode::InvalidInput,
             e if e.is_retryable() => ErrorCode::Unavailable,
             E::Network { .. } | E::Protocol(_) => ErrorCode::Unavailable,

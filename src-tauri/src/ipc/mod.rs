@@ -6,6 +6,6 @@ mod views;
 
 pub use error::{ErrorCode, WireError};
 pub use views::{
-    AccountView, AccountsView, AppInfo, CapabilityView, ConnectionCheckView, DemoView,
+    AccessView, AccountView, AccountsView, AppInfo, CapabilityView, ConnectionCheckView, DemoView,
     DeviceCodeView, RegisteredView, SettingsView, SignedInView,
 };

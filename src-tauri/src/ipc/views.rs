@@ -144,3 +144,17 @@ pub struct ConnectionCheckView {
     /// What was found, and what to do when something is in the way.
     pub message: String,
 }
+
+/// Whether an account may do what a step needs, and why the step needs it.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessView {
+    /// The step.
+    pub need: super::contract::AccessNeed,
+    /// Whether the account's kept sign-in already covers it (consented).
+    pub granted: bool,
+    /// The permissions, as Microsoft's consent screen names them (`Sites.Read.All`).
+    pub permissions: Vec<String>,
+    /// Why the step needs them, in one sentence.
+    pub why: String,
+}

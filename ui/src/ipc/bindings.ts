@@ -229,7 +229,27 @@ reachable: boolean,
  */
 message: string, };
 
-export type ErrorCode = "invalidInput" | "storage" | "internal" | "signInAgain" | "cancelled" | "refused" | "unavailable" | "keychain";
+export type AccessNeed = "browse" | "createConnection" | "grantSitesSelected";
+
+export type AccessView = { 
+/**
+ * The step.
+ */
+need: AccessNeed, 
+/**
+ * Whether the account's kept sign-in already covers it (consented).
+ */
+granted: boolean, 
+/**
+ * The permissions, as Microsoft's consent screen names them (`Sites.Read.All`).
+ */
+permissions: Array<string>, 
+/**
+ * Why the step needs them, in one sentence.
+ */
+why: string, };
+
+export type ErrorCode = "invalidInput" | "storage" | "internal" | "signInAgain" | "consentRequired" | "cancelled" | "refused" | "unavailable" | "keychain";
 
 export type WireError = { 
 /**
@@ -258,7 +278,12 @@ export type SignInArgs = {
 /**
  * The tenant (a domain or tenant id); not needed on the demo tenant.
  */
-tenant?: string, };
+tenant?: string, 
+/**
+ * A step whose permissions to ask for with the sign-in (incremental consent); none asks
+ * only for reading the person and their roles.
+ */
+need?: AccessNeed, };
 
 export type AccountArgs = { 
 /**
@@ -273,6 +298,24 @@ objectId: string,
  * The client application they signed in with.
  */
 clientId: string, };
+
+export type AccessArgs = { 
+/**
+ * Their home tenant id.
+ */
+tenantId: string, 
+/**
+ * Their object id.
+ */
+objectId: string, 
+/**
+ * The client application they signed in with.
+ */
+clientId: string, 
+/**
+ * The step.
+ */
+need: AccessNeed, };
 
 /** Every command: the arguments it takes and the result it answers with. */
 export type Commands = {
@@ -291,6 +334,8 @@ export type Commands = {
   refresh_account: { args: AccountArgs; result: AccountView };
   register_in_tenant: { args: SignInArgs; result: RegisteredView };
   check_connection: { args: NoArgs; result: ConnectionCheckView };
+  check_access: { args: AccessArgs; result: AccessView };
+  grant_access: { args: AccessArgs; result: AccessView };
 };
 
 /** What every command rejects with. */

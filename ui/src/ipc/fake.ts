@@ -2,6 +2,8 @@
 import { flushSync } from "svelte";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
+  AccessNeed,
+  AccessView,
   AccountView,
   AppInfo,
   CloudOption,
@@ -117,6 +119,27 @@ export type Handler<K extends keyof Commands> = (
 ) => Commands[K]["result"] | Promise<Commands[K]["result"]>;
 type Handlers = { [K in keyof Commands]: Handler<K> };
 
+/** The permissions and reason of each step, as the Rust side words them. */
+const NEEDS: Record<AccessNeed, { permissions: string[]; why: string }> = {
+  browse: {
+    permissions: ["Sites.Read.All"],
+    why: "To show the sites, lists, libraries, columns and items you can see, spconnect reads SharePoint as you (Sites.Read.All); it changes nothing.",
+  },
+  createConnection: {
+    permissions: ["Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"],
+    why: "To create a connection, spconnect registers its application with a certificate and grants it the permissions you choose (Application.ReadWrite.All, AppRoleAssignment.ReadWrite.All).",
+  },
+  grantSitesSelected: {
+    permissions: ["Sites.FullControl.All"],
+    why: "To give a connection access to only the sites you chose (Sites.Selected), Microsoft requires the person granting it to have full control of those sites (Sites.FullControl.All).",
+  },
+};
+
+/** A step's access as check_access answers it. */
+export function accessView(need: AccessNeed, granted: boolean): AccessView {
+  return { need, granted, ...NEEDS[need] };
+}
+
 /** What the real save_settings does for valid input: echo the settings with resolved endpoints. */
 function saved({ settings }: SaveSettingsArgs): SettingsView {
   const cloud = settings.cloud;
@@ -159,6 +182,8 @@ export function fakeBackend(handlers: Partial<Handlers> = {}): Call[] {
       reachable: true,
       message: "http://127.0.0.1:4000 answers as Microsoft's sign-in service does.",
     }),
+    check_access: ({ need }) => accessView(need, true),
+    grant_access: ({ need }) => accessView(need, true),
     register_in_tenant: ({ tenant }) => ({
       tenant: tenant ?? "contoso.onmicrosoft.com",
       clientId: "2c7f9e1a-4b3d-4e8f-a6c2-9d1b0e5f7a43",

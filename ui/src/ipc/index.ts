@@ -3,6 +3,8 @@
 import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 
 import type {
+  AccessNeed,
+  AccessView,
   AccountArgs,
   AccountView,
   AccountsView,
@@ -22,6 +24,8 @@ import type {
 
 // The contract's types are generated from the Rust side (./bindings.ts); these are their names here.
 export type {
+  AccessNeed,
+  AccessView,
   AccountArgs,
   AccountView,
   AccountsView,
@@ -55,6 +59,7 @@ const ERROR_CODES: readonly ErrorCode[] = [
   "refused",
   "unavailable",
   "keychain",
+  "consentRequired",
 ];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -148,9 +153,9 @@ export function signInWithBrowser(tenant?: string): Promise<SignedInView> {
   return call("sign_in_with_browser", tenant ? { tenant } : {});
 }
 
-/** Starts a device code sign-in: the code to type and where. */
-export function startDeviceCode(tenant?: string): Promise<DeviceCodeView> {
-  return call("start_device_code", tenant ? { tenant } : {});
+/** Starts a device code sign-in: the code to type and where; with `need`, it also asks for that step's permissions. */
+export function startDeviceCode(tenant?: string, need?: AccessNeed): Promise<DeviceCodeView> {
+  return call("start_device_code", { ...(tenant ? { tenant } : {}), ...(need ? { need } : {}) });
 }
 
 /** Waits for the person to finish the device code sign-in started last. */
@@ -186,4 +191,14 @@ export function registerInTenant(tenant?: string): Promise<RegisteredView> {
 /** Whether Microsoft's sign-in service can be reached, and what is in the way when not. */
 export function checkConnection(): Promise<ConnectionCheckView> {
   return call("check_connection");
+}
+
+/** Whether a person's sign-in already allows a step (silently; never opens the browser). */
+export function checkAccess(account: AccountView, need: AccessNeed): Promise<AccessView> {
+  return call("check_access", { ...accountKey(account), need });
+}
+
+/** Asks the person in the browser for a step's permissions (their user name filled in). */
+export function grantAccess(account: AccountView, need: AccessNeed): Promise<AccessView> {
+  return call("grant_access", { ...accountKey(account), need });
 }

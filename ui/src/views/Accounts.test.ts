@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { mount } from "svelte";
 import Accounts from "./Accounts.svelte";
-import { ADMIN_ACCOUNT, CLOUD_ADMIN_ACCOUNT, DEMO_INFO, INFO, deferred, fakeBackend, settle } from "../ipc/fake";
-import type { AccountsView, SignedInView } from "../ipc";
+import { ADMIN_ACCOUNT, CLOUD_ADMIN_ACCOUNT, DEMO_INFO, INFO, accessView, deferred, fakeBackend, settle } from "../ipc/fake";
+import type { AccessView, AccountsView, SignedInView } from "../ipc";
 import { cleanUp, track } from "../testing";
+import { idOf } from "./accounts";
 
 afterEach(cleanUp);
 
@@ -86,7 +87,7 @@ describe("Accounts", () => {
     expect(document.getElementById("accounts-sign-in-error")).toBeNull();
     expect(document.querySelectorAll("li.account")).toHaveLength(1);
     expect(el("accounts-status").textContent).toContain("Alex Wilber (cloudadmin@contoso.onmicrosoft.com) is signed in.");
-    expect(document.activeElement?.id).toBe(`account-${CLOUD_ADMIN_ACCOUNT.objectId}`);
+    expect(document.activeElement?.id).toBe(`account-${idOf(CLOUD_ADMIN_ACCOUNT)}`);
   });
 
   test("device code: the code and where to type it, with a copy button", async () => {
@@ -132,13 +133,13 @@ describe("Accounts", () => {
 
   test("signing out asks first, then the person leaves the list", async () => {
     const calls = await show({ accounts: [ADMIN_ACCOUNT], notice: null });
-    buttonNamed("Sign out", el(`account-${ADMIN_ACCOUNT.objectId}`)).click();
+    buttonNamed("Sign out", el(`account-${idOf(ADMIN_ACCOUNT)}`)).click();
     await settle();
     expect(document.activeElement?.id).toBe("keep-signed-in");
     el("keep-signed-in").click();
     await settle();
     expect(calls.map((c) => c.cmd)).not.toContain("sign_out");
-    buttonNamed("Sign out", el(`account-${ADMIN_ACCOUNT.objectId}`)).click();
+    buttonNamed("Sign out", el(`account-${idOf(ADMIN_ACCOUNT)}`)).click();
     await settle();
     el("confirm-sign-out").click();
     await settle();
@@ -192,5 +193,66 @@ describe("Accounts", () => {
     await settle();
     expect(calls.at(-1)?.cmd).toBe("check_connection");
     expect(el("accounts-sign-in-check-result").textContent).toContain("on port 443");
+  });
+
+  test("each step's permissions are asked for when wanted, with the reason, as the same person", async () => {
+    const granting = deferred<AccessView>();
+    const calls = fakeBackend({
+      list_accounts: () => ({ accounts: [CLOUD_ADMIN_ACCOUNT], notice: null }),
+      check_access: ({ need }) => accessView(need, need === "createConnection"),
+      grant_access: () => granting.promise,
+      cancel_sign_in: () => true,
+    });
+    track(mount(Accounts, { target: document.body, props: { info: DEMO_INFO } }));
+    await settle();
+    const key = { tenantId: CLOUD_ADMIN_ACCOUNT.tenantId, objectId: CLOUD_ADMIN_ACCOUNT.objectId, clientId: CLOUD_ADMIN_ACCOUNT.clientId };
+    expect(calls.filter((c) => c.cmd === "check_access").map((c) => c.args)).toEqual([
+      { ...key, need: "browse" },
+      { ...key, need: "createConnection" },
+      { ...key, need: "grantSitesSelected" },
+    ]);
+    const base = `access-${idOf(CLOUD_ADMIN_ACCOUNT)}`;
+    expect(el(`${base}-createConnection`).textContent).toContain("Create connections: allowed");
+    const browse = el(`${base}-browse`).textContent ?? "";
+    expect(browse).toContain("Browse SharePoint: not allowed yet (Sites.Read.All)");
+    expect(browse).toContain("spconnect reads SharePoint as you (Sites.Read.All); it changes nothing.");
+    el(`${base}-browse-allow`).click();
+    await settle();
+    expect(calls.at(-1)).toEqual({ cmd: "grant_access", args: { ...key, need: "browse" } });
+    expect(document.body.textContent).toContain("Waiting for cloudadmin@contoso.onmicrosoft.com in your browser");
+    expect((el(`${base}-grantSitesSelected-allow`) as HTMLButtonElement).disabled).toBe(true);
+    granting.resolve(accessView("browse", true));
+    await settle();
+    expect(el(`${base}-browse`).textContent).toContain("Browse SharePoint: allowed");
+    expect(document.body.textContent).toContain("Browse SharePoint: allowed.");
+  });
+
+  test("a step's permission can be allowed with a device code for the person's tenant", async () => {
+    const calls = fakeBackend({
+      list_accounts: () => ({ accounts: [ADMIN_ACCOUNT], notice: null }),
+      check_access: ({ need }) => accessView(need, calls.some((c) => c.cmd === "finish_device_code")),
+    });
+    track(mount(Accounts, { target: document.body, props: { info: DEMO_INFO } }));
+    await settle();
+    buttonNamed("Allow with a device code", el(`access-${idOf(ADMIN_ACCOUNT)}-grantSitesSelected`)).click();
+    await settle();
+    expect(calls.find((c) => c.cmd === "start_device_code")?.args).toEqual({
+      tenant: ADMIN_ACCOUNT.tenantId,
+      need: "grantSitesSelected",
+    });
+    expect(el(`access-${idOf(ADMIN_ACCOUNT)}-grantSitesSelected`).textContent).toContain("allowed");
+  });
+
+  test("a sign-in that must be renewed while checking marks the person, not an error", async () => {
+    fakeBackend({
+      list_accounts: () => ({ accounts: [ADMIN_ACCOUNT], notice: null }),
+      check_access: () => {
+        throw { code: "signInAgain", message: "Please sign in again: the sign-in has expired.", field: null };
+      },
+    });
+    track(mount(Accounts, { target: document.body, props: { info: DEMO_INFO } }));
+    await settle();
+    expect(document.querySelector(".account .warning")?.textContent).toContain("the sign-in has expired");
+    expect(document.querySelector(".account [role=alert].error")).toBeNull();
   });
 });
