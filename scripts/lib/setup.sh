@@ -28,6 +28,19 @@ TARGET_DIR=${CARGO_TARGET_DIR:-target}
 # The Rust toolchain of rust-toolchain.toml.
 RUST_TOOLCHAIN=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
 
+# Whether a Secret Service (the keychain spconnect keeps sign-ins in) is running or can be started
+# on the session bus.
+secret_service_answers() {
+  [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || return 1
+  command -v dbus-send >/dev/null || return 1
+  local method
+  for method in ListNames ListActivatableNames; do
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      "org.freedesktop.DBus.$method" 2>/dev/null | grep -q '"org.freedesktop.secrets"' && return 0
+  done
+  return 1
+}
+
 ensure_apt() {
   local missing=() pkg
   for pkg in "$@"; do
