@@ -20,6 +20,9 @@ const COMMANDS: &[&str] = &[
     "check_connection",
     "check_access",
     "grant_access",
+    "browse_sites",
+    "browse_site",
+    "browse_list",
 ];
 
 fn main() {

@@ -19,6 +19,8 @@ const APP_ORIGIN: &str = "tauri://localhost";
 #[cfg(feature = "demo")]
 #[path = "app/accounts.rs"]
 mod accounts;
+#[path = "app/browse.rs"]
+mod browse;
 
 struct TestApp {
     _app: App<MockRuntime>,

@@ -10,7 +10,7 @@ use std::{
 };
 
 use spconnect_graph::{
-    GraphClient, GraphOptions, TokenError, TokenErrorKind, TokenFuture, TokenSource,
+    GraphClient, GraphOptions, Pacer, TokenError, TokenErrorKind, TokenFuture, TokenSource,
     access::Need,
     roles::{self, AdminRole},
 };
@@ -114,6 +114,8 @@ pub struct Accounts {
     device: tokio::sync::Mutex<Option<PendingDeviceCode>>,
     /// Why an account must sign in again, learnt from a failed token request in this run.
     reasons: Mutex<HashMap<AccountKey, String>>,
+    /// One pacer per tenant: Graph throttles per application per tenant, whoever signs in.
+    pacers: Mutex<HashMap<String, Pacer>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -130,6 +132,7 @@ impl Accounts {
             cancel: Mutex::default(),
             device: tokio::sync::Mutex::default(),
             reasons: Mutex::default(),
+            pacers: Mutex::default(),
         }
     }
 
@@ -170,7 +173,9 @@ impl Accounts {
     pub fn graph_for(&self, account: &KnownAccount) -> Result<GraphClient, String> {
         let identity = self.identity(&target_of(account)).map_err(|e| e.to_string())?;
         let tokens = PersonTokens { identity, key: key_of(account) };
+        let pacer = lock(&self.pacers).entry(account.tenant_id.clone()).or_default().clone();
         GraphClient::new(&account.graph_host, Arc::new(tokens), GraphOptions::default())
+            .map(|graph| graph.with_pacer(pacer))
             .map_err(|e| e.to_string())
     }
 

@@ -66,6 +66,9 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, launch: Launch) -> tauri::Resu
             commands::accounts::check_connection,
             commands::accounts::check_access,
             commands::accounts::grant_access,
+            commands::browse::browse_sites,
+            commands::browse::browse_site,
+            commands::browse::browse_list,
         ])
         .build(tauri::generate_context!())?;
     // Managed before the event loop runs, so before the page can send its first command.

@@ -11,7 +11,7 @@ use spconnect_vault::{EntryKey, MemoryStore, RefreshTokenKey, SecretStore};
 
 use super::TestApp;
 
-const ADMIN: (&str, &str) = ("admin@contoso.onmicrosoft.com", "Demo-Admin-2026!");
+pub(crate) const ADMIN: (&str, &str) = ("admin@contoso.onmicrosoft.com", "Demo-Admin-2026!");
 const CLOUD_ADMIN: (&str, &str) = ("cloudadmin@contoso.onmicrosoft.com", "Demo-Cloud-2026!");
 
 fn agent() -> ureq::Agent {
@@ -51,19 +51,19 @@ fn approve_device_code(verification_uri: &str, user_code: &str, user: (&str, &st
 }
 
 /// The app on a demo tenant with its control API (so tests can revoke), secrets in `secrets`.
-struct Demo {
+pub(crate) struct Demo {
     server: DemoServer,
     _state: tempfile::TempDir,
 }
 
 impl Demo {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let state = tempfile::tempdir().expect("temp dir");
         let server = DemoServer::start_with_control_api(state.path().join("demo")).expect("starts");
         Self { server, _state: state }
     }
 
-    fn tenant(&self) -> DemoTenant {
+    pub(crate) fn tenant(&self) -> DemoTenant {
         self.server.tenant()
     }
 
@@ -78,7 +78,11 @@ impl Demo {
 }
 
 /// Signs `user` in with a device code over IPC; returns the `SignedInView` and every payload seen.
-fn sign_in(app: &TestApp, user: (&'static str, &'static str), payloads: &mut Vec<String>) -> Value {
+pub(crate) fn sign_in(
+    app: &TestApp,
+    user: (&'static str, &'static str),
+    payloads: &mut Vec<String>,
+) -> Value {
     let code = app.invoke("start_device_code", json!({})).expect("a code");
     payloads.push(code.to_string());
     let (uri, user_code) = (
@@ -276,7 +280,7 @@ fn the_connection_check_says_whether_the_sign_in_service_answers() {
 /// Registers a public client in the demo tenant the way an administrator would with Microsoft
 /// Graph Command Line Tools (device code, then Graph), with nothing consented for it yet; returns
 /// its client id.
-fn register_unconsented_client(demo: &Demo) -> String {
+pub(crate) fn register_unconsented_client(demo: &Demo) -> String {
     let (base, tenant) = (demo.server.base_url(), demo.tenant().tenant_id);
     let agent = agent();
     let tools = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
@@ -325,7 +329,7 @@ fn register_unconsented_client(demo: &Demo) -> String {
     app_id
 }
 
-fn use_client(app: &TestApp, tenant_id: &str, client_id: &str) {
+pub(crate) fn use_client(app: &TestApp, tenant_id: &str, client_id: &str) {
     let mut settings = app.invoke("get_settings", json!({})).expect("settings")["settings"].clone();
     settings["tenantProfiles"] = json!([{ "tenant": tenant_id, "clientId": client_id }]);
     app.invoke("save_settings", json!({ "settings": settings })).expect("saved");

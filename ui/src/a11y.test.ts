@@ -50,6 +50,20 @@ describe("accessibility (axe-core)", () => {
     for (const step of ["account", "browse", "connection", "test"]) {
       expect(document.querySelector('li[aria-current="step"]')?.getAttribute("data-step")).toBe(step);
       await expectAccessible(`wizard step ${step}`);
+      if (step === "browse") {
+        // Open a site and a list, so the tree and the details are checked too, and tick the list.
+        [...document.querySelectorAll<HTMLButtonElement>(".tree button")]
+          .find((b) => b.textContent?.includes("Human Resources"))
+          ?.click();
+        await settle();
+        [...document.querySelectorAll<HTMLButtonElement>(".tree button")]
+          .find((b) => b.textContent?.includes("Employees"))
+          ?.click();
+        await settle();
+        document.querySelector<HTMLInputElement>('input[aria-label="Use Employees"]')?.click();
+        await settle();
+        await expectAccessible("the Browse step with a list open");
+      }
       if (step !== "test") {
         el("wizard-next").click();
         await settle();

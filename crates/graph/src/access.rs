@@ -23,7 +23,7 @@ impl Need {
     pub const ALL: [Need; 3] = [Need::Browse, Need::CreateConnection, Need::GrantSitesSelected];
 
     /// The delegated scopes (full URIs) a token for this step must carry.
-    pub fn scopes(self) -> &'static [&'static str] {
+    pub const fn scopes(self) -> &'static [&'static str] {
         match self {
             Self::Browse => &["https://graph.microsoft.com/Sites.Read.All"],
             Self::CreateConnection => &[

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::Value;
 use url::Url;
 
-use crate::{error::GraphError, token::TokenSource};
+use crate::{error::GraphError, pacer::Pacer, token::TokenSource};
 
 /// How the client reaches Graph.
 #[derive(Clone, Debug)]
@@ -48,6 +48,7 @@ pub struct GraphClient {
     base: Url,
     tokens: Arc<dyn TokenSource>,
     options: GraphOptions,
+    pacer: Pacer,
 }
 
 impl std::fmt::Debug for GraphClient {
@@ -85,7 +86,23 @@ impl GraphClient {
         let http = builder.build().map_err(|e| {
             GraphError::InvalidInput(format!("The HTTP client could not be set up ({e})."))
         })?;
-        Ok(Self { http, base, tokens, options })
+        Ok(Self { http, base, tokens, options, pacer: Pacer::default() })
+    }
+
+    /// The same client, paced by `pacer` (share one pacer among the clients of a tenant).
+    pub fn with_pacer(mut self, pacer: Pacer) -> Self {
+        self.pacer = pacer;
+        self
+    }
+
+    /// The pacer of this client.
+    pub fn pacer(&self) -> &Pacer {
+        &self.pacer
+    }
+
+    /// The options this client was made with.
+    pub(crate) fn options(&self) -> &GraphOptions {
+        &self.options
     }
 
     /// `GET` a path under `/v1.0/` (e.g. `me?$select=id`), as JSON.
@@ -142,6 +159,12 @@ impl GraphClient {
         .await
     }
 
+    /// `GET` an `@odata.nextLink` (only on the Graph host).
+    pub(crate) async fn get_link(&self, link: &str, scopes: &[&str]) -> Result<Value, GraphError> {
+        let url = self.next_link(link)?;
+        self.send(Method::GET, url, None, scopes).await
+    }
+
     fn url(&self, path: &str) -> Result<Url, GraphError> {
         self.base
             .join(path.trim_start_matches('/'))
@@ -190,21 +213,19 @@ impl GraphClient {
             if let Some((name, value)) = header {
                 request = request.header(name, value);
             }
+            let turn = self.pacer.turn().await;
             let outcome = match request.send().await {
-                Ok(response) => read(response).await,
+                Ok(response) => {
+                    observe_rate_limit(&self.pacer, response.headers());
+                    read(response).await
+                }
                 Err(error) => Err(self.network(&error)),
             };
+            drop(turn);
             match outcome {
                 Err(error) if error.is_retryable() && attempt < self.options.attempts => {
-                    let wait = match &error {
-                        GraphError::Service { retry_after: Some(after), .. } => *after,
-                        _ => backoff(self.options.first_backoff, attempt),
-                    };
-                    if wait > self.options.max_wait {
-                        return Err(error);
-                    }
-                    tracing::info!(%method, path = url.path(), attempt, wait_ms = wait.as_millis() as u64, %error, "Graph call retried");
-                    tokio::time::sleep(wait).await;
+                    let wait = self.retry_wait(&error, attempt).ok_or(error)?;
+                    tracing::info!(%method, path = url.path(), attempt, wait_ms = wait.as_millis() as u64, "Graph call retried");
                     attempt += 1;
                 }
                 Err(error) => {
@@ -214,6 +235,26 @@ impl GraphClient {
                 Ok(value) => return Ok(value),
             }
         }
+    }
+
+    /// How long to wait before trying `error`'s call again (told to the pacer, so that the
+    /// tenant's other requests wait too), or `None` when Graph asked for longer than
+    /// `max_wait`.
+    pub(crate) fn retry_wait(&self, error: &GraphError, attempt: u32) -> Option<Duration> {
+        let (wait, throttled) = match error {
+            GraphError::Service { retry_after: Some(after), status, .. } => {
+                (*after, *status == 429)
+            }
+            GraphError::Service { status, .. } => {
+                (backoff(self.options.first_backoff, attempt), *status == 429)
+            }
+            _ => (backoff(self.options.first_backoff, attempt), false),
+        };
+        if wait > self.options.max_wait {
+            return None;
+        }
+        self.pacer.wait(wait, throttled);
+        Some(wait)
     }
 
     fn network(&self, error: &reqwest::Error) -> GraphError {
@@ -238,6 +279,18 @@ fn backoff(first: Duration, attempt: u32) -> Duration {
     ceiling.div_f64(2.0).mul_f64(1.0 + jitter)
 }
 
+/// Tells the pacer the `RateLimit-*` headers of an answer.
+pub(crate) fn observe_rate_limit(pacer: &Pacer, headers: &HeaderMap) {
+    let number = |name: &str| {
+        headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok())
+    };
+    pacer.observe(
+        number("ratelimit-limit"),
+        number("ratelimit-remaining"),
+        number("ratelimit-reset"),
+    );
+}
+
 /// The JSON of a success, or the [`GraphError`] of an error answer.
 async fn read(response: reqwest::Response) -> Result<Value, GraphError> {
     let status = response.status();
@@ -256,7 +309,7 @@ async fn read(response: reqwest::Response) -> Result<Value, GraphError> {
     Err(service_error(status, &headers, &text))
 }
 
-fn service_error(status: StatusCode, headers: &HeaderMap, text: &str) -> GraphError {
+pub(crate) fn service_error(status: StatusCode, headers: &HeaderMap, text: &str) -> GraphError {
     let body: Value = serde_json::from_str(text).unwrap_or(Value::Null);
     let error = &body["error"];
     let mut inner_code = None;

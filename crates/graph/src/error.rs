@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::token::TokenError;
 
 /// A failed Graph call. Messages are sentences a person can act on and never contain a token.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum GraphError {
     /// Graph answered with an error (docs/microsoft §3.9): its status, `code`, innermost
     /// `innerError.code` when there is one, `message`, and the `request-id` to quote to Microsoft.
@@ -76,6 +76,14 @@ impl GraphError {
     pub fn code(&self) -> Option<&str> {
         match self {
             Self::Service { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// How long Graph asked to wait (`Retry-After`), when it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Service { retry_after, .. } => *retry_after,
             _ => None,
         }
     }

@@ -16,11 +16,16 @@
 
 pub mod access;
 pub mod applications;
+mod batch;
 mod client;
 mod error;
+mod pacer;
 pub mod roles;
+pub mod sharepoint;
 mod token;
 
+pub use batch::{BatchRequest, MAX_BATCH};
 pub use client::{GraphClient, GraphOptions};
 pub use error::GraphError;
+pub use pacer::{Pacer, PacerOptions, PacerStats};
 pub use token::{TokenError, TokenErrorKind, TokenFuture, TokenSource};

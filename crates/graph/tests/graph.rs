@@ -1,6 +1,7 @@
 //! The Graph client against the tenant emulator over real loopback HTTP: roles and what they
-//! allow, registering spconnect's client, paging, retries honouring `Retry-After`, and errors
-//! that keep Graph's code and request id.
+//! allow, registering spconnect's client, paging, retries honouring `Retry-After`, errors that
+//! keep Graph's code and request id, `$batch` with failing and dependent parts, a throttling
+//! storm that loses nothing, and the SharePoint reads Browse makes.
 
 #[path = "../../emulator/tests/common/sign_in.rs"]
 mod common;
@@ -13,9 +14,11 @@ use std::{
 use common::{ADMIN, CLOUD_ADMIN, Client, USER};
 use serde_json::json;
 use spconnect_graph::{
-    GraphClient, GraphError, GraphOptions, TokenError, TokenErrorKind, TokenFuture, TokenSource,
+    BatchRequest, GraphClient, GraphError, GraphOptions, TokenError, TokenErrorKind, TokenFuture,
+    TokenSource,
     applications::{self, GRAPH_COMMAND_LINE_TOOLS_CLIENT_ID},
     roles::{self, AdminRole},
+    sharepoint::{self, ColumnType},
 };
 use spconnect_secret::Secret;
 
@@ -137,4 +140,91 @@ async fn a_token_that_cannot_be_had_is_explained_and_nothing_is_sent() {
         matches!(&error, GraphError::Token(t) if t.kind == TokenErrorKind::SignInAgain),
         "{error:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_answers_each_part_and_the_dependents_of_a_failed_one_fail_with_424() {
+    let client = Client::start();
+    let graph = graph_for(&client, ADMIN);
+    let mut dependent = BatchRequest::get("3", "/me");
+    dependent.depends_on = vec!["2".into()];
+    let requests = [
+        BatchRequest::get("1", "/sites/root?$select=id,displayName"),
+        BatchRequest::get("2", "/sites/contoso.sharepoint.com:/sites/no-such-site"),
+        dependent,
+    ];
+    let answers = graph.batch(&requests, &[]).await;
+    assert_eq!(answers.len(), 3);
+    assert_eq!(answers[0].as_ref().expect("the root site")["displayName"], "Contoso");
+    assert_eq!(answers[1].as_ref().expect_err("no such site").status(), Some(404));
+    assert_eq!(answers[2].as_ref().expect_err("its dependency failed").status(), Some(424));
+
+    let too_many: Vec<BatchRequest> =
+        (0..21).map(|i| BatchRequest::get(i.to_string(), "/me")).collect();
+    let refused = graph.batch(&too_many, &[]).await;
+    assert!(refused.iter().all(|r| matches!(r, Err(GraphError::InvalidInput(_)))));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_throttling_storm_loses_nothing_and_never_retries_sooner_than_asked() {
+    let client = Client::start();
+    let graph = graph_for(&client, ADMIN);
+    let sites = sharepoint::search_sites(&graph, "*").await.expect("sites");
+    // Every site's lists, three times over: 18 reads in one batch, and then some in a second.
+    let paths: Vec<String> =
+        sites.iter().cycle().take(sites.len() * 4).map(|s| sharepoint::lists_path(&s.id)).collect();
+    assert!(paths.len() > 20, "{} reads", paths.len());
+    let calm = graph.get_many(&paths, &[]).await;
+    assert!(calm.iter().all(Result::is_ok));
+
+    // 30% of the reads inside the batches get 429 with Retry-After: 1 (seeded, so repeatable).
+    let storm = json!({"kind": "throttle", "pathPrefix": "/v1.0/sites/", "fraction": 0.3, "seed": 7, "retryAfter": 1});
+    assert_eq!(client.send("POST", "/_emulator/faults", "", Some(storm), &[]).status, 201);
+    let before = graph.pacer().stats();
+    let started = Instant::now();
+    let stormy = graph.get_many(&paths, &[]).await;
+    let elapsed = started.elapsed();
+    client.send("DELETE", "/_emulator/faults", "", None, &[]);
+    let stats = graph.pacer().stats();
+    assert!(stats.throttled > before.throttled, "the storm hit: {stats:?}");
+    assert!(elapsed >= Duration::from_secs(1), "waited the Retry-After: {elapsed:?}");
+    for (calm, stormy) in calm.iter().zip(&stormy) {
+        let (calm, stormy) = (calm.as_ref().expect("read"), stormy.as_ref().expect("read again"));
+        assert_eq!(calm["value"], stormy["value"], "nothing lost or changed");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn browse_reads_sites_subsites_lists_with_columns_content_types_and_items() {
+    let client = Client::start();
+    let graph = graph_for(&client, ADMIN);
+    let root = sharepoint::root_site(&graph).await.expect("the root site");
+    assert!(root.is_root && root.display_name == "Contoso", "{root:?}");
+    let found = sharepoint::search_sites(&graph, "human").await.expect("found");
+    let hr = found.iter().find(|s| s.display_name == "Human Resources").expect("HR");
+    let by_path = sharepoint::site(&graph, "contoso.sharepoint.com:/sites/hr").await.expect("HR");
+    assert_eq!(by_path.id, hr.id);
+    let subsites = sharepoint::subsites(&graph, &hr.id).await.expect("subsites");
+    assert_eq!(subsites.iter().map(|s| s.display_name.as_str()).collect::<Vec<_>>(), ["Benefits"]);
+
+    let lists = sharepoint::lists(&graph, &hr.id).await.expect("lists");
+    let documents = lists.iter().find(|l| l.is_library()).expect("a library");
+    assert!(!documents.columns.is_empty(), "columns come with the list");
+    let employees = lists.iter().find(|l| l.display_name == "Employees").expect("Employees");
+    let types: Vec<&ColumnType> = employees.columns.iter().map(|c| &c.column_type).collect();
+    assert!(
+        types
+            .iter()
+            .any(|t| matches!(t, ColumnType::Choice { choices, .. } if !choices.is_empty())),
+        "{types:?}"
+    );
+    assert!(types.iter().any(|t| matches!(t, ColumnType::Lookup { .. })), "{types:?}");
+    assert!(employees.columns.iter().any(|c| c.required), "a required column");
+
+    let content_types =
+        sharepoint::content_types(&graph, &hr.id, &employees.id).await.expect("content types");
+    assert!(content_types.iter().any(|c| c.id.starts_with("0x01")), "{content_types:?}");
+    let items = sharepoint::preview_items(&graph, &hr.id, &employees.id).await.expect("items");
+    assert!(!items.is_empty() && items.len() <= sharepoint::PREVIEW_ITEMS);
+    assert!(items[0].fields.contains_key("Title"), "{:?}", items[0]);
 }

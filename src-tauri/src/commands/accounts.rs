@@ -383,7 +383,7 @@ async fn remember(
     Ok(SignedInView { account: account_view(state, &known), notice })
 }
 
-async fn find_account(
+pub(super) async fn find_account(
     state: &AppState,
     tenant_id: &str,
     object_id: &str,

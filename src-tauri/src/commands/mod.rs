@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod browse;
 pub mod demo;
 pub mod settings;
 

@@ -9,6 +9,10 @@ use spconnect_graph::access::Need;
 use spconnect_settings::{CloudOption, Settings};
 use ts_rs::TS;
 
+use super::browse::{
+    ColumnView, ContentTypeView, FieldView, FindSitesArgs, ItemView, ListArgs, ListDetailsView,
+    ListView, SiteArgs, SiteContentsView, SiteView, SitesView,
+};
 use super::{
     AccessView, AccountView, AccountsView, AppInfo, CapabilityView, ConnectionCheckView, DemoView,
     DeviceCodeView, ErrorCode, RegisteredView, SettingsView, SignedInView, WireError,
@@ -136,6 +140,9 @@ fn commands() -> Vec<Command> {
         command::<NoArgs, ConnectionCheckView>("check_connection"),
         command::<AccessArgs, AccessView>("check_access"),
         command::<AccessArgs, AccessView>("grant_access"),
+        command::<FindSitesArgs, SitesView>("browse_sites"),
+        command::<SiteArgs, SiteContentsView>("browse_site"),
+        command::<ListArgs, ListDetailsView>("browse_list"),
     ]
 }
 
@@ -173,6 +180,18 @@ pub fn typescript() -> String {
         SignInArgs::decl(&cfg),
         AccountArgs::decl(&cfg),
         AccessArgs::decl(&cfg),
+        SiteView::decl(&cfg),
+        SitesView::decl(&cfg),
+        ColumnView::decl(&cfg),
+        ListView::decl(&cfg),
+        SiteContentsView::decl(&cfg),
+        ContentTypeView::decl(&cfg),
+        FieldView::decl(&cfg),
+        ItemView::decl(&cfg),
+        ListDetailsView::decl(&cfg),
+        FindSitesArgs::decl(&cfg),
+        SiteArgs::decl(&cfg),
+        ListArgs::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/ipc/contract.rs: do not edit.\n\

@@ -317,6 +317,247 @@ clientId: string,
  */
 need: AccessNeed, };
 
+export type SiteView = { 
+/**
+ * `{hostname},{site collection id},{web id}`.
+ */
+id: string, 
+/**
+ * Its title.
+ */
+displayName: string, 
+/**
+ * Its address.
+ */
+webUrl: string, 
+/**
+ * Its description.
+ */
+description: string | null, 
+/**
+ * A site collection's root site.
+ */
+isRoot: boolean, };
+
+export type SitesView = { 
+/**
+ * The sites, by title.
+ */
+sites: Array<SiteView>, 
+/**
+ * How they were found, in words ("Sites matching “hr”").
+ */
+how: string, };
+
+export type ColumnView = { 
+/**
+ * Its id.
+ */
+id: string, 
+/**
+ * The internal name (the key in an item's fields).
+ */
+name: string, 
+/**
+ * The name shown.
+ */
+displayName: string, 
+/**
+ * Its description.
+ */
+description: string | null, 
+/**
+ * Its type in words ("Choice", "Lookup", "Number").
+ */
+typeName: string, 
+/**
+ * Its settings in words ("Choices: Open, Closed", "Looks up Title in list …").
+ */
+settings: Array<string>, 
+/**
+ * A value is required.
+ */
+required: boolean, 
+/**
+ * Indexed.
+ */
+indexed: boolean, 
+/**
+ * Cannot be written.
+ */
+readOnly: boolean, 
+/**
+ * Hidden.
+ */
+hidden: boolean, 
+/**
+ * The default value.
+ */
+defaultValue: string | null, };
+
+export type ListView = { 
+/**
+ * Its id.
+ */
+id: string, 
+/**
+ * Its title.
+ */
+displayName: string, 
+/**
+ * Its address.
+ */
+webUrl: string, 
+/**
+ * Its description.
+ */
+description: string | null, 
+/**
+ * SharePoint's template (`genericList`, `documentLibrary`, …).
+ */
+template: string, 
+/**
+ * A document library.
+ */
+isLibrary: boolean, 
+/**
+ * Hidden from the site's contents.
+ */
+hidden: boolean, 
+/**
+ * A system list.
+ */
+system: boolean, 
+/**
+ * Its columns.
+ */
+columns: Array<ColumnView>, };
+
+export type SiteContentsView = { 
+/**
+ * Its subsites.
+ */
+subsites: Array<SiteView>, 
+/**
+ * Its lists and libraries (hidden and system ones marked).
+ */
+lists: Array<ListView>, 
+/**
+ * What could not be read, in words (the rest is shown).
+ */
+problems: Array<string>, };
+
+export type ContentTypeView = { 
+/**
+ * Its id.
+ */
+id: string, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * Its group.
+ */
+group: string | null, 
+/**
+ * Its description.
+ */
+description: string | null, };
+
+export type FieldView = { 
+/**
+ * The column's internal name.
+ */
+name: string, 
+/**
+ * The value as text.
+ */
+value: string, };
+
+export type ItemView = { 
+/**
+ * Its id.
+ */
+id: string, 
+/**
+ * Its fields (Graph's own bookkeeping fields left out).
+ */
+fields: Array<FieldView>, };
+
+export type ListDetailsView = { 
+/**
+ * Its content types.
+ */
+contentTypes: Array<ContentTypeView>, 
+/**
+ * Its first items.
+ */
+items: Array<ItemView>, 
+/**
+ * What could not be read, in words.
+ */
+problems: Array<string>, };
+
+export type FindSitesArgs = { 
+/**
+ * Their home tenant id.
+ */
+tenantId: string, 
+/**
+ * Their object id.
+ */
+objectId: string, 
+/**
+ * The client application they signed in with.
+ */
+clientId: string, 
+/**
+ * Words of a site's title or address, or a site's URL; empty lists every site the account
+ * can find.
+ */
+query?: string, };
+
+export type SiteArgs = { 
+/**
+ * Their home tenant id.
+ */
+tenantId: string, 
+/**
+ * Their object id.
+ */
+objectId: string, 
+/**
+ * The client application they signed in with.
+ */
+clientId: string, 
+/**
+ * The site's id (`{hostname},{site collection id},{web id}`).
+ */
+siteId: string, };
+
+export type ListArgs = { 
+/**
+ * Their home tenant id.
+ */
+tenantId: string, 
+/**
+ * Their object id.
+ */
+objectId: string, 
+/**
+ * The client application they signed in with.
+ */
+clientId: string, 
+/**
+ * The site's id.
+ */
+siteId: string, 
+/**
+ * The list's id.
+ */
+listId: string, };
+
 /** Every command: the arguments it takes and the result it answers with. */
 export type Commands = {
   app_info: { args: NoArgs; result: AppInfo };
@@ -336,6 +577,9 @@ export type Commands = {
   check_connection: { args: NoArgs; result: ConnectionCheckView };
   check_access: { args: AccessArgs; result: AccessView };
   grant_access: { args: AccessArgs; result: AccessView };
+  browse_sites: { args: FindSitesArgs; result: SitesView };
+  browse_site: { args: SiteArgs; result: SiteContentsView };
+  browse_list: { args: ListArgs; result: ListDetailsView };
 };
 
 /** What every command rejects with. */

@@ -2,6 +2,10 @@
 import { flushSync } from "svelte";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
+  ListDetailsView,
+  ListView,
+  SiteContentsView,
+  SiteView,
   AccessNeed,
   AccessView,
   AccountView,
@@ -119,6 +123,49 @@ export type Handler<K extends keyof Commands> = (
 ) => Commands[K]["result"] | Promise<Commands[K]["result"]>;
 type Handlers = { [K in keyof Commands]: Handler<K> };
 
+const HR = "contoso.sharepoint.com,1111,2222";
+/** Sites as browse_sites answers on the demo tenant (one title carries markup, to be shown as text). */
+export const SITES: SiteView[] = [
+  { id: "contoso.sharepoint.com,1111,0000", displayName: "Contoso", webUrl: "https://contoso.sharepoint.com", description: null, isRoot: true },
+  { id: HR, displayName: "Human Resources", webUrl: "https://contoso.sharepoint.com/sites/hr", description: null, isRoot: true },
+  { id: "contoso.sharepoint.com,3333,4444", displayName: "<img src=x onerror=alert(1)>Finance", webUrl: "https://contoso.sharepoint.com/sites/finance", description: null, isRoot: true },
+];
+
+const EMPLOYEES: ListView = {
+  id: "list-employees",
+  displayName: "Employees",
+  webUrl: "https://contoso.sharepoint.com/sites/hr/Lists/Employees",
+  description: null,
+  template: "genericList",
+  isLibrary: false,
+  hidden: false,
+  system: false,
+  columns: [
+    { id: "c1", name: "Title", displayName: "Name", description: null, typeName: "Single line of text", settings: ["At most: 255 characters"], required: true, indexed: false, readOnly: false, hidden: false, defaultValue: null },
+    { id: "c2", name: "Status", displayName: "Status", description: null, typeName: "Choice", settings: ["Choices: Active, Leaver"], required: false, indexed: true, readOnly: false, hidden: false, defaultValue: "Active" },
+    { id: "c3", name: "Secret", displayName: "Internal", description: null, typeName: "Single line of text", settings: [], required: false, indexed: false, readOnly: false, hidden: true, defaultValue: null },
+  ],
+};
+
+/** What browse_site answers per site id. */
+export const SITE_CONTENTS: Record<string, SiteContentsView> = {
+  [HR]: {
+    subsites: [{ id: "contoso.sharepoint.com,1111,5555", displayName: "Benefits", webUrl: "https://contoso.sharepoint.com/sites/hr/benefits", description: null, isRoot: false }],
+    lists: [
+      EMPLOYEES,
+      { ...EMPLOYEES, id: "list-hidden", displayName: "Workflow History", hidden: true, columns: [] },
+    ],
+    problems: [],
+  },
+};
+
+/** What browse_list answers. */
+export const LIST_DETAILS: ListDetailsView = {
+  contentTypes: [{ id: "0x01", name: "Item", group: "List Content Types", description: null }],
+  items: [{ id: "1", fields: [{ name: "Title", value: "<script>alert(1)</script>Adele" }, { name: "Status", value: "Active" }] }],
+  problems: [],
+};
+
 /** The permissions and reason of each step, as the Rust side words them. */
 const NEEDS: Record<AccessNeed, { permissions: string[]; why: string }> = {
   browse: {
@@ -183,6 +230,12 @@ export function fakeBackend(handlers: Partial<Handlers> = {}): Call[] {
       message: "http://127.0.0.1:4000 answers as Microsoft's sign-in service does.",
     }),
     check_access: ({ need }) => accessView(need, true),
+    browse_sites: ({ query }) => ({
+      sites: query ? SITES.filter((s) => s.displayName.toLowerCase().includes(query.toLowerCase())) : SITES,
+      how: query ? `Sites matching “${query}”` : "Every site you can find",
+    }),
+    browse_site: ({ siteId }) => SITE_CONTENTS[siteId] ?? { subsites: [], lists: [], problems: [] },
+    browse_list: () => LIST_DETAILS,
     grant_access: ({ need }) => accessView(need, true),
     register_in_tenant: ({ tenant }) => ({
       tenant: tenant ?? "contoso.onmicrosoft.com",

@@ -3,6 +3,9 @@
 import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 
 import type {
+  ListDetailsView,
+  SiteContentsView,
+  SitesView,
   AccessNeed,
   AccessView,
   AccountArgs,
@@ -24,6 +27,14 @@ import type {
 
 // The contract's types are generated from the Rust side (./bindings.ts); these are their names here.
 export type {
+  ColumnView,
+  ContentTypeView,
+  ItemView,
+  ListDetailsView,
+  ListView,
+  SiteContentsView,
+  SiteView,
+  SitesView,
   AccessNeed,
   AccessView,
   AccountArgs,
@@ -201,4 +212,19 @@ export function checkAccess(account: AccountView, need: AccessNeed): Promise<Acc
 /** Asks the person in the browser for a step's permissions (their user name filled in). */
 export function grantAccess(account: AccountView, need: AccessNeed): Promise<AccessView> {
   return call("grant_access", { ...accountKey(account), need });
+}
+
+/** Sites matching `query` (words or a site's URL), or every site the person can find. */
+export function browseSites(account: AccountView, query: string): Promise<SitesView> {
+  return call("browse_sites", { ...accountKey(account), query });
+}
+
+/** A site's subsites and its lists and libraries with their columns. */
+export function browseSite(account: AccountView, siteId: string): Promise<SiteContentsView> {
+  return call("browse_site", { ...accountKey(account), siteId });
+}
+
+/** A list's content types and first items. */
+export function browseList(account: AccountView, siteId: string, listId: string): Promise<ListDetailsView> {
+  return call("browse_list", { ...accountKey(account), siteId, listId });
 }

@@ -20,6 +20,17 @@ function button(id: string): HTMLButtonElement {
   return el;
 }
 
+/** On the Browse step: opens Human Resources and ticks its Employees list. */
+async function tickEmployees() {
+  const hr = [...document.querySelectorAll<HTMLButtonElement>(".tree button")].find((b) =>
+    b.textContent?.includes("Human Resources"),
+  );
+  hr?.click();
+  await settle();
+  document.querySelector<HTMLInputElement>('input[aria-label="Use Employees"]')?.click();
+  await settle();
+}
+
 function currentStep(): string | null {
   const current = document.querySelectorAll('ol li[aria-current="step"]');
   expect(current.length).toBe(1);
@@ -49,7 +60,14 @@ describe("New connection wizard", () => {
       await settle();
       seen.push(currentStep() ?? "");
       expect(document.activeElement?.id).toBe("wizard-step-title");
-      expect(document.body.textContent).toContain("This step is not available in this build yet.");
+      if (currentStep() === "browse") {
+        // Browse lets the wizard go on once a list is ticked.
+        expect(button("wizard-next").disabled).toBe(true);
+        await tickEmployees();
+        expect(button("wizard-next").disabled).toBe(false);
+      } else {
+        expect(document.body.textContent).toContain("This step is not available in this build yet.");
+      }
     }
     expect(seen).toEqual(["browse", "connection", "test"]);
     expect(document.getElementById("wizard-step-title")?.textContent).toBe("Test the connection");

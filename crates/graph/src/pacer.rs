@@ -1,0 +1,218 @@
+//! [`Pacer`]: one per tenant, shared by every Graph client acting there. It bounds how many
+//! requests are in flight, holds every request back while Graph has asked to wait (a
+//! `Retry-After` on any answer, or inside a `$batch`, pauses them all: throttling is counted per
+//! application per tenant, docs/microsoft §3.8), and slows down *before* Graph throttles: once the
+//! `RateLimit-*` headers say most of the minute's budget is spent, it spreads what remains over
+//! the seconds left instead of spending it at once.
+
+use std::{
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
+
+use tokio::{
+    sync::{OwnedSemaphorePermit, Semaphore},
+    time::Instant,
+};
+
+/// How hard a pacer lets requests go.
+#[derive(Clone, Copy, Debug)]
+pub struct PacerOptions {
+    /// Requests in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for PacerOptions {
+    fn default() -> Self {
+        // Microsoft's guidance for SharePoint: a few parallel requests, not dozens.
+        Self { concurrency: 4 }
+    }
+}
+
+/// What the pacer has done so far (for progress and the benchmark).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PacerStats {
+    /// Requests let through (a `$batch` counts once).
+    pub requests: u64,
+    /// Answers (or batch parts) that were 429.
+    pub throttled: u64,
+    /// Times the pacer slowed down on `RateLimit-*` headers.
+    pub slowed: u64,
+}
+
+#[derive(Debug)]
+struct State {
+    /// No request starts before this.
+    not_before: Instant,
+    /// The gap kept between request starts while the budget is nearly spent.
+    spacing: Duration,
+    /// Until when that spacing holds (the budget's window ends).
+    spacing_until: Instant,
+    stats: PacerStats,
+}
+
+/// Paces the requests of one tenant. Cheap to clone; clones share everything.
+#[derive(Clone, Debug)]
+pub struct Pacer {
+    permits: Arc<Semaphore>,
+    state: Arc<Mutex<State>>,
+}
+
+/// The right to send one request; dropping it frees its place.
+#[derive(Debug)]
+pub struct Turn {
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Pacer {
+    /// A pacer with `options`.
+    pub fn new(options: PacerOptions) -> Self {
+        let now = Instant::now();
+        Self {
+            permits: Arc::new(Semaphore::new(options.concurrency.max(1))),
+            state: Arc::new(Mutex::new(State {
+                not_before: now,
+                spacing: Duration::ZERO,
+                spacing_until: now,
+                stats: PacerStats::default(),
+            })),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits for a free place and for the time the pacer lets the next request start.
+    pub async fn turn(&self) -> Turn {
+        // The semaphore is never closed, so a permit always comes.
+        let permit = self.permits.clone().acquire_owned().await.ok();
+        loop {
+            let start = {
+                let mut state = self.state();
+                let now = Instant::now();
+                if state.not_before <= now {
+                    if state.spacing_until > now {
+                        state.not_before = now + state.spacing;
+                    }
+                    state.stats.requests += 1;
+                    None
+                } else {
+                    Some(state.not_before)
+                }
+            };
+            match start {
+                None => return Turn { _permit: permit },
+                Some(at) => tokio::time::sleep_until(at).await,
+            }
+        }
+    }
+
+    /// Graph asked to wait `after` (a 429 or 503 with `Retry-After`, possibly inside a batch):
+    /// nothing starts before then.
+    pub fn wait(&self, after: Duration, throttled: bool) {
+        let mut state = self.state();
+        let until = Instant::now() + after;
+        if until > state.not_before {
+            state.not_before = until;
+        }
+        if throttled {
+            state.stats.throttled += 1;
+        }
+    }
+
+    /// Reads the `RateLimit-Limit`, `-Remaining` and `-Reset` of an answer (given from 80% of the
+    /// budget on): the remaining units are spread over the seconds until the reset.
+    pub fn observe(&self, limit: Option<u64>, remaining: Option<u64>, reset: Option<u64>) {
+        let (Some(limit), Some(remaining), Some(reset)) = (limit, remaining, reset) else {
+            return;
+        };
+        if limit == 0 {
+            return;
+        }
+        let window = Duration::from_secs(reset.max(1));
+        let mut state = self.state();
+        let now = Instant::now();
+        if remaining == 0 {
+            // Spent: nothing more until the window ends.
+            state.not_before = state.not_before.max(now + window);
+            state.stats.slowed += 1;
+            return;
+        }
+        // Each request costs one to five units; spacing by the remaining count keeps within it.
+        let spacing = window / u32::try_from(remaining).unwrap_or(u32::MAX);
+        if spacing > state.spacing || state.spacing_until <= now {
+            state.stats.slowed += 1;
+        }
+        state.spacing = spacing;
+        state.spacing_until = now + window;
+    }
+
+    /// What the pacer has done so far.
+    pub fn stats(&self) -> PacerStats {
+        self.state().stats
+    }
+}
+
+impl Default for Pacer {
+    fn default() -> Self {
+        Self::new(PacerOptions::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_holds_every_request_back_until_it_ends() {
+        let pacer = Pacer::new(PacerOptions { concurrency: 2 });
+        let started = Instant::now();
+        drop(pacer.turn().await);
+        pacer.wait(Duration::from_secs(7), true);
+        drop(pacer.turn().await);
+        assert!(started.elapsed() >= Duration::from_secs(7), "{:?}", started.elapsed());
+        assert_eq!(pacer.stats().throttled, 1);
+        assert_eq!(pacer.stats().requests, 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_nearly_spent_budget_spreads_what_remains_over_the_window() {
+        let pacer = Pacer::new(PacerOptions { concurrency: 8 });
+        pacer.observe(Some(1200), Some(10), Some(20));
+        let started = Instant::now();
+        for _ in 0..5 {
+            drop(pacer.turn().await);
+        }
+        // Two seconds apart (20 s / 10 remaining): the fifth starts 8 s in.
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed >= Duration::from_secs(8) && elapsed < Duration::from_secs(9),
+            "{elapsed:?}"
+        );
+        assert_eq!(pacer.stats().slowed, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_rate_limit_headers_requests_are_not_slowed() {
+        let pacer = Pacer::default();
+        pacer.observe(None, None, None);
+        let started = Instant::now();
+        for _ in 0..50 {
+            drop(pacer.turn().await);
+        }
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_more_than_the_concurrency_is_in_flight() {
+        let pacer = Pacer::new(PacerOptions { concurrency: 2 });
+        let first = pacer.turn().await;
+        let _second = pacer.turn().await;
+        let third = tokio::time::timeout(Duration::from_secs(1), pacer.turn()).await;
+        assert!(third.is_err(), "a third request waited for a free place");
+        drop(first);
+        let third = tokio::time::timeout(Duration::from_secs(1), pacer.turn()).await;
+        assert!(third.is_ok());
+    }
+}

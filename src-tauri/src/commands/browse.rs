@@ -1,0 +1,180 @@
+//! Commands of the wizard's Browse step: find sites, open one (its subsites and its lists with
+//! their columns, in one batch), and open a list (its content types and first items, in one
+//! batch). All run as the chosen person with browsing's own permission (`Sites.Read.All`); when
+//! they have not consented to it yet the answer is `consentRequired`, and the UI asks. What cannot
+//! be read is reported beside what could.
+
+use spconnect_graph::{GraphClient, GraphError, sharepoint};
+use tauri::State;
+
+use super::accounts::find_account;
+use crate::{
+    AppState,
+    ipc::{
+        ErrorCode, WireError,
+        browse::{
+            FindSitesArgs, ListArgs, ListDetailsView, SiteArgs, SiteContentsView, SiteView,
+            SitesView,
+        },
+        contract::arguments,
+    },
+};
+
+async fn graph_as(
+    state: &AppState,
+    tenant_id: &str,
+    object_id: &str,
+    client_id: &str,
+) -> Result<GraphClient, WireError> {
+    let account = find_account(state, tenant_id, object_id, client_id).await?;
+    state.accounts().graph_for(&account).map_err(|m| WireError::new(ErrorCode::Internal, m))
+}
+
+/// Sites matching words of their title or address, the site at a URL, or (with nothing typed)
+/// the root site and every site the person can find.
+#[tauri::command]
+pub async fn browse_sites(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<SitesView, WireError> {
+    let FindSitesArgs { tenant_id, object_id, client_id, query } =
+        arguments("browse_sites", &request)?;
+    let graph = graph_as(&state, &tenant_id, &object_id, &client_id).await?;
+    let query = query.unwrap_or_default().trim().to_owned();
+    if let Some(address) = site_address(&query) {
+        let site = sharepoint::site(&graph, &address).await.map_err(WireError::from)?;
+        return Ok(SitesView { sites: vec![site.into()], how: format!("The site at {query}") });
+    }
+    let (words, how) = match query.as_str() {
+        "" => ("*", "Every site you can find".to_owned()),
+        words => (words, format!("Sites matching “{words}”")),
+    };
+    let mut sites: Vec<SiteView> = sharepoint::search_sites(&graph, words)
+        .await
+        .map_err(WireError::from)?
+        .into_iter()
+        .map(SiteView::from)
+        .collect();
+    sites.sort_by(|a, b| {
+        b.is_root
+            .cmp(&a.is_root)
+            .then_with(|| a.display_name.to_lowercase().cmp(&b.display_name.to_lowercase()))
+    });
+    Ok(SitesView { sites, how })
+}
+
+/// `https://contoso.sharepoint.com/sites/hr` → `contoso.sharepoint.com:/sites/hr` (Graph's
+/// address of a site by path, docs/microsoft §3.1).
+fn site_address(query: &str) -> Option<String> {
+    let url = url::Url::parse(query).ok()?;
+    if url.scheme() != "https" && url.scheme() != "http" {
+        return None;
+    }
+    let host = url.host_str()?;
+    let path = url.path().trim_end_matches('/');
+    Some(if path.is_empty() { host.to_owned() } else { format!("{host}:{path}") })
+}
+
+/// A site's subsites and its lists and libraries with their columns.
+#[tauri::command]
+pub async fn browse_site(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<SiteContentsView, WireError> {
+    let SiteArgs { tenant_id, object_id, client_id, site_id } = arguments("browse_site", &request)?;
+    let graph = graph_as(&state, &tenant_id, &object_id, &client_id).await?;
+    let paths = [sharepoint::subsites_path(&site_id), sharepoint::lists_path(&site_id)];
+    let [subsites, lists] = all_pages(&graph, &paths).await?;
+    let mut problems = Vec::new();
+    let subsites = read("The subsites", subsites, sharepoint::sites_from, &mut problems);
+    let lists = read("The lists and libraries", lists, sharepoint::lists_from, &mut problems);
+    let mut lists: Vec<_> = lists.into_iter().map(Into::into).collect();
+    lists.sort_by_key(|l: &crate::ipc::browse::ListView| l.display_name.to_lowercase());
+    Ok(SiteContentsView {
+        subsites: subsites.into_iter().map(Into::into).collect(),
+        lists,
+        problems,
+    })
+}
+
+/// A list's content types and first items.
+#[tauri::command]
+pub async fn browse_list(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<ListDetailsView, WireError> {
+    let ListArgs { tenant_id, object_id, client_id, site_id, list_id } =
+        arguments("browse_list", &request)?;
+    let graph = graph_as(&state, &tenant_id, &object_id, &client_id).await?;
+    let paths = [
+        sharepoint::content_types_path(&site_id, &list_id),
+        sharepoint::items_path(&site_id, &list_id),
+    ];
+    let [content_types, items] = all_pages(&graph, &paths).await?;
+    let mut problems = Vec::new();
+    let content_types =
+        read("The content types", content_types, sharepoint::content_types_from, &mut problems);
+    let items = read("The items", items, sharepoint::items_from, &mut problems);
+    Ok(ListDetailsView {
+        content_types: content_types.into_iter().map(Into::into).collect(),
+        items: items.into_iter().map(Into::into).collect(),
+        problems,
+    })
+}
+
+/// Reads `paths` in one batch, following further pages of each (except item previews, whose
+/// first page is enough). A missing sign-in or consent fails the whole command (the UI asks the
+/// person); other failures stay per path.
+async fn all_pages<const N: usize>(
+    graph: &GraphClient,
+    paths: &[String; N],
+) -> Result<[Result<Vec<serde_json::Value>, GraphError>; N], WireError> {
+    let firsts = graph.get_many(paths, sharepoint::READ).await;
+    let mut out = Vec::with_capacity(N);
+    for (path, first) in paths.iter().zip(firsts) {
+        let pages = match first {
+            Err(GraphError::Token(token)) => return Err(GraphError::Token(token).into()),
+            Err(error) => Err(error),
+            Ok(page) if path.contains("/items?") => {
+                Ok(page["value"].as_array().cloned().unwrap_or_default())
+            }
+            Ok(page) => graph.rest_of(page, sharepoint::READ).await,
+        };
+        out.push(pages);
+    }
+    out.try_into().map_err(|_| WireError::internal("Reading SharePoint", "a batch lost a part"))
+}
+
+fn read<T>(
+    what: &str,
+    pages: Result<Vec<serde_json::Value>, GraphError>,
+    parse: fn(Vec<serde_json::Value>) -> Result<Vec<T>, GraphError>,
+    problems: &mut Vec<String>,
+) -> Vec<T> {
+    match pages.and_then(parse) {
+        Ok(values) => values,
+        Err(error) => {
+            tracing::info!(%error, "{what} could not be read");
+            problems.push(format!("{what} could not be read: {error}"));
+            Vec::new()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_site_url_becomes_graphs_address_by_path() {
+        assert_eq!(
+            site_address("https://contoso.sharepoint.com/sites/hr/").as_deref(),
+            Some("contoso.sharepoint.com:/sites/hr")
+        );
+        assert_eq!(
+            site_address("https://contoso.sharepoint.com").as_deref(),
+            Some("contoso.sharepoint.com")
+        );
+        assert_eq!(site_address("human resources"), None);
+    }
+}

@@ -1,0 +1,101 @@
+//! Browsing over IPC on the demo tenant, as the wizard's Browse step does: finding sites by words
+//! or URL, opening a site (subsites, lists with typed columns) and a list (content types, first
+//! items as text), and the consent browsing needs when the person has not given it yet.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use spconnect_vault::MemoryStore;
+
+use super::{
+    TestApp,
+    accounts::{ADMIN, Demo, register_unconsented_client, sign_in, use_client},
+};
+
+fn key(account: &Value) -> Value {
+    json!({"tenantId": account["tenantId"], "objectId": account["objectId"], "clientId": account["clientId"]})
+}
+
+fn with(account: &Value, extra: Value) -> Value {
+    let mut args = key(account);
+    for (name, value) in extra.as_object().expect("an object") {
+        args[name] = value.clone();
+    }
+    args
+}
+
+#[test]
+fn sites_lists_columns_content_types_and_items_are_read_as_the_person() {
+    let demo = Demo::start();
+    let app = TestApp::start_with_secrets(Some(demo.tenant()), Arc::new(MemoryStore::new()));
+    let mut payloads = Vec::new();
+    let account = sign_in(&app, ADMIN, &mut payloads)["account"].clone();
+
+    let all = app.invoke("browse_sites", with(&account, json!({"query": ""}))).expect("sites");
+    let titles: Vec<&str> = all["sites"]
+        .as_array()
+        .expect("sites")
+        .iter()
+        .filter_map(|s| s["displayName"].as_str())
+        .collect();
+    assert!(titles.contains(&"Contoso") && titles.contains(&"Finance"), "{titles:?}");
+    assert_eq!(all["sites"][0]["isRoot"], true, "root sites first: {all}");
+
+    let found = app
+        .invoke(
+            "browse_sites",
+            with(&account, json!({"query": "https://contoso.sharepoint.com/sites/hr/"})),
+        )
+        .expect("by URL");
+    assert_eq!(found["sites"].as_array().expect("sites").len(), 1, "{found}");
+    let hr = found["sites"][0].clone();
+    assert_eq!(hr["displayName"], "Human Resources");
+
+    let contents =
+        app.invoke("browse_site", with(&account, json!({"siteId": hr["id"]}))).expect("contents");
+    assert_eq!(contents["problems"], json!([]));
+    assert_eq!(contents["subsites"][0]["displayName"], "Benefits");
+    let lists = contents["lists"].as_array().expect("lists");
+    let employees = lists.iter().find(|l| l["displayName"] == "Employees").expect("Employees");
+    let columns = employees["columns"].as_array().expect("columns");
+    let choice = columns.iter().find(|c| c["typeName"] == "Choice").expect("a choice column");
+    assert!(choice["settings"][0].as_str().expect("settings").starts_with("Choices: "), "{choice}");
+    assert!(columns.iter().any(|c| c["typeName"] == "Lookup"), "{columns:?}");
+    assert!(lists.iter().any(|l| l["isLibrary"] == true), "a library");
+
+    let details = app
+        .invoke(
+            "browse_list",
+            with(&account, json!({"siteId": hr["id"], "listId": employees["id"]})),
+        )
+        .expect("details");
+    assert!(!details["contentTypes"].as_array().expect("content types").is_empty());
+    let first = &details["items"][0]["fields"];
+    assert!(first.as_array().expect("fields").iter().any(|f| f["name"] == "Title"), "{details}");
+    assert!(first.as_array().expect("fields").iter().all(|f| f["value"].is_string()));
+
+    let unknown = app
+        .invoke("browse_site", with(&account, json!({"siteId": "contoso.sharepoint.com,no,such"})))
+        .expect("answered");
+    assert_eq!(unknown["problems"].as_array().expect("problems").len(), 2, "{unknown}");
+    assert!(unknown["problems"][0].as_str().expect("text").contains("could not be read"));
+
+    for payload in [all, found, contents, details] {
+        assert!(!payload.to_string().contains("eyJ"), "no token in a payload");
+    }
+}
+
+#[test]
+fn browsing_without_consent_asks_for_it_rather_than_failing() {
+    const USER: (&str, &str) = ("user@contoso.onmicrosoft.com", "Demo-User-2026!");
+    let demo = Demo::start();
+    let client_id = register_unconsented_client(&demo);
+    let app = TestApp::start_with_secrets(Some(demo.tenant()), Arc::new(MemoryStore::new()));
+    use_client(&app, &demo.tenant().tenant_id, &client_id);
+    let account = sign_in(&app, USER, &mut Vec::new())["account"].clone();
+    let refused =
+        app.invoke("browse_sites", with(&account, json!({}))).expect_err("consent is missing");
+    assert_eq!(refused["code"], "consentRequired", "{refused}");
+    let listed = app.invoke("list_accounts", json!({})).expect("listed");
+    assert_eq!(listed["accounts"][0]["signInAgain"], Value::Null, "still signed in");
+}

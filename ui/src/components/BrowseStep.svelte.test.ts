@@ -1,0 +1,127 @@
+import { afterEach, describe, expect, test } from "vitest";
+import { mount } from "svelte";
+import BrowseStep, { type PickedList } from "./BrowseStep.svelte";
+import { ADMIN_ACCOUNT, SITES, accessView, deferred, fakeBackend, settle } from "../ipc/fake";
+import type { SitesView } from "../ipc";
+import { cleanUp, track } from "../testing";
+
+afterEach(cleanUp);
+
+function nodeNamed(name: string): HTMLButtonElement {
+  const found = [...document.querySelectorAll<HTMLButtonElement>(".tree button")].find((b) =>
+    b.textContent?.includes(name),
+  );
+  if (!found) throw new Error(`no tree node "${name}"`);
+  return found;
+}
+
+async function browse(handlers = {}) {
+  const calls = fakeBackend(handlers);
+  const props = $state({ account: ADMIN_ACCOUNT, picked: {} as Record<string, PickedList> });
+  track(mount(BrowseStep, { target: document.body, props }));
+  await settle();
+  return { calls, props };
+}
+
+describe("Browse step", () => {
+  test("lists every site the person can find, and strings from the tenant stay text", async () => {
+    const { calls } = await browse();
+    expect(calls.find((c) => c.cmd === "browse_sites")?.args).toEqual({
+      tenantId: ADMIN_ACCOUNT.tenantId,
+      objectId: ADMIN_ACCOUNT.objectId,
+      clientId: ADMIN_ACCOUNT.clientId,
+      query: "",
+    });
+    expect(document.getElementById("browse-status")?.textContent).toContain("Every site you can find: 3 sites.");
+    expect(document.querySelector(".tree img")).toBeNull();
+    expect(nodeNamed("Finance").textContent).toContain("<img src=x onerror=alert(1)>Finance");
+  });
+
+  test("a site opens on its subsites and visible lists; hidden ones behind the toggle", async () => {
+    await browse();
+    nodeNamed("Human Resources").click();
+    await settle();
+    expect(nodeNamed("Human Resources").getAttribute("aria-expanded")).toBe("true");
+    nodeNamed("Benefits");
+    nodeNamed("Employees");
+    expect(() => nodeNamed("Workflow History")).toThrow();
+    document.getElementById("browse-show-hidden")?.click();
+    await settle();
+    expect(nodeNamed("Workflow History").textContent).toContain("(hidden)");
+  });
+
+  test("a list shows its columns with type and settings, content types and first items as text", async () => {
+    await browse();
+    nodeNamed("Human Resources").click();
+    await settle();
+    nodeNamed("Employees").click();
+    await settle();
+    const details = document.querySelector(".details")?.textContent ?? "";
+    expect(details).toContain("Choices: Active, Leaver · Indexed · Default: Active");
+    expect(details).toContain("At most: 255 characters · Required");
+    expect(details).not.toContain("Internal");
+    expect(details).toContain("Item");
+    expect(details).toContain("<script>alert(1)</script>Adele");
+    expect(document.querySelector(".details script")).toBeNull();
+  });
+
+  test("ticking a list picks its visible columns; a column can be left out", async () => {
+    const { props } = await browse();
+    nodeNamed("Human Resources").click();
+    await settle();
+    document.querySelector<HTMLInputElement>('input[aria-label="Use Employees"]')?.click();
+    await settle();
+    const key = Object.keys(props.picked)[0] ?? "";
+    expect(props.picked[key]?.columns).toEqual(["Title", "Status"]);
+    nodeNamed("Employees").click();
+    await settle();
+    document.querySelector<HTMLInputElement>('input[aria-label="Use Status"]')?.click();
+    await settle();
+    expect(props.picked[key]?.columns).toEqual(["Title"]);
+    expect(document.getElementById("browse-status")?.textContent).toContain("1 list ticked.");
+  });
+
+  test("search as you type keeps only the answer to the latest words", async () => {
+    const slow = deferred<SitesView>();
+    let n = 0;
+    await browse({
+      browse_sites: ({ query }: { query?: string }) => {
+        n += 1;
+        if (n === 2) return slow.promise;
+        return { sites: SITES.filter((s) => s.displayName.includes(query ?? "")), how: `Sites matching “${query}”` };
+      },
+    });
+    const input = document.getElementById("browse-query") as HTMLInputElement;
+    for (const words of ["Hum", "Human"]) {
+      input.value = words;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+      await settle();
+    }
+    slow.resolve({ sites: SITES, how: "stale" });
+    await settle();
+    expect(document.getElementById("browse-status")?.textContent).toContain("Sites matching “Human”: 1 site.");
+  });
+
+  test("without browsing's permission, the reason is shown and Allow retries the search", async () => {
+    let granted = false;
+    const { calls } = await browse({
+      browse_sites: () => {
+        if (!granted) throw { code: "consentRequired", message: "Consent needed.", field: null };
+        return { sites: SITES, how: "Every site you can find" };
+      },
+      check_access: ({ need }: { need: "browse" }) => accessView(need, granted),
+      grant_access: ({ need }: { need: "browse" }) => {
+        granted = true;
+        return accessView(need, true);
+      },
+    });
+    expect(document.body.textContent).toContain("spconnect reads SharePoint as you (Sites.Read.All)");
+    expect(document.getElementById("browse-error")).toBeNull();
+    [...document.querySelectorAll("button")].find((b) => b.textContent?.trim() === "Allow in the browser")?.click();
+    await settle();
+    await settle();
+    expect(calls.filter((c) => c.cmd === "browse_sites")).toHaveLength(2);
+    expect(document.getElementById("browse-status")?.textContent).toContain("3 sites");
+  });
+});
