@@ -23,6 +23,8 @@ const COMMANDS: &[&str] = &[
     "browse_sites",
     "browse_site",
     "browse_list",
+    "browse_load_all",
+    "cancel_browse_load",
 ];
 
 fn main() {

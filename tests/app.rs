@@ -19,6 +19,7 @@ const APP_ORIGIN: &str = "tauri://localhost";
 #[cfg(feature = "demo")]
 #[path = "app/accounts.rs"]
 mod accounts;
+#[cfg(feature = "demo")]
 #[path = "app/browse.rs"]
 mod browse;
 

@@ -4,6 +4,7 @@
 //! crates under `crates/`; the shell only adapts them to the web UI.
 
 mod accounts;
+mod browsing;
 mod commands;
 #[cfg(feature = "demo")]
 mod demo;
@@ -69,6 +70,8 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, launch: Launch) -> tauri::Resu
             commands::browse::browse_sites,
             commands::browse::browse_site,
             commands::browse::browse_list,
+            commands::browse::browse_load_all,
+            commands::browse::cancel_browse_load,
         ])
         .build(tauri::generate_context!())?;
     // Managed before the event loop runs, so before the page can send its first command.

@@ -50,6 +50,7 @@ pub struct AppState {
     demo_server: OnceLock<DemoServer>,
     settings: SettingsStore,
     accounts: Accounts,
+    browsing: crate::browsing::Browsing,
     started: Instant,
     first_paint_reported: AtomicBool,
 }
@@ -67,6 +68,7 @@ impl AppState {
         let accounts = Accounts::new(AccountsStore::in_dir(&dirs.config_dir), secrets);
         Self {
             accounts,
+            browsing: crate::browsing::Browsing::default(),
             dirs,
             demo,
             #[cfg(feature = "demo")]
@@ -107,6 +109,11 @@ impl AppState {
     /// The settings file.
     pub fn settings(&self) -> &SettingsStore {
         &self.settings
+    }
+
+    /// What the Browse step has read, and the load in progress.
+    pub fn browsing(&self) -> &crate::browsing::Browsing {
+        &self.browsing
     }
 
     /// Who is signed in, and signing in.

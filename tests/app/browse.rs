@@ -99,3 +99,50 @@ fn browsing_without_consent_asks_for_it_rather_than_failing() {
     let listed = app.invoke("list_accounts", json!({})).expect("listed");
     assert_eq!(listed["accounts"][0]["signInAgain"], Value::Null, "still signed in");
 }
+
+#[test]
+fn everything_under_a_site_is_loaded_kept_and_read_again_on_refresh() {
+    let demo = Demo::start();
+    let app = TestApp::start_with_secrets(Some(demo.tenant()), Arc::new(MemoryStore::new()));
+    let account = sign_in(&app, ADMIN, &mut Vec::new())["account"].clone();
+    let hr = app
+        .invoke(
+            "browse_sites",
+            with(&account, json!({"query": "https://contoso.sharepoint.com/sites/hr"})),
+        )
+        .expect("HR")["sites"][0]
+        .clone();
+
+    let loaded = app
+        .invoke(
+            "browse_load_all",
+            with(&account, json!({"siteId": hr["id"], "onProgress": "__CHANNEL__:4242"})),
+        )
+        .expect("loaded");
+    assert_eq!(loaded["cancelled"], false);
+    let names: Vec<&str> = loaded["sites"]
+        .as_array()
+        .expect("sites")
+        .iter()
+        .filter_map(|s| s["site"]["displayName"].as_str())
+        .collect();
+    assert_eq!(names, ["Human Resources", "Benefits"], "the site and its subsite");
+    let progress = &loaded["progress"];
+    assert_eq!(progress["sitesRead"], 2);
+    assert_eq!(progress["sitesFound"], 2);
+    assert!(
+        progress["columns"].as_u64().expect("columns") > progress["lists"].as_u64().expect("lists")
+    );
+    assert_eq!(loaded["sites"][0]["contents"]["subsites"][0]["displayName"], "Benefits");
+
+    // The tree then opens from what was kept, saying when it was read; Refresh reads again.
+    let kept =
+        app.invoke("browse_site", with(&account, json!({"siteId": hr["id"]}))).expect("kept");
+    assert_eq!(kept["readAt"], loaded["sites"][0]["contents"]["readAt"]);
+    assert_eq!(kept["lists"], loaded["sites"][0]["contents"]["lists"]);
+    let again = app
+        .invoke("browse_site", with(&account, json!({"siteId": hr["id"], "refresh": true})))
+        .expect("read again");
+    assert!(again["readAt"].as_u64() >= kept["readAt"].as_u64());
+    assert_eq!(app.invoke("cancel_browse_load", json!({})).expect("answered"), false);
+}

@@ -18,6 +18,7 @@ pub mod access;
 pub mod applications;
 mod batch;
 mod client;
+pub mod crawl;
 mod error;
 mod pacer;
 pub mod roles;

@@ -7,7 +7,10 @@
 mod common;
 
 use std::{
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -17,6 +20,7 @@ use spconnect_graph::{
     BatchRequest, GraphClient, GraphError, GraphOptions, TokenError, TokenErrorKind, TokenFuture,
     TokenSource,
     applications::{self, GRAPH_COMMAND_LINE_TOOLS_CLIENT_ID},
+    crawl::{self, CrawlOptions},
     roles::{self, AdminRole},
     sharepoint::{self, ColumnType},
 };
@@ -227,4 +231,40 @@ async fn browse_reads_sites_subsites_lists_with_columns_content_types_and_items(
     let items = sharepoint::preview_items(&graph, &hr.id, &employees.id).await.expect("items");
     assert!(!items.is_empty() && items.len() <= sharepoint::PREVIEW_ITEMS);
     assert!(items[0].fields.contains_key("Title"), "{:?}", items[0]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crawl_reads_every_site_down_to_the_columns_and_stops_when_cancelled() {
+    let client = Client::start_with(spconnect_emulator::Config {
+        tenant: spconnect_emulator::TenantSpec::Large { sites: 60, lists: 3, columns: 4 },
+        ..spconnect_emulator::Config::default()
+    });
+    let graph = graph_for(&client, ADMIN);
+    let sites = sharepoint::search_sites(&graph, "*").await.expect("sites");
+    assert_eq!(sites.len(), 61, "the root and 60 generated sites");
+    let options = CrawlOptions { sites_per_round: 10, subsites: true };
+    let mut reports = Vec::new();
+    let never = AtomicBool::new(false);
+    let all = crawl::crawl(&graph, sites.clone(), options, &never, &mut |p| reports.push(p))
+        .await
+        .expect("crawled");
+    assert!(!all.cancelled);
+    assert_eq!(all.progress.sites_read, 61);
+    assert_eq!(all.progress.sites_with_problems, 0);
+    assert!(all.progress.lists >= 60 * 3);
+    assert!(all.progress.columns >= 60 * 3 * 4);
+    assert_eq!(reports.len(), 1 + 7, "a report at the start and after each round of 10");
+    assert!(reports.windows(2).all(|w| w[0].sites_read <= w[1].sites_read));
+
+    let cancel = AtomicBool::new(false);
+    let part = crawl::crawl(&graph, sites, options, &cancel, &mut |p| {
+        if p.sites_read >= 20 {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    })
+    .await
+    .expect("crawled in part");
+    assert!(part.cancelled);
+    assert_eq!(part.progress.sites_read, 20, "stopped after the round that passed 20");
+    assert_eq!(part.sites.len(), 20, "what was read is kept");
 }

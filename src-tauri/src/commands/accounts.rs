@@ -105,6 +105,7 @@ pub async fn sign_out(
         .await
         .map_err(|m| WireError::new(ErrorCode::Keychain, m))?;
     state.accounts().forget_reason(&account);
+    state.browsing().forget(&key_of(&account));
     let store = state.accounts().store().clone();
     blocking("Updating the accounts", move || Ok(store.remove(&account)?)).await?;
     list_accounts(state).await

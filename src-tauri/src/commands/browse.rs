@@ -4,17 +4,28 @@
 //! they have not consented to it yet the answer is `consentRequired`, and the UI asks. What cannot
 //! be read is reported beside what could.
 
-use spconnect_graph::{GraphClient, GraphError, sharepoint};
-use tauri::State;
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
+
+use spconnect_graph::{
+    GraphClient, GraphError,
+    crawl::{self, CrawlOptions, CrawlProgress},
+    sharepoint,
+};
+use tauri::{Runtime, State};
 
 use super::accounts::find_account;
 use crate::{
     AppState,
+    accounts::key_of,
+    browsing::now_seconds,
     ipc::{
         ErrorCode, WireError,
         browse::{
-            FindSitesArgs, ListArgs, ListDetailsView, SiteArgs, SiteContentsView, SiteView,
-            SitesView,
+            FindSitesArgs, ListArgs, ListDetailsView, ListView, LoadAllArgs, LoadProgressView,
+            LoadedSiteView, LoadedView, SiteArgs, SiteContentsView, SiteView, SitesView,
         },
         contract::arguments,
     },
@@ -75,26 +86,111 @@ fn site_address(query: &str) -> Option<String> {
     Some(if path.is_empty() { host.to_owned() } else { format!("{host}:{path}") })
 }
 
-/// A site's subsites and its lists and libraries with their columns.
+/// A site's subsites and its lists and libraries with their columns: as read before by this
+/// person (with when), unless `refresh` asks to read it again.
 #[tauri::command]
 pub async fn browse_site(
     state: State<'_, AppState>,
     request: tauri::ipc::Request<'_>,
 ) -> Result<SiteContentsView, WireError> {
-    let SiteArgs { tenant_id, object_id, client_id, site_id } = arguments("browse_site", &request)?;
+    let SiteArgs { tenant_id, object_id, client_id, site_id, refresh } =
+        arguments("browse_site", &request)?;
+    let account = find_account(&state, &tenant_id, &object_id, &client_id).await?;
+    let key = key_of(&account);
+    if !refresh.unwrap_or(false)
+        && let Some(kept) = state.browsing().cached(&key, &site_id)
+    {
+        return Ok(kept);
+    }
     let graph = graph_as(&state, &tenant_id, &object_id, &client_id).await?;
     let paths = [sharepoint::subsites_path(&site_id), sharepoint::lists_path(&site_id)];
     let [subsites, lists] = all_pages(&graph, &paths).await?;
     let mut problems = Vec::new();
     let subsites = read("The subsites", subsites, sharepoint::sites_from, &mut problems);
     let lists = read("The lists and libraries", lists, sharepoint::lists_from, &mut problems);
-    let mut lists: Vec<_> = lists.into_iter().map(Into::into).collect();
-    lists.sort_by_key(|l: &crate::ipc::browse::ListView| l.display_name.to_lowercase());
-    Ok(SiteContentsView {
-        subsites: subsites.into_iter().map(Into::into).collect(),
-        lists,
-        problems,
-    })
+    let subsites = subsites.into_iter().map(SiteView::from).collect();
+    let contents = contents_view(subsites, lists, problems);
+    state.browsing().keep(&key, &site_id, contents.clone());
+    Ok(contents)
+}
+
+fn contents_view(
+    mut subsites: Vec<SiteView>,
+    lists: Vec<sharepoint::List>,
+    problems: Vec<String>,
+) -> SiteContentsView {
+    let mut lists: Vec<ListView> = lists.into_iter().map(Into::into).collect();
+    lists.sort_by_key(|l| l.display_name.to_lowercase());
+    subsites.sort_by_key(|s| s.display_name.to_lowercase());
+    SiteContentsView { subsites, lists, problems, read_at: now_seconds() }
+}
+
+/// Reads everything under a site (its subsites, theirs, and every list's columns), sending
+/// progress (counts, rate, time left) as it goes; `cancel_browse_load` stops it between rounds,
+/// keeping what was read. What was read is kept for the tree.
+#[tauri::command]
+pub async fn browse_load_all<R: Runtime>(
+    webview: tauri::Webview<R>,
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<LoadedView, WireError> {
+    let LoadAllArgs { tenant_id, object_id, client_id, site_id, on_progress } =
+        arguments("browse_load_all", &request)?;
+    let channel = on_progress.channel_on(webview);
+    let account = find_account(&state, &tenant_id, &object_id, &client_id).await?;
+    let graph = graph_as(&state, &tenant_id, &object_id, &client_id).await?;
+    let start = sharepoint::site(&graph, &site_id).await.map_err(WireError::from)?;
+    let cancel = state.browsing().begin_load();
+    let started = Instant::now();
+    let mut report = |p: CrawlProgress| {
+        if let Err(error) = channel.send(progress_view(p, started.elapsed())) {
+            tracing::debug!(%error, "progress could not be sent");
+        }
+    };
+    let crawl =
+        crawl::crawl(&graph, vec![start], CrawlOptions::default(), &cancel, &mut report).await;
+    state.browsing().end_load(&cancel);
+    let crawl = crawl.map_err(WireError::from)?;
+    let key = key_of(&account);
+    let by_id: HashMap<String, SiteView> =
+        crawl.sites.iter().map(|s| (s.site.id.clone(), SiteView::from(s.site.clone()))).collect();
+    let mut sites = Vec::with_capacity(crawl.sites.len());
+    for entry in crawl.sites {
+        let subsites = entry.subsites.iter().filter_map(|id| by_id.get(id).cloned()).collect();
+        let contents = contents_view(subsites, entry.lists, entry.problems);
+        state.browsing().keep(&key, &entry.site.id, contents.clone());
+        sites.push(LoadedSiteView { site: entry.site.into(), contents });
+    }
+    let progress = progress_view(crawl.progress, started.elapsed());
+    tracing::info!(
+        sites = sites.len(),
+        cancelled = crawl.cancelled,
+        "loaded everything under a site"
+    );
+    Ok(LoadedView { sites, cancelled: crawl.cancelled, progress })
+}
+
+/// Stops "load everything" between rounds; `false` when none was running.
+#[tauri::command]
+pub fn cancel_browse_load(state: State<'_, AppState>) -> bool {
+    state.browsing().cancel_load()
+}
+
+fn progress_view(p: CrawlProgress, elapsed: Duration) -> LoadProgressView {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let seconds = elapsed.as_secs_f64();
+    let rate = if seconds > 0.0 { p.sites_read as f64 / seconds } else { 0.0 };
+    let left = p.sites_found.saturating_sub(p.sites_read) as f64;
+    LoadProgressView {
+        sites_found: count(p.sites_found),
+        sites_read: count(p.sites_read),
+        lists: count(p.lists),
+        columns: count(p.columns),
+        sites_with_problems: count(p.sites_with_problems),
+        elapsed_ms: u32::try_from(elapsed.as_millis()).unwrap_or(u32::MAX),
+        sites_per_second: rate,
+        seconds_left: (rate > 0.0).then(|| left / rate),
+    }
 }
 
 /// A list's content types and first items.

@@ -36,6 +36,72 @@ pub struct SiteArgs {
     pub client_id: String,
     /// The site's id (`{hostname},{site collection id},{web id}`).
     pub site_id: String,
+    /// Read it again even if it was read before (Refresh).
+    #[serde(default)]
+    #[ts(optional)]
+    pub refresh: Option<bool>,
+}
+
+/// Which account, which site to load everything under, and where progress goes
+/// (`browse_load_all`).
+#[derive(Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoadAllArgs {
+    /// Their home tenant id.
+    pub tenant_id: String,
+    /// Their object id.
+    pub object_id: String,
+    /// The client application they signed in with.
+    pub client_id: String,
+    /// The site.
+    pub site_id: String,
+    /// The channel progress is sent on.
+    #[ts(type = "Channel<LoadProgressView>")]
+    pub on_progress: tauri::ipc::JavaScriptChannelId,
+}
+
+/// How far "load everything" has got.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadProgressView {
+    /// Sites known so far.
+    pub sites_found: u32,
+    /// Sites read.
+    pub sites_read: u32,
+    /// Lists and libraries read.
+    pub lists: u32,
+    /// Columns read.
+    pub columns: u32,
+    /// Sites that could not be read (wholly or partly).
+    pub sites_with_problems: u32,
+    /// Time since the start, in milliseconds.
+    pub elapsed_ms: u32,
+    /// Sites read per second so far.
+    pub sites_per_second: f64,
+    /// The estimated seconds left for the sites known so far, once there is a rate.
+    pub seconds_left: Option<f64>,
+}
+
+/// One site read by "load everything".
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadedSiteView {
+    /// The site.
+    pub site: SiteView,
+    /// What it holds.
+    pub contents: SiteContentsView,
+}
+
+/// What "load everything" read.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadedView {
+    /// Every site read.
+    pub sites: Vec<LoadedSiteView>,
+    /// Whether it was cancelled (what was read is kept).
+    pub cancelled: bool,
+    /// The final counts.
+    pub progress: LoadProgressView,
 }
 
 /// Which account, site and list (`browse_list`).
@@ -241,6 +307,9 @@ pub struct SiteContentsView {
     pub lists: Vec<ListView>,
     /// What could not be read, in words (the rest is shown).
     pub problems: Vec<String>,
+    /// When it was read (seconds since the Unix epoch).
+    #[ts(type = "number")]
+    pub read_at: u64,
 }
 
 /// A content type.

@@ -11,7 +11,8 @@ use ts_rs::TS;
 
 use super::browse::{
     ColumnView, ContentTypeView, FieldView, FindSitesArgs, ItemView, ListArgs, ListDetailsView,
-    ListView, SiteArgs, SiteContentsView, SiteView, SitesView,
+    ListView, LoadAllArgs, LoadProgressView, LoadedSiteView, LoadedView, SiteArgs,
+    SiteContentsView, SiteView, SitesView,
 };
 use super::{
     AccessView, AccountView, AccountsView, AppInfo, CapabilityView, ConnectionCheckView, DemoView,
@@ -143,6 +144,8 @@ fn commands() -> Vec<Command> {
         command::<FindSitesArgs, SitesView>("browse_sites"),
         command::<SiteArgs, SiteContentsView>("browse_site"),
         command::<ListArgs, ListDetailsView>("browse_list"),
+        command::<LoadAllArgs, LoadedView>("browse_load_all"),
+        command::<NoArgs, bool>("cancel_browse_load"),
     ]
 }
 
@@ -192,10 +195,15 @@ pub fn typescript() -> String {
         FindSitesArgs::decl(&cfg),
         SiteArgs::decl(&cfg),
         ListArgs::decl(&cfg),
+        LoadAllArgs::decl(&cfg),
+        LoadProgressView::decl(&cfg),
+        LoadedSiteView::decl(&cfg),
+        LoadedView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/ipc/contract.rs: do not edit.\n\
-         // Regenerate with `UPDATE_BINDINGS=1 cargo test --test app`.\n\n",
+         // Regenerate with `UPDATE_BINDINGS=1 cargo test --test app`.\n\n\
+         import type { Channel } from \"@tauri-apps/api/core\";\n\n",
     );
     for declaration in declarations {
         out.push_str("export ");

@@ -124,4 +124,51 @@ describe("Browse step", () => {
     expect(calls.filter((c) => c.cmd === "browse_sites")).toHaveLength(2);
     expect(document.getElementById("browse-status")?.textContent).toContain("3 sites");
   });
+
+  test("an opened site says when it was read and Refresh reads it again", async () => {
+    const { calls } = await browse();
+    nodeNamed("Human Resources").click();
+    await settle();
+    expect(document.getElementById("browse-age")?.textContent).toBe("(read 3 minutes ago)");
+    document.getElementById("browse-refresh")?.click();
+    await settle();
+    expect(calls.at(-1)).toEqual({
+      cmd: "browse_site",
+      args: expect.objectContaining({ siteId: "contoso.sharepoint.com,1111,2222", refresh: true }),
+    });
+  });
+
+  test("load everything shows counts, rate and time left, then what was read", async () => {
+    const loading = deferred<unknown>();
+    const channel: { send?: (p: unknown) => void } = {};
+    const { calls } = await browse({
+      browse_load_all: ({ onProgress }: { onProgress: { onmessage: (p: unknown) => void } }) => {
+        channel.send = onProgress.onmessage;
+        return loading.promise;
+      },
+      cancel_browse_load: () => true,
+    });
+    nodeNamed("Human Resources").click();
+    await settle();
+    document.getElementById("browse-load-all")?.click();
+    await settle();
+    channel.send?.({ sitesFound: 40, sitesRead: 12, lists: 240, columns: 7200, sitesWithProblems: 0, elapsedMs: 800, sitesPerSecond: 15.2, secondsLeft: 1.8 });
+    await settle();
+    expect(document.getElementById("browse-load-text")?.textContent).toBe(
+      "12 of 40 sites · 240 lists · 7,200 columns · 15.2 sites a second · about 2 s left",
+    );
+    expect((document.getElementById("browse-load-progress") as HTMLProgressElement).value).toBe(12);
+    document.getElementById("browse-load-cancel")?.click();
+    await settle();
+    expect(calls.at(-1)?.cmd).toBe("cancel_browse_load");
+    loading.resolve({
+      sites: [],
+      cancelled: true,
+      progress: { sitesFound: 40, sitesRead: 16, lists: 320, columns: 9600, sitesWithProblems: 1, elapsedMs: 900, sitesPerSecond: 17.8, secondsLeft: 1.3 },
+    });
+    await settle();
+    expect(document.getElementById("browse-load-status")?.textContent).toContain("Stopped: 16 of 40 sites");
+    expect(document.getElementById("browse-load-status")?.textContent).toContain("1 site could not be read in full");
+    expect(document.getElementById("browse-load-cancel")).toBeNull();
+  });
 });

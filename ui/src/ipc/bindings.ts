@@ -1,6 +1,8 @@
 // Generated from the Rust types by src-tauri/src/ipc/contract.rs: do not edit.
 // Regenerate with `UPDATE_BINDINGS=1 cargo test --test app`.
 
+import type { Channel } from "@tauri-apps/api/core";
+
 export type CloudId = "global" | "usGovGccHigh" | "usGovDod" | "china" | "custom";
 
 export type CloudSetting = { "kind": "global" } | { "kind": "usGovGccHigh" } | { "kind": "usGovDod" } | { "kind": "china" } | { "kind": "custom", 
@@ -445,7 +447,11 @@ lists: Array<ListView>,
 /**
  * What could not be read, in words (the rest is shown).
  */
-problems: Array<string>, };
+problems: Array<string>, 
+/**
+ * When it was read (seconds since the Unix epoch).
+ */
+readAt: number, };
 
 export type ContentTypeView = { 
 /**
@@ -534,7 +540,11 @@ clientId: string,
 /**
  * The site's id (`{hostname},{site collection id},{web id}`).
  */
-siteId: string, };
+siteId: string, 
+/**
+ * Read it again even if it was read before (Refresh).
+ */
+refresh?: boolean, };
 
 export type ListArgs = { 
 /**
@@ -558,6 +568,86 @@ siteId: string,
  */
 listId: string, };
 
+export type LoadAllArgs = { 
+/**
+ * Their home tenant id.
+ */
+tenantId: string, 
+/**
+ * Their object id.
+ */
+objectId: string, 
+/**
+ * The client application they signed in with.
+ */
+clientId: string, 
+/**
+ * The site.
+ */
+siteId: string, 
+/**
+ * The channel progress is sent on.
+ */
+onProgress: Channel<LoadProgressView>, };
+
+export type LoadProgressView = { 
+/**
+ * Sites known so far.
+ */
+sitesFound: number, 
+/**
+ * Sites read.
+ */
+sitesRead: number, 
+/**
+ * Lists and libraries read.
+ */
+lists: number, 
+/**
+ * Columns read.
+ */
+columns: number, 
+/**
+ * Sites that could not be read (wholly or partly).
+ */
+sitesWithProblems: number, 
+/**
+ * Time since the start, in milliseconds.
+ */
+elapsedMs: number, 
+/**
+ * Sites read per second so far.
+ */
+sitesPerSecond: number, 
+/**
+ * The estimated seconds left for the sites known so far, once there is a rate.
+ */
+secondsLeft: number | null, };
+
+export type LoadedSiteView = { 
+/**
+ * The site.
+ */
+site: SiteView, 
+/**
+ * What it holds.
+ */
+contents: SiteContentsView, };
+
+export type LoadedView = { 
+/**
+ * Every site read.
+ */
+sites: Array<LoadedSiteView>, 
+/**
+ * Whether it was cancelled (what was read is kept).
+ */
+cancelled: boolean, 
+/**
+ * The final counts.
+ */
+progress: LoadProgressView, };
+
 /** Every command: the arguments it takes and the result it answers with. */
 export type Commands = {
   app_info: { args: NoArgs; result: AppInfo };
@@ -580,6 +670,8 @@ export type Commands = {
   browse_sites: { args: FindSitesArgs; result: SitesView };
   browse_site: { args: SiteArgs; result: SiteContentsView };
   browse_list: { args: ListArgs; result: ListDetailsView };
+  browse_load_all: { args: LoadAllArgs; result: LoadedView };
+  cancel_browse_load: { args: NoArgs; result: boolean };
 };
 
 /** What every command rejects with. */

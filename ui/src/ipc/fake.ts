@@ -2,6 +2,7 @@
 import { flushSync } from "svelte";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
+  LoadProgressView,
   ListDetailsView,
   ListView,
   SiteContentsView,
@@ -156,6 +157,7 @@ export const SITE_CONTENTS: Record<string, SiteContentsView> = {
       { ...EMPLOYEES, id: "list-hidden", displayName: "Workflow History", hidden: true, columns: [] },
     ],
     problems: [],
+    readAt: Math.floor(Date.now() / 1000) - 180,
   },
 };
 
@@ -234,8 +236,16 @@ export function fakeBackend(handlers: Partial<Handlers> = {}): Call[] {
       sites: query ? SITES.filter((s) => s.displayName.toLowerCase().includes(query.toLowerCase())) : SITES,
       how: query ? `Sites matching “${query}”` : "Every site you can find",
     }),
-    browse_site: ({ siteId }) => SITE_CONTENTS[siteId] ?? { subsites: [], lists: [], problems: [] },
+    browse_site: ({ siteId }) => SITE_CONTENTS[siteId] ?? { subsites: [], lists: [], problems: [], readAt: Math.floor(Date.now() / 1000) },
     browse_list: () => LIST_DETAILS,
+    browse_load_all: ({ siteId, onProgress }) => {
+      const progress = { sitesFound: 2, sitesRead: 1, lists: 2, columns: 6, sitesWithProblems: 0, elapsedMs: 120, sitesPerSecond: 8.3, secondsLeft: 0.1 };
+      (onProgress as unknown as { onmessage: (p: LoadProgressView) => void }).onmessage(progress);
+      const site = SITES.find((s) => s.id === siteId) ?? SITES[0];
+      const contents = SITE_CONTENTS[siteId] ?? { subsites: [], lists: [], problems: [], readAt: 0 };
+      return { sites: site ? [{ site, contents }] : [], cancelled: false, progress: { ...progress, sitesRead: 2 } };
+    },
+    cancel_browse_load: () => false,
     grant_access: ({ need }) => accessView(need, true),
     register_in_tenant: ({ tenant }) => ({
       tenant: tenant ?? "contoso.onmicrosoft.com",

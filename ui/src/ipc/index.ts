@@ -1,8 +1,10 @@
 // The one module that talks to the Rust side. Every command of the IPC contract has a typed
 // function here; the rest of the UI imports these and never calls `invoke` itself.
-import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
+import { Channel, invoke, type InvokeArgs } from "@tauri-apps/api/core";
 
 import type {
+  LoadProgressView,
+  LoadedView,
   ListDetailsView,
   SiteContentsView,
   SitesView,
@@ -27,6 +29,8 @@ import type {
 
 // The contract's types are generated from the Rust side (./bindings.ts); these are their names here.
 export type {
+  LoadProgressView,
+  LoadedView,
   ColumnView,
   ContentTypeView,
   ItemView,
@@ -219,9 +223,25 @@ export function browseSites(account: AccountView, query: string): Promise<SitesV
   return call("browse_sites", { ...accountKey(account), query });
 }
 
-/** A site's subsites and its lists and libraries with their columns. */
-export function browseSite(account: AccountView, siteId: string): Promise<SiteContentsView> {
-  return call("browse_site", { ...accountKey(account), siteId });
+/** A site's subsites and its lists and libraries with their columns (as read before, unless `refresh`). */
+export function browseSite(account: AccountView, siteId: string, refresh = false): Promise<SiteContentsView> {
+  return call("browse_site", { ...accountKey(account), siteId, ...(refresh ? { refresh } : {}) });
+}
+
+/** Reads everything under a site, reporting progress to `onProgress`; `cancelBrowseLoad` stops it. */
+export function browseLoadAll(
+  account: AccountView,
+  siteId: string,
+  onProgress: (progress: LoadProgressView) => void,
+): Promise<LoadedView> {
+  const channel = new Channel<LoadProgressView>();
+  channel.onmessage = onProgress;
+  return call("browse_load_all", { ...accountKey(account), siteId, onProgress: channel });
+}
+
+/** Stops "load everything" (what was read is kept); `false` when none was running. */
+export function cancelBrowseLoad(): Promise<boolean> {
+  return call("cancel_browse_load");
 }
 
 /** A list's content types and first items. */
