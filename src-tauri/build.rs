@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "browse_list",
     "browse_load_all",
     "cancel_browse_load",
+    "save_integration",
 ];
 
 fn main() {

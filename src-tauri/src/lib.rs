@@ -72,6 +72,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, launch: Launch) -> tauri::Resu
             commands::browse::browse_list,
             commands::browse::browse_load_all,
             commands::browse::cancel_browse_load,
+            commands::integrations::save_integration,
         ])
         .build(tauri::generate_context!())?;
     // Managed before the event loop runs, so before the page can send its first command.

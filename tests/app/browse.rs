@@ -7,6 +7,9 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use spconnect_vault::MemoryStore;
 
+#[path = "../support/openapi_validator.rs"]
+mod openapi_validator;
+
 use super::{
     TestApp,
     accounts::{ADMIN, Demo, register_unconsented_client, sign_in, use_client},
@@ -145,4 +148,79 @@ fn everything_under_a_site_is_loaded_kept_and_read_again_on_refresh() {
         .expect("read again");
     assert!(again["readAt"].as_u64() >= kept["readAt"].as_u64());
     assert_eq!(app.invoke("cancel_browse_load", json!({})).expect("answered"), false);
+}
+
+#[test]
+fn a_selection_from_the_demo_tenant_is_saved_with_a_valid_openapi_document() {
+    let demo = Demo::start();
+    let app = TestApp::start_with_secrets(Some(demo.tenant()), Arc::new(MemoryStore::new()));
+    let account = sign_in(&app, ADMIN, &mut Vec::new())["account"].clone();
+    let hr = app
+        .invoke(
+            "browse_sites",
+            with(&account, json!({"query": "https://contoso.sharepoint.com/sites/hr"})),
+        )
+        .expect("HR")["sites"][0]
+        .clone();
+    let contents =
+        app.invoke("browse_site", with(&account, json!({"siteId": hr["id"]}))).expect("lists");
+    let lists = contents["lists"].as_array().expect("lists");
+    let employees = lists.iter().find(|l| l["displayName"] == "Employees").expect("Employees");
+    let documents = lists.iter().find(|l| l["isLibrary"] == true).expect("a library");
+    let names = |list: &Value| -> Vec<Value> {
+        list["columns"]
+            .as_array()
+            .expect("columns")
+            .iter()
+            .filter(|c| c["hidden"] == false)
+            .map(|c| c["name"].clone())
+            .collect()
+    };
+    let picked = json!([
+        {"siteId": hr["id"], "listId": employees["id"], "columns": names(employees)},
+        {"siteId": hr["id"], "listId": documents["id"], "columns": names(documents)},
+    ]);
+
+    let unnamed = app
+        .invoke("save_integration", with(&account, json!({"name": " ", "lists": picked})))
+        .expect_err("a name is needed");
+    assert_eq!(unnamed["field"], "name");
+    let unknown = app
+        .invoke(
+            "save_integration",
+            with(&account, json!({"name": "HR", "lists": [{"siteId": hr["id"], "listId": employees["id"], "columns": ["NoSuchColumn"]}]})),
+        )
+        .expect_err("an unknown column");
+    assert_eq!(unknown["field"], "lists");
+    assert!(unknown["message"].as_str().expect("text").contains("NoSuchColumn"), "{unknown}");
+
+    let saved = app
+        .invoke("save_integration", with(&account, json!({"name": "HR sync", "lists": picked})))
+        .expect("saved");
+    assert_eq!(saved["siteIds"], json!([hr["id"]]));
+    let definition: Value = serde_json::from_str(
+        &std::fs::read_to_string(saved["definitionPath"].as_str().expect("path"))
+            .expect("the definition file"),
+    )
+    .expect("JSON");
+    assert_eq!(definition["name"], "HR sync");
+    assert_eq!(definition["lists"].as_array().expect("lists").len(), 2);
+    let written = std::fs::read_to_string(saved["openapiPath"].as_str().expect("path"))
+        .expect("the document");
+    assert_eq!(written, saved["openapi"].as_str().expect("text"));
+    let document: Value = serde_json::from_str(&written).expect("JSON");
+    assert_eq!(document["openapi"], "3.1.0");
+    let schemas = document["components"]["schemas"].as_object().expect("schemas");
+    let fields = &schemas["EmployeesFields"]["properties"];
+    assert_eq!(fields["Title"]["type"], "string", "{fields}");
+    assert!(
+        schemas["EmployeesNewFields"]["required"]
+            .as_array()
+            .expect("required")
+            .contains(&json!("Title"))
+    );
+    assert!(!written.contains("eyJ"), "no token in the document");
+    if let Some(result) = openapi_validator::validate(&document) {
+        result.expect("openapi-spec-validator accepts the export of the demo tenant's lists");
+    }
 }

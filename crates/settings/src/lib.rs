@@ -15,4 +15,4 @@ mod store;
 pub use accounts::{ACCOUNTS_FILE_NAME, AccountsStore, KnownAccount, LoadedAccounts};
 pub use error::{EndpointField, SettingsError};
 pub use model::{CloudId, CloudOption, CloudSetting, Endpoints, Settings, TenantProfile};
-pub use store::{Loaded, SETTINGS_FILE_NAME, SettingsStore};
+pub use store::{Loaded, SETTINGS_FILE_NAME, SettingsStore, write_atomically};

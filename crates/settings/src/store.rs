@@ -88,7 +88,7 @@ impl SettingsStore {
 }
 
 /// Writes `bytes` to `path` atomically: a crash or a full disk leaves the previous file as it was.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let mut file = tempfile::NamedTempFile::new_in(dir)?;

@@ -31,7 +31,7 @@ use crate::{
     },
 };
 
-async fn graph_as(
+pub(super) async fn graph_as(
     state: &AppState,
     tenant_id: &str,
     object_id: &str,

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod app;
 pub mod browse;
 pub mod demo;
+pub mod integrations;
 pub mod settings;
 
 /// Runs blocking work (file or keychain I/O) off the async runtime's workers.

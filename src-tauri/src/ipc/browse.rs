@@ -419,3 +419,49 @@ mod tests {
         assert_eq!(as_text(&json!("<b>bold</b>")), "<b>bold</b>", "kept as text, not parsed");
     }
 }
+
+/// One list ticked in Browse, with the columns ticked (`save_integration`).
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PickedListArgs {
+    /// The site's id.
+    pub site_id: String,
+    /// The list's id.
+    pub list_id: String,
+    /// The internal names of the columns ticked.
+    pub columns: Vec<String>,
+}
+
+/// Which account, the integration's name, and what was ticked (`save_integration`).
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SaveIntegrationArgs {
+    /// Their home tenant id.
+    pub tenant_id: String,
+    /// Their object id.
+    pub object_id: String,
+    /// The client application they signed in with.
+    pub client_id: String,
+    /// The integration's name.
+    pub name: String,
+    /// The lists and columns ticked.
+    pub lists: Vec<PickedListArgs>,
+}
+
+/// An integration definition, saved, with its OpenAPI document.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct IntegrationView {
+    /// Its name.
+    pub name: String,
+    /// The lists it uses, in words ("Employees (Human Resources): 5 columns").
+    pub lists: Vec<String>,
+    /// The sites it uses (what `Sites.Selected` will grant).
+    pub site_ids: Vec<String>,
+    /// Where the definition is saved.
+    pub definition_path: String,
+    /// Where its OpenAPI document is saved.
+    pub openapi_path: String,
+    /// The OpenAPI document (JSON), to copy.
+    pub openapi: String,
+}

@@ -10,9 +10,9 @@ use spconnect_settings::{CloudOption, Settings};
 use ts_rs::TS;
 
 use super::browse::{
-    ColumnView, ContentTypeView, FieldView, FindSitesArgs, ItemView, ListArgs, ListDetailsView,
-    ListView, LoadAllArgs, LoadProgressView, LoadedSiteView, LoadedView, SiteArgs,
-    SiteContentsView, SiteView, SitesView,
+    ColumnView, ContentTypeView, FieldView, FindSitesArgs, IntegrationView, ItemView, ListArgs,
+    ListDetailsView, ListView, LoadAllArgs, LoadProgressView, LoadedSiteView, LoadedView,
+    PickedListArgs, SaveIntegrationArgs, SiteArgs, SiteContentsView, SiteView, SitesView,
 };
 use super::{
     AccessView, AccountView, AccountsView, AppInfo, CapabilityView, ConnectionCheckView, DemoView,
@@ -146,6 +146,7 @@ fn commands() -> Vec<Command> {
         command::<ListArgs, ListDetailsView>("browse_list"),
         command::<LoadAllArgs, LoadedView>("browse_load_all"),
         command::<NoArgs, bool>("cancel_browse_load"),
+        command::<SaveIntegrationArgs, IntegrationView>("save_integration"),
     ]
 }
 
@@ -199,6 +200,9 @@ pub fn typescript() -> String {
         LoadProgressView::decl(&cfg),
         LoadedSiteView::decl(&cfg),
         LoadedView::decl(&cfg),
+        PickedListArgs::decl(&cfg),
+        SaveIntegrationArgs::decl(&cfg),
+        IntegrationView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/ipc/contract.rs: do not edit.\n\

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { mount } from "svelte";
 import BrowseStep, { type PickedList } from "./BrowseStep.svelte";
 import { ADMIN_ACCOUNT, SITES, accessView, deferred, fakeBackend, settle } from "../ipc/fake";
@@ -171,4 +171,36 @@ describe("Browse step", () => {
     expect(document.getElementById("browse-load-status")?.textContent).toContain("1 site could not be read in full");
     expect(document.getElementById("browse-load-cancel")).toBeNull();
   });
+
+  test("the selection is saved under a name with its OpenAPI document, which can be copied", async () => {
+    const writeText = vi.fn(() => Promise.resolve());
+    Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
+    const { calls } = await browse();
+    expect((document.getElementById("integration-save") as HTMLButtonElement).disabled).toBe(true);
+    nodeNamed("Human Resources").click();
+    await settle();
+    document.querySelector<HTMLInputElement>('input[aria-label="Use Employees"]')?.click();
+    await settle();
+    document.getElementById("integration-save")?.click();
+    await settle();
+    expect(document.getElementById("integration-name-error")?.textContent).toBe("Give the integration a name.");
+    expect(document.activeElement?.id).toBe("integration-name");
+    const name = document.getElementById("integration-name") as HTMLInputElement;
+    name.value = "HR sync";
+    name.dispatchEvent(new Event("input", { bubbles: true }));
+    document.getElementById("integration-save")?.click();
+    await settle();
+    expect(calls.at(-1)?.args).toEqual(
+      expect.objectContaining({
+        name: "HR sync",
+        lists: [{ siteId: "contoso.sharepoint.com,1111,2222", listId: "list-employees", columns: ["Title", "Status"] }],
+      }),
+    );
+    expect(document.getElementById("integration-saved")?.textContent).toContain("HR sync is saved");
+    expect(document.getElementById("integration-name-error")).toBeNull();
+    document.getElementById("integration-copy")?.click();
+    await settle();
+    expect(writeText).toHaveBeenCalledWith('{"openapi": "3.1.0"}');
+  });
 });
+

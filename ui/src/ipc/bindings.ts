@@ -648,6 +648,68 @@ cancelled: boolean,
  */
 progress: LoadProgressView, };
 
+export type PickedListArgs = { 
+/**
+ * The site's id.
+ */
+siteId: string, 
+/**
+ * The list's id.
+ */
+listId: string, 
+/**
+ * The internal names of the columns ticked.
+ */
+columns: Array<string>, };
+
+export type SaveIntegrationArgs = { 
+/**
+ * Their home tenant id.
+ */
+tenantId: string, 
+/**
+ * Their object id.
+ */
+objectId: string, 
+/**
+ * The client application they signed in with.
+ */
+clientId: string, 
+/**
+ * The integration's name.
+ */
+name: string, 
+/**
+ * The lists and columns ticked.
+ */
+lists: Array<PickedListArgs>, };
+
+export type IntegrationView = { 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * The lists it uses, in words ("Employees (Human Resources): 5 columns").
+ */
+lists: Array<string>, 
+/**
+ * The sites it uses (what `Sites.Selected` will grant).
+ */
+siteIds: Array<string>, 
+/**
+ * Where the definition is saved.
+ */
+definitionPath: string, 
+/**
+ * Where its OpenAPI document is saved.
+ */
+openapiPath: string, 
+/**
+ * The OpenAPI document (JSON), to copy.
+ */
+openapi: string, };
+
 /** Every command: the arguments it takes and the result it answers with. */
 export type Commands = {
   app_info: { args: NoArgs; result: AppInfo };
@@ -672,6 +734,7 @@ export type Commands = {
   browse_list: { args: ListArgs; result: ListDetailsView };
   browse_load_all: { args: LoadAllArgs; result: LoadedView };
   cancel_browse_load: { args: NoArgs; result: boolean };
+  save_integration: { args: SaveIntegrationArgs; result: IntegrationView };
 };
 
 /** What every command rejects with. */

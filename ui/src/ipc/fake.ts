@@ -246,6 +246,17 @@ export function fakeBackend(handlers: Partial<Handlers> = {}): Call[] {
       return { sites: site ? [{ site, contents }] : [], cancelled: false, progress: { ...progress, sitesRead: 2 } };
     },
     cancel_browse_load: () => false,
+    save_integration: ({ name, lists }) => {
+      if (!name.trim()) throw { code: "invalidInput", message: "Give the integration a name.", field: "name" };
+      return {
+        name,
+        lists: lists.map((l) => `Employees (Human Resources): ${l.columns.length} columns`),
+        siteIds: [...new Set(lists.map((l) => l.siteId))],
+        definitionPath: "/home/admin/.config/spconnect/integrations/hr-sync.json",
+        openapiPath: "/home/admin/.config/spconnect/integrations/hr-sync.openapi.json",
+        openapi: '{"openapi": "3.1.0"}',
+      };
+    },
     grant_access: ({ need }) => accessView(need, true),
     register_in_tenant: ({ tenant }) => ({
       tenant: tenant ?? "contoso.onmicrosoft.com",

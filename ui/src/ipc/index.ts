@@ -3,6 +3,8 @@
 import { Channel, invoke, type InvokeArgs } from "@tauri-apps/api/core";
 
 import type {
+  IntegrationView,
+  PickedListArgs,
   LoadProgressView,
   LoadedView,
   ListDetailsView,
@@ -29,6 +31,8 @@ import type {
 
 // The contract's types are generated from the Rust side (./bindings.ts); these are their names here.
 export type {
+  IntegrationView,
+  PickedListArgs,
   LoadProgressView,
   LoadedView,
   ColumnView,
@@ -247,4 +251,9 @@ export function cancelBrowseLoad(): Promise<boolean> {
 /** A list's content types and first items. */
 export function browseList(account: AccountView, siteId: string, listId: string): Promise<ListDetailsView> {
   return call("browse_list", { ...accountKey(account), siteId, listId });
+}
+
+/** Saves the lists and columns ticked as an integration definition, with its OpenAPI document. */
+export function saveIntegration(account: AccountView, name: string, lists: PickedListArgs[]): Promise<IntegrationView> {
+  return call("save_integration", { ...accountKey(account), name, lists });
 }
