@@ -103,18 +103,24 @@ fn browsing_without_consent_asks_for_it_rather_than_failing() {
     assert_eq!(listed["accounts"][0]["signInAgain"], Value::Null, "still signed in");
 }
 
-#[test]
-fn everything_under_a_site_is_loaded_kept_and_read_again_on_refresh() {
+/// The app on a demo tenant with its administrator signed in.
+fn signed_in_admin() -> (Demo, TestApp, Value) {
     let demo = Demo::start();
     let app = TestApp::start_with_secrets(Some(demo.tenant()), Arc::new(MemoryStore::new()));
     let account = sign_in(&app, ADMIN, &mut Vec::new())["account"].clone();
-    let hr = app
-        .invoke(
-            "browse_sites",
-            with(&account, json!({"query": "https://contoso.sharepoint.com/sites/hr"})),
-        )
-        .expect("HR")["sites"][0]
-        .clone();
+    (demo, app, account)
+}
+
+/// The Human Resources site, found by its URL.
+fn hr_site(app: &TestApp, account: &Value) -> Value {
+    let query = json!({"query": "https://contoso.sharepoint.com/sites/hr"});
+    app.invoke("browse_sites", with(account, query)).expect("HR")["sites"][0].clone()
+}
+
+#[test]
+fn everything_under_a_site_is_loaded_kept_and_read_again_on_refresh() {
+    let (_demo, app, account) = signed_in_admin();
+    let hr = hr_site(&app, &account);
 
     let loaded = app
         .invoke(
@@ -152,16 +158,8 @@ fn everything_under_a_site_is_loaded_kept_and_read_again_on_refresh() {
 
 #[test]
 fn a_selection_from_the_demo_tenant_is_saved_with_a_valid_openapi_document() {
-    let demo = Demo::start();
-    let app = TestApp::start_with_secrets(Some(demo.tenant()), Arc::new(MemoryStore::new()));
-    let account = sign_in(&app, ADMIN, &mut Vec::new())["account"].clone();
-    let hr = app
-        .invoke(
-            "browse_sites",
-            with(&account, json!({"query": "https://contoso.sharepoint.com/sites/hr"})),
-        )
-        .expect("HR")["sites"][0]
-        .clone();
+    let (_demo, app, account) = signed_in_admin();
+    let hr = hr_site(&app, &account);
     let contents =
         app.invoke("browse_site", with(&account, json!({"siteId": hr["id"]}))).expect("lists");
     let lists = contents["lists"].as_array().expect("lists");
