@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 use reqwest::{StatusCode, header::HeaderMap};
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::{Map, Value, json, value::RawValue};
 
 use crate::{
     client::{GraphClient, service_error},
@@ -58,26 +59,58 @@ impl BatchRequest {
     }
 }
 
+/// A batch's answer as Graph sends it. Each body is kept as its JSON text, to be read by whoever
+/// asked (typed, without a tree of values for every part).
+#[derive(Deserialize)]
+struct Answer {
+    responses: Vec<WirePart>,
+}
+
+#[derive(Deserialize)]
+struct WirePart {
+    id: String,
+    #[serde(default)]
+    status: u16,
+    #[serde(default)]
+    headers: Map<String, Value>,
+    #[serde(default)]
+    body: Option<RawBody>,
+}
+
+/// The JSON text of an answer's body.
+pub type RawBody = Box<RawValue>;
+
 /// One part of a batch's answer.
 struct Part {
     status: u16,
     headers: HeaderMap,
-    body: Value,
+    body: Option<RawBody>,
 }
 
 impl Part {
-    fn into_result(self) -> Result<Value, GraphError> {
+    /// The body of a success (`None` for an empty one), or the part's error.
+    fn into_result(self) -> Result<Option<RawBody>, GraphError> {
         if (200..300).contains(&self.status) {
             return Ok(self.body);
         }
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_GATEWAY);
-        Err(service_error(status, &self.headers, &self.body.to_string()))
+        let text = self.body.as_deref().map_or("", RawValue::get);
+        Err(service_error(status, &self.headers, text))
     }
 }
 
-fn header_map(headers: &Value) -> HeaderMap {
+/// The value of a part's body (`null` for none).
+fn value_of(raw: Option<RawBody>) -> Result<Value, GraphError> {
+    match raw {
+        None => Ok(Value::Null),
+        Some(raw) => serde_json::from_str(raw.get())
+            .map_err(|_| GraphError::Protocol("a $batch part whose body is not JSON".into())),
+    }
+}
+
+fn header_map(headers: &Map<String, Value>) -> HeaderMap {
     let mut map = HeaderMap::new();
-    for (name, value) in headers.as_object().into_iter().flatten() {
+    for (name, value) in headers {
         let text = match value {
             Value::String(text) => text.clone(),
             other => other.to_string(),
@@ -112,7 +145,7 @@ impl GraphClient {
             Ok(mut parts) => requests
                 .iter()
                 .map(|r| match parts.remove(&r.id.to_ascii_lowercase()) {
-                    Some(part) => part.into_result(),
+                    Some(part) => part.into_result().and_then(value_of),
                     None => Err(missing_part(&r.id)),
                 })
                 .collect(),
@@ -128,7 +161,19 @@ impl GraphClient {
         paths: &[String],
         scopes: &[&str],
     ) -> Vec<Result<Value, GraphError>> {
-        let mut results: Vec<Option<Result<Value, GraphError>>> = vec![None; paths.len()];
+        let raw = self.get_many_raw(paths, scopes).await;
+        raw.into_iter().map(|r| r.and_then(value_of)).collect()
+    }
+
+    /// [`get_many`](Self::get_many), each answer as its JSON text (`None` for an empty one), for
+    /// reading it typed.
+    pub async fn get_many_raw(
+        &self,
+        paths: &[String],
+        scopes: &[&str],
+    ) -> Vec<Result<Option<RawBody>, GraphError>> {
+        let mut results: Vec<Option<Result<Option<RawBody>, GraphError>>> =
+            (0..paths.len()).map(|_| None).collect();
         let mut pending: Vec<usize> = (0..paths.len()).collect();
         let mut attempt = 1;
         while !pending.is_empty() {
@@ -211,24 +256,17 @@ impl GraphClient {
     ) -> Result<std::collections::HashMap<String, Part>, GraphError> {
         let body =
             json!({ "requests": requests.iter().map(BatchRequest::to_json).collect::<Vec<_>>() });
-        let answer = self.post("$batch", &body, scopes).await?;
-        let Some(responses) = answer.get("responses").and_then(Value::as_array) else {
-            return Err(GraphError::Protocol("a $batch answer without `responses`".into()));
-        };
+        let text = self.post_text("$batch", &body, scopes).await?;
+        let answer: Answer = serde_json::from_str(&text)
+            .map_err(|_| GraphError::Protocol("a $batch answer without `responses`".into()))?;
         let mut parts = std::collections::HashMap::new();
-        for response in responses {
-            let Some(id) = response.get("id").and_then(Value::as_str) else { continue };
-            let headers = header_map(&response["headers"]);
+        for response in answer.responses {
+            let headers = header_map(&response.headers);
             crate::client::observe_rate_limit(self.pacer(), &headers);
-            let status =
-                response["status"].as_u64().and_then(|s| u16::try_from(s).ok()).unwrap_or(502);
+            let status = if response.status == 0 { 502 } else { response.status };
             parts.insert(
-                id.to_ascii_lowercase(),
-                Part {
-                    status,
-                    headers,
-                    body: response.get("body").cloned().unwrap_or(Value::Null),
-                },
+                response.id.to_ascii_lowercase(),
+                Part { status, headers, body: response.body },
             );
         }
         Ok(parts)

@@ -161,8 +161,28 @@ impl GraphClient {
 
     /// `GET` an `@odata.nextLink` (only on the Graph host).
     pub(crate) async fn get_link(&self, link: &str, scopes: &[&str]) -> Result<Value, GraphError> {
+        parse_json(&self.get_link_text(link, scopes).await?)
+    }
+
+    /// `GET` an `@odata.nextLink` (only on the Graph host); the answer's text.
+    pub(crate) async fn get_link_text(
+        &self,
+        link: &str,
+        scopes: &[&str],
+    ) -> Result<String, GraphError> {
         let url = self.next_link(link)?;
-        self.send(Method::GET, url, None, scopes).await
+        self.send_text(Method::GET, url, None, scopes, None).await
+    }
+
+    /// `POST` JSON to a path under `/v1.0/`; the answer's text.
+    pub(crate) async fn post_text(
+        &self,
+        path: &str,
+        body: &Value,
+        scopes: &[&str],
+    ) -> Result<String, GraphError> {
+        let url = self.url(path)?;
+        self.send_text(Method::POST, url, Some(body), scopes, None).await
     }
 
     fn url(&self, path: &str) -> Result<Url, GraphError> {
@@ -202,6 +222,18 @@ impl GraphClient {
         scopes: &[&str],
         header: Option<(&str, &str)>,
     ) -> Result<Value, GraphError> {
+        parse_json(&self.send_text(method, url, body, scopes, header).await?)
+    }
+
+    /// Sends a request (again, as long as Graph may answer later); the text of the answer.
+    async fn send_text(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        scopes: &[&str],
+        header: Option<(&str, &str)>,
+    ) -> Result<String, GraphError> {
         let mut attempt = 1;
         loop {
             let token = self.tokens.token(scopes).await?;
@@ -291,22 +323,26 @@ pub(crate) fn observe_rate_limit(pacer: &Pacer, headers: &HeaderMap) {
     );
 }
 
-/// The JSON of a success, or the [`GraphError`] of an error answer.
-async fn read(response: reqwest::Response) -> Result<Value, GraphError> {
+/// The text of a success, or the [`GraphError`] of an error answer.
+async fn read(response: reqwest::Response) -> Result<String, GraphError> {
     let status = response.status();
     let headers = response.headers().clone();
     let text = response.text().await.map_err(|e| {
         GraphError::Protocol(format!("the answer could not be read ({})", e.without_url()))
     })?;
     if status.is_success() {
-        if text.trim().is_empty() {
-            return Ok(Value::Null);
-        }
-        return serde_json::from_str(&text).map_err(|_| {
-            GraphError::Protocol(format!("HTTP {status} with a body that is not JSON"))
-        });
+        return Ok(text);
     }
     Err(service_error(status, &headers, &text))
+}
+
+/// The JSON of a successful answer's text (`null` for none).
+fn parse_json(text: &str) -> Result<Value, GraphError> {
+    if text.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(text)
+        .map_err(|_| GraphError::Protocol("an answer whose body is not JSON".into()))
 }
 
 pub(crate) fn service_error(status: StatusCode, headers: &HeaderMap, text: &str) -> GraphError {

@@ -11,15 +11,14 @@ use std::{
     sync::atomic::{AtomicBool, Ordering},
 };
 
-use futures_util::future::join_all;
-use serde_json::Value;
-
 use crate::{
-    batch::MAX_BATCH,
+    batch::{MAX_BATCH, RawBody},
     client::GraphClient,
     error::GraphError,
     sharepoint::{self, List, READ, Site},
+    wire,
 };
+use futures_util::future::join_all;
 
 /// What was read of one site.
 #[derive(Clone, Debug)]
@@ -103,28 +102,25 @@ pub async fn crawl(
                 paths.push(sharepoint::subsites_path(&site.id));
             }
         }
-        let answers = graph.get_many(&paths, READ).await;
+        let answers = graph.get_many_raw(&paths, READ).await;
         let mut answers = answers.into_iter();
         let mut reads = Vec::with_capacity(round.len());
         for site in round {
             let lists = answers.next().unwrap_or_else(|| Err(lost()));
             let subsites = if options.subsites {
-                answers.next().unwrap_or_else(|| Err(lost()))
+                Some(answers.next().unwrap_or_else(|| Err(lost())))
             } else {
-                Ok(Value::Null)
+                None
             };
             reads.push((site, lists, subsites));
         }
-        // Further pages (rare: a site with more lists or subsites than a page holds), side by side.
+        // Read typed from the answers' text; further pages (rare: more lists or subsites than a
+        // page holds) side by side.
         let read = join_all(reads.into_iter().map(|(site, lists, subsites)| async move {
-            let lists = match lists {
-                Ok(page) => graph.rest_of(page, READ).await,
-                Err(error) => Err(error),
-            };
+            let lists = all_of(graph, lists, wire::lists_page).await;
             let subsites = match subsites {
-                Ok(Value::Null) => Ok(Vec::new()),
-                Ok(page) => graph.rest_of(page, READ).await,
-                Err(error) => Err(error),
+                Some(first) => all_of(graph, first, wire::sites_page).await,
+                None => Ok(Vec::new()),
             };
             (site, lists, subsites)
         }))
@@ -136,12 +132,12 @@ pub async fn crawl(
                 lists: Vec::new(),
                 problems: Vec::new(),
             };
-            match lists.and_then(sharepoint::lists_from) {
+            match lists {
                 Ok(lists) => entry.lists = lists,
                 Err(GraphError::Token(token)) => return Err(GraphError::Token(token)),
                 Err(error) => entry.problems.push(format!("The lists could not be read: {error}")),
             }
-            match subsites.and_then(sharepoint::sites_from) {
+            match subsites {
                 Ok(found) => {
                     for subsite in found {
                         entry.subsites.push(subsite.id.clone());
@@ -166,6 +162,22 @@ pub async fn crawl(
         progress(crawl.progress);
     }
     Ok(crawl)
+}
+
+/// Every item of a collection whose first page is `first`, each page read typed with `parse`.
+async fn all_of<T>(
+    graph: &GraphClient,
+    first: Result<Option<RawBody>, GraphError>,
+    parse: fn(&str) -> Result<wire::Page<T>, GraphError>,
+) -> Result<Vec<T>, GraphError> {
+    let first = first?.ok_or_else(|| GraphError::Protocol("an empty page".into()))?;
+    let mut page = parse(first.get())?;
+    let mut items = std::mem::take(&mut page.value);
+    while let Some(next) = page.next_link.take() {
+        page = parse(&graph.get_link_text(&next, READ).await?)?;
+        items.append(&mut page.value);
+    }
+    Ok(items)
 }
 
 fn lost() -> GraphError {

@@ -24,6 +24,7 @@ mod pacer;
 pub mod roles;
 pub mod sharepoint;
 mod token;
+mod wire;
 
 pub use batch::{BatchRequest, MAX_BATCH};
 pub use client::{GraphClient, GraphOptions};

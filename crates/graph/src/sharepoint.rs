@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{access::Need, client::GraphClient, error::GraphError};
+use crate::{access::Need, client::GraphClient, error::GraphError, wire::WireList};
 
 /// The fields of a site that Browse shows.
 pub const SITE_SELECT: &str = "id,name,displayName,webUrl,description,root,siteCollection";
@@ -80,25 +80,6 @@ impl List {
     /// Whether it is a document library.
     pub fn is_library(&self) -> bool {
         self.template == "documentLibrary"
-    }
-
-    fn from_graph(value: &Value) -> Result<Self, GraphError> {
-        let info = &value["list"];
-        let columns = match value.get("columns").and_then(Value::as_array) {
-            Some(columns) => columns.iter().map(Column::from_graph).collect::<Result<_, _>>()?,
-            None => Vec::new(),
-        };
-        Ok(Self {
-            id: text(value, "id").ok_or_else(|| protocol("a list without an id"))?,
-            name: text(value, "name").unwrap_or_default(),
-            display_name: text(value, "displayName").unwrap_or_default(),
-            web_url: text(value, "webUrl").unwrap_or_default(),
-            description: text(value, "description").filter(|d| !d.is_empty()),
-            template: info["template"].as_str().unwrap_or("unknown").to_owned(),
-            hidden: info["hidden"].as_bool().unwrap_or(false),
-            system: value.get("system").is_some_and(|s| !s.is_null()),
-            columns,
-        })
     }
 }
 
@@ -201,87 +182,6 @@ pub struct Column {
     pub unique: bool,
     /// The default value, when set.
     pub default_value: Option<String>,
-}
-
-const OTHER_FACETS: [&str; 4] = ["geolocation", "term", "thumbnail", "contentApprovalStatus"];
-
-impl Column {
-    fn from_graph(value: &Value) -> Result<Self, GraphError> {
-        let flag = |name: &str| value[name].as_bool().unwrap_or(false);
-        Ok(Self {
-            id: text(value, "id").ok_or_else(|| protocol("a column without an id"))?,
-            name: text(value, "name").ok_or_else(|| protocol("a column without a name"))?,
-            display_name: text(value, "displayName").unwrap_or_default(),
-            description: text(value, "description").filter(|d| !d.is_empty()),
-            column_type: column_type(value),
-            required: flag("required"),
-            indexed: flag("indexed"),
-            read_only: flag("readOnly"),
-            hidden: flag("hidden"),
-            unique: flag("enforceUniqueValues"),
-            default_value: value["defaultValue"]["value"]
-                .as_str()
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned),
-        })
-    }
-}
-
-fn column_type(value: &Value) -> ColumnType {
-    let facet = |name: &str| value.get(name).filter(|f| f.is_object());
-    let bool_of = |f: &Value, name: &str| f[name].as_bool().unwrap_or(false);
-    let text_of = |f: &Value, name: &str| f[name].as_str().map(str::to_owned);
-    if let Some(f) = facet("text") {
-        return ColumnType::Text {
-            multiple_lines: bool_of(f, "allowMultipleLines"),
-            max_length: f["maxLength"].as_u64(),
-        };
-    }
-    if let Some(f) = facet("number") {
-        return ColumnType::Number {
-            minimum: f["minimum"].as_f64(),
-            maximum: f["maximum"].as_f64(),
-        };
-    }
-    if let Some(f) = facet("choice") {
-        let choices = f["choices"]
-            .as_array()
-            .map(|c| c.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-            .unwrap_or_default();
-        return ColumnType::Choice { choices, allow_text_entry: bool_of(f, "allowTextEntry") };
-    }
-    if let Some(f) = facet("dateTime") {
-        return ColumnType::DateTime { date_only: f["format"].as_str() == Some("dateOnly") };
-    }
-    if let Some(f) = facet("lookup") {
-        return ColumnType::Lookup {
-            list_id: text_of(f, "listId").unwrap_or_default(),
-            column_name: text_of(f, "columnName").unwrap_or_default(),
-            multiple: bool_of(f, "allowMultipleValues"),
-        };
-    }
-    if let Some(f) = facet("personOrGroup") {
-        return ColumnType::PersonOrGroup { multiple: bool_of(f, "allowMultipleSelection") };
-    }
-    if facet("boolean").is_some() {
-        return ColumnType::Boolean;
-    }
-    if let Some(f) = facet("currency") {
-        return ColumnType::Currency { locale: text_of(f, "locale") };
-    }
-    if let Some(f) = facet("calculated") {
-        return ColumnType::Calculated {
-            output_type: text_of(f, "outputType"),
-            formula: text_of(f, "formula"),
-        };
-    }
-    if let Some(f) = facet("hyperlinkOrPicture") {
-        return ColumnType::Hyperlink { is_picture: bool_of(f, "isPicture") };
-    }
-    match OTHER_FACETS.iter().find(|name| facet(name).is_some()) {
-        Some(name) => ColumnType::Other { facet: (*name).to_owned() },
-        None => ColumnType::Unknown,
-    }
 }
 
 /// A content type.
@@ -412,7 +312,11 @@ pub fn sites_from(items: Vec<Value>) -> Result<Vec<Site>, GraphError> {
 
 /// Lists from the items of a collection read with [`lists_path`].
 pub fn lists_from(items: Vec<Value>) -> Result<Vec<List>, GraphError> {
-    items.iter().map(List::from_graph).collect()
+    items
+        .into_iter()
+        .map(|v| serde_json::from_value::<WireList>(v).map(List::from))
+        .collect::<Result<_, _>>()
+        .map_err(|e| GraphError::Protocol(format!("a list: {e}")))
 }
 
 /// Content types from the items of a collection.
@@ -437,15 +341,23 @@ pub fn items_from(items: Vec<Value>) -> Result<Vec<ItemPreview>, GraphError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::{WireColumn, WireList};
     use serde_json::json;
+
+    fn column(value: Value) -> Result<Column, serde_json::Error> {
+        serde_json::from_value::<WireColumn>(value).map(Column::from)
+    }
+
+    fn list(value: Value) -> Result<List, serde_json::Error> {
+        serde_json::from_value::<WireList>(value).map(List::from)
+    }
 
     #[test]
     fn columns_are_typed_by_their_one_facet_and_unknown_ones_are_kept() {
-        let choice =
-            Column::from_graph(&json!({"id": "1", "name": "Status", "displayName": "Status",
+        let choice = column(json!({"id": "1", "name": "Status", "displayName": "Status",
             "required": true, "indexed": true, "defaultValue": {"value": "Open"},
             "choice": {"choices": ["Open", "Closed"], "allowTextEntry": false}}))
-            .expect("a column");
+        .expect("a column");
         assert_eq!(
             choice.column_type,
             ColumnType::Choice {
@@ -455,7 +367,7 @@ mod tests {
         );
         assert!(choice.required && choice.indexed && !choice.read_only);
         assert_eq!(choice.default_value.as_deref(), Some("Open"));
-        let lookup = Column::from_graph(&json!({"id": "2", "name": "Customer",
+        let lookup = column(json!({"id": "2", "name": "Customer",
             "lookup": {"listId": "abc", "columnName": "Title", "allowMultipleValues": true}}))
         .expect("a column");
         assert_eq!(
@@ -466,14 +378,14 @@ mod tests {
                 multiple: true
             }
         );
-        let unknown = Column::from_graph(&json!({"id": "3", "name": "Odd"})).expect("a column");
+        let unknown = column(json!({"id": "3", "name": "Odd"})).expect("a column");
         assert_eq!(unknown.column_type, ColumnType::Unknown);
-        assert!(Column::from_graph(&json!({"name": "NoId"})).is_err());
+        assert!(column(json!({"name": "NoId"})).is_err());
     }
 
     #[test]
     fn lists_keep_unknown_templates_and_mark_system_lists() {
-        let list = List::from_graph(&json!({"id": "l", "displayName": "Odd", "system": {},
+        let list = list(json!({"id": "l", "displayName": "Odd", "system": {},
             "list": {"template": "somethingNew", "hidden": true}, "columns": []}))
         .expect("a list");
         assert_eq!(list.template, "somethingNew");
