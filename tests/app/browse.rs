@@ -148,7 +148,15 @@ fn everything_under_a_site_is_loaded_kept_and_read_again_on_refresh() {
     let kept =
         app.invoke("browse_site", with(&account, json!({"siteId": hr["id"]}))).expect("kept");
     assert_eq!(kept["readAt"], loaded["sites"][0]["contents"]["readAt"]);
-    assert_eq!(kept["lists"], loaded["sites"][0]["contents"]["lists"]);
+    let light = loaded["sites"][0]["contents"]["lists"].as_array().expect("lists");
+    let full = kept["lists"].as_array().expect("lists");
+    assert_eq!(light.len(), full.len());
+    assert!(
+        light.iter().all(|l| l["columnsLoaded"] == false && l["columns"] == json!([])),
+        "the window gets the tree"
+    );
+    assert!(full.iter().all(|l| l["columnsLoaded"] == true), "the columns were kept");
+    assert!(full.iter().any(|l| !l["columns"].as_array().expect("columns").is_empty()));
     let again = app
         .invoke("browse_site", with(&account, json!({"siteId": hr["id"], "refresh": true})))
         .expect("read again");

@@ -158,8 +158,15 @@ pub async fn browse_load_all<R: Runtime>(
     for entry in crawl.sites {
         let subsites = entry.subsites.iter().filter_map(|id| by_id.get(id).cloned()).collect();
         let contents = contents_view(subsites, entry.lists, entry.problems);
-        state.browsing().keep(&key, &entry.site.id, contents.clone());
-        sites.push(LoadedSiteView { site: entry.site.into(), contents });
+        // The window gets the tree; the columns (a million in a large tenant) stay here until a
+        // list is opened.
+        let mut light = contents.clone();
+        for list in &mut light.lists {
+            list.columns = Vec::new();
+            list.columns_loaded = false;
+        }
+        state.browsing().keep(&key, &entry.site.id, contents);
+        sites.push(LoadedSiteView { site: entry.site.into(), contents: light });
     }
     let progress = progress_view(crawl.progress, started.elapsed());
     tracing::info!(

@@ -275,8 +275,11 @@ pub struct ListView {
     pub hidden: bool,
     /// A system list.
     pub system: bool,
-    /// Its columns.
+    /// Its columns (none when `columns_loaded` is false).
     pub columns: Vec<ColumnView>,
+    /// Whether `columns` came with it; "load everything" leaves them out of its answer (they
+    /// are kept, and `browse_site` answers them from there).
+    pub columns_loaded: bool,
 }
 
 impl From<List> for ListView {
@@ -293,6 +296,7 @@ impl From<List> for ListView {
             hidden: list.hidden,
             system: list.system,
             columns: list.columns.into_iter().map(ColumnView::from).collect(),
+            columns_loaded: true,
         }
     }
 }

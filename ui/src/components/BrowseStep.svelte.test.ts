@@ -202,5 +202,19 @@ describe("Browse step", () => {
     await settle();
     expect(writeText).toHaveBeenCalledWith('{"openapi": "3.1.0"}');
   });
+
+  test("after load everything, a list's columns are fetched from the app when it is opened", async () => {
+    const { calls } = await browse();
+    nodeNamed("Human Resources").click();
+    await settle();
+    document.getElementById("browse-load-all")?.click();
+    await settle();
+    expect(document.getElementById("browse-load-status")?.textContent).toContain("Loaded everything under the site");
+    const before = calls.filter((c) => c.cmd === "browse_site").length;
+    nodeNamed("Employees").click();
+    await settle();
+    expect(calls.filter((c) => c.cmd === "browse_site").length).toBe(before + 1);
+    expect(document.querySelector(".details")?.textContent).toContain("Choices: Active, Leaver");
+  });
 });
 

@@ -431,9 +431,14 @@ hidden: boolean,
  */
 system: boolean, 
 /**
- * Its columns.
+ * Its columns (none when `columns_loaded` is false).
  */
-columns: Array<ColumnView>, };
+columns: Array<ColumnView>, 
+/**
+ * Whether `columns` came with it; "load everything" leaves them out of its answer (they
+ * are kept, and `browse_site` answers them from there).
+ */
+columnsLoaded: boolean, };
 
 export type SiteContentsView = { 
 /**

@@ -141,6 +141,7 @@ const EMPLOYEES: ListView = {
   isLibrary: false,
   hidden: false,
   system: false,
+  columnsLoaded: true,
   columns: [
     { id: "c1", name: "Title", displayName: "Name", description: null, typeName: "Single line of text", settings: ["At most: 255 characters"], required: true, indexed: false, readOnly: false, hidden: false, defaultValue: null },
     { id: "c2", name: "Status", displayName: "Status", description: null, typeName: "Choice", settings: ["Choices: Active, Leaver"], required: false, indexed: true, readOnly: false, hidden: false, defaultValue: "Active" },
@@ -242,7 +243,9 @@ export function fakeBackend(handlers: Partial<Handlers> = {}): Call[] {
       const progress = { sitesFound: 2, sitesRead: 1, lists: 2, columns: 6, sitesWithProblems: 0, elapsedMs: 120, sitesPerSecond: 8.3, secondsLeft: 0.1 };
       (onProgress as unknown as { onmessage: (p: LoadProgressView) => void }).onmessage(progress);
       const site = SITES.find((s) => s.id === siteId) ?? SITES[0];
-      const contents = SITE_CONTENTS[siteId] ?? { subsites: [], lists: [], problems: [], readAt: 0 };
+      const full = SITE_CONTENTS[siteId] ?? { subsites: [], lists: [], problems: [], readAt: 0 };
+      // As the app answers: the tree without the columns.
+      const contents = { ...full, lists: full.lists.map((l) => ({ ...l, columns: [], columnsLoaded: false })) };
       return { sites: site ? [{ site, contents }] : [], cancelled: false, progress: { ...progress, sitesRead: 2 } };
     },
     cancel_browse_load: () => false,
