@@ -216,5 +216,26 @@ describe("Browse step", () => {
     expect(calls.filter((c) => c.cmd === "browse_site").length).toBe(before + 1);
     expect(document.querySelector(".details")?.textContent).toContain("Choices: Active, Leaver");
   });
+
+  test("with thousands of sites only the rows in view are in the page, and scrolling brings the others", async () => {
+    const many = Array.from({ length: 2000 }, (_, n) => ({
+      id: `contoso.sharepoint.com,${n},0`,
+      displayName: `Site ${String(n + 1).padStart(5, "0")}`,
+      webUrl: `https://contoso.sharepoint.com/sites/site-${n + 1}`,
+      description: null,
+      isRoot: true,
+    }));
+    await browse({ browse_sites: () => ({ sites: many, how: "Every site you can find" }) });
+    const tree = document.querySelector<HTMLElement>(".tree");
+    expect(document.querySelectorAll(".tree .row").length).toBeLessThan(40);
+    expect(document.querySelector<HTMLElement>(".rows")?.style.height).toBe(`${2000 * 30}px`);
+    expect(() => nodeNamed("Site 01000")).toThrow();
+    if (!tree) throw new Error("no tree");
+    tree.scrollTop = 999 * 30;
+    tree.dispatchEvent(new Event("scroll"));
+    await settle();
+    expect(nodeNamed("Site 01000").closest<HTMLElement>(".row")?.style.top).toBe(`${999 * 30}px`);
+    expect(document.querySelectorAll(".tree .row").length).toBeLessThan(40);
+  });
 });
 
