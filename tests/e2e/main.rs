@@ -5,6 +5,7 @@
 //! These tests need a display, `tauri-driver` and `WebKitWebDriver`, so they are ignored in a plain
 //! `cargo test`; `scripts/test` runs them under `xvfb-run` with `--ignored`.
 
+mod tenant;
 mod webdriver;
 
 use std::{
@@ -489,4 +490,72 @@ fn sign_in_with_the_system_browser_on_the_demo_tenant() {
         assert!(!text.contains(password), "the password in {}", path.display());
         assert!(!text.contains("eyJ"), "something like a JWT in {}", path.display());
     }
+}
+
+#[test]
+#[ignore = "needs a display, tauri-driver, WebKitWebDriver and a Secret Service: scripts/test runs it under xvfb-run in a private keychain session"]
+fn markup_and_script_from_the_tenant_are_shown_as_inert_text() {
+    let player = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/play-browser.py");
+    let env = [
+        ("BROWSER", player.display().to_string()),
+        ("SPCONNECT_E2E_LOGIN", "admin@contoso.onmicrosoft.com".to_owned()),
+        ("SPCONNECT_E2E_PASSWORD", "Demo-Admin-2026!".to_owned()),
+    ];
+    let (_xdg, _driver, session) = launch_with(&["--demo"], &env);
+    session.find("#nav-settings").and_then(|b| b.click()).expect("Settings");
+    let text = session
+        .wait_for_text("#demo-endpoints", |text| text.contains("http://127.0.0.1:"))
+        .expect("where the demo tenant answers");
+    let base = text
+        .split_whitespace()
+        .find(|word| word.starts_with("http://127.0.0.1:"))
+        .map(|word| word.trim_end_matches(['.', ',']))
+        .expect("a loopback URL")
+        .to_owned();
+    // An administrator adds content the seed does not hold.
+    let token = tenant::token(
+        &base,
+        ("admin@contoso.onmicrosoft.com", "Demo-Admin-2026!"),
+        "https://graph.microsoft.com/Sites.Manage.All offline_access",
+    );
+    tenant::add_list_with_markup(&base, &token);
+
+    session.find("#nav-accounts").and_then(|b| b.click()).expect("Accounts");
+    session.find("#accounts-sign-in-browser").and_then(|b| b.click()).expect("Sign in");
+    session.wait_for_text("#accounts-status", |t| t.contains("is signed in")).expect("signed in");
+    session.find("#nav-wizard").and_then(|b| b.click()).expect("New connection");
+    session
+        .wait_for_text(r#"input[name="wizard-account"]:checked + .choice-text"#, |t| {
+            t.contains("admin@")
+        })
+        .expect("the person is picked");
+    session.find("#wizard-next").and_then(|b| b.click()).expect("Next");
+    session.wait_for_text("#browse-status", |t| t.contains("sites")).expect("the sites");
+    click_node(&session, "Human Resources");
+    let tree = session
+        .wait_for_text(".tree", |t| t.contains("Inbox"))
+        .expect("the new list is in the tree");
+    assert!(tree.contains("<img src=x onerror=alert(1)>Inbox"), "the title as text: {tree}");
+    click_node(&session, "Inbox");
+    let details = session
+        .wait_for_text(".details", |t| t.contains("First items") && t.contains("alert(3)"))
+        .expect("the list's details");
+    assert!(
+        details.contains("<script>alert(2)</script>Note"),
+        "the column's name as text: {details}"
+    );
+    assert!(
+        details.contains("<b>bold</b><script>alert(3)</script>"),
+        "the value as text: {details}"
+    );
+    assert!(details.contains("<img src=y onerror=alert(4)>"), "{details}");
+    let elements = session
+        .execute(
+            "return document.querySelectorAll('.browse img, .browse script, .browse b').length;",
+        )
+        .expect("runs");
+    assert_eq!(elements, serde_json::json!(0), "nothing from the tenant became an element");
+    let shot = screenshot_path("browse-markup-as-text.png");
+    std::fs::write(&shot, session.screenshot().expect("a screenshot")).expect("saved");
+    session.end().expect("the session ends");
 }
