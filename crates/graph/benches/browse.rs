@@ -16,7 +16,8 @@
 //!
 //! Run with `cargo bench -p spconnect-graph --bench browse`. `SPCONNECT_BENCH_SITES` (default
 //! 2,000) sets the tenant's size; `SPCONNECT_BENCH_ONLY=everything` stops after the first figure
-//! (for profiling).
+//! (for profiling); `SPCONNECT_BENCH_DEBUG=1` also prints the memory children hold before and
+//! after dropping the catalogue.
 
 #[path = "../../emulator/tests/common/sign_in.rs"]
 mod common;
@@ -158,6 +159,11 @@ fn child(role: &str) {
         }
     });
     let lists = held.as_ref().map_or(0, |c| c.progress.lists);
+    if std::env::var_os("SPCONNECT_BENCH_DEBUG").is_some() {
+        eprintln!("resident with the catalogue: {} KiB", status_kib("VmRSS:"));
+        drop(held);
+        eprintln!("resident after dropping it: {} KiB", status_kib("VmRSS:"));
+    }
     report(format!("{} {lists}", status_kib("VmHWM:")));
 }
 
@@ -169,6 +175,9 @@ fn peak_kib(role: &str, base: &str, token: &str) -> (u64, usize) {
         .output()
         .expect("the child runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    if std::env::var_os("SPCONNECT_BENCH_DEBUG").is_some() {
+        eprint!("{role}: {}", String::from_utf8_lossy(&out.stderr));
+    }
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text.lines().last().expect("a figure");
     let mut parts = line.split_whitespace();
