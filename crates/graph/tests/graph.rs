@@ -196,6 +196,16 @@ async fn a_throttling_storm_loses_nothing_and_never_retries_sooner_than_asked() 
         let (calm, stormy) = (calm.as_ref().expect("read"), stormy.as_ref().expect("read again"));
         assert_eq!(calm["value"], stormy["value"], "nothing lost or changed");
     }
+
+    // 30% of them 503 without a wait asked for: backed off with jitter, and nothing lost either.
+    let outage = json!({"kind": "unavailable", "pathPrefix": "/v1.0/sites/", "fraction": 0.3, "seed": 11, "retryAfter": 0});
+    assert_eq!(client.send("POST", "/_emulator/faults", "", Some(outage), &[]).status, 201);
+    let unavailable = graph.get_many(&paths, &[]).await;
+    client.send("DELETE", "/_emulator/faults", "", None, &[]);
+    for (calm, again) in calm.iter().zip(&unavailable) {
+        let (calm, again) = (calm.as_ref().expect("read"), again.as_ref().expect("read again"));
+        assert_eq!(calm["value"], again["value"], "nothing lost in the outage");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
