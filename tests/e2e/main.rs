@@ -343,6 +343,9 @@ fn browse_the_demo_tenant(session: &Session) {
     session
         .wait_for_text("#browse-status", |t| t.contains("Every site you can find"))
         .expect("the sites are listed");
+    let entering =
+        session.execute("const g = window.__gap; window.__gap = 0; return g;").expect("the gap");
+    eprintln!("longest gap between painted frames while the Browse step opened: {entering} ms");
     click_node(session, "Human Resources");
     session.wait_for_text(".tree", |t| t.contains("Employees")).expect("the site opens");
     click_node(session, "Employees");
@@ -356,9 +359,12 @@ fn browse_the_demo_tenant(session: &Session) {
         )
         .expect("ticked");
     session.wait_for_text("#browse-status", |t| t.contains("1 list ticked")).expect("ticked");
-    assert_eq!(accessibility_violations(session), Vec::<String>::new(), "Browse");
+    // Read before the accessibility check, which runs axe-core in the page.
     let gap = session.execute("return window.__gap;").expect("the longest gap");
-    eprintln!("longest gap between painted frames while browsing: {gap} ms");
+    eprintln!(
+        "longest gap between painted frames while browsing (open a site, a list, tick): {gap} ms"
+    );
+    assert_eq!(accessibility_violations(session), Vec::<String>::new(), "Browse");
     let shot = screenshot_path("browse.png");
     std::fs::write(&shot, session.screenshot().expect("a screenshot")).expect("saved");
     session.find("#wizard-back").and_then(|b| b.click()).expect("Back");
