@@ -195,6 +195,7 @@ impl GraphClient {
             let mut again = Vec::new();
             let mut longest: Option<Duration> = None;
             let mut retry_error = None;
+            let mut throttled = 0;
             for (chunk, answer) in chunks.into_iter().zip(answers) {
                 match answer {
                     // `send_batch` already retried the batch request itself.
@@ -210,6 +211,7 @@ impl GraphClient {
                                     if let Some(after) = error.retry_after() {
                                         longest = longest.max(Some(after));
                                     }
+                                    throttled += u64::from(error.status() == Some(429));
                                     retry_error.get_or_insert(error);
                                     again.push(i);
                                 }
@@ -225,7 +227,7 @@ impl GraphClient {
                     Some(after) => with_retry_after(error, after),
                     None => error,
                 };
-                if self.retry_wait(&error, attempt).is_none() {
+                if self.retry_wait_for(&error, attempt, throttled.max(1)).is_none() {
                     again.iter().for_each(|&i| results[i] = Some(Err(error.clone())));
                     again.clear();
                 }

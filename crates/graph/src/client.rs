@@ -273,6 +273,17 @@ impl GraphClient {
     /// tenant's other requests wait too), or `None` when Graph asked for longer than
     /// `max_wait`.
     pub(crate) fn retry_wait(&self, error: &GraphError, attempt: u32) -> Option<Duration> {
+        self.retry_wait_for(error, attempt, 1)
+    }
+
+    /// [`retry_wait`](Self::retry_wait) for `answers` answers that failed alike (parts of
+    /// batches), each counted.
+    pub(crate) fn retry_wait_for(
+        &self,
+        error: &GraphError,
+        attempt: u32,
+        answers: u64,
+    ) -> Option<Duration> {
         let (wait, throttled) = match error {
             GraphError::Service { retry_after: Some(after), status, .. } => {
                 (*after, *status == 429)
@@ -285,7 +296,7 @@ impl GraphClient {
         if wait > self.options.max_wait {
             return None;
         }
-        self.pacer.wait(wait, throttled);
+        self.pacer.wait(wait, if throttled { answers } else { 0 });
         Some(wait)
     }
 

@@ -15,6 +15,10 @@ use tokio::{
     time::Instant,
 };
 
+/// The resource units a full `$batch` of multi-item reads costs (20 parts of 2, docs/microsoft
+/// §3.8): with less than this left in the window, the next batch would be refused in part.
+const RESERVE: u64 = 2 * crate::batch::MAX_BATCH as u64;
+
 /// How hard a pacer lets requests go.
 #[derive(Clone, Copy, Debug)]
 pub struct PacerOptions {
@@ -34,7 +38,7 @@ impl Default for PacerOptions {
 pub struct PacerStats {
     /// Requests let through (a `$batch` counts once).
     pub requests: u64,
-    /// Answers (or batch parts) that were 429.
+    /// Answers, and parts of batches, that were 429.
     pub throttled: u64,
     /// Times the pacer slowed down on `RateLimit-*` headers.
     pub slowed: u64,
@@ -110,15 +114,13 @@ impl Pacer {
 
     /// Graph asked to wait `after` (a 429 or 503 with `Retry-After`, possibly inside a batch):
     /// nothing starts before then.
-    pub fn wait(&self, after: Duration, throttled: bool) {
+    pub fn wait(&self, after: Duration, throttled: u64) {
         let mut state = self.state();
         let until = Instant::now() + after;
         if until > state.not_before {
             state.not_before = until;
         }
-        if throttled {
-            state.stats.throttled += 1;
-        }
+        state.stats.throttled += throttled;
     }
 
     /// Reads the `RateLimit-Limit`, `-Remaining` and `-Reset` of an answer (given from 80% of the
@@ -133,8 +135,8 @@ impl Pacer {
         let window = Duration::from_secs(reset.max(1));
         let mut state = self.state();
         let now = Instant::now();
-        if remaining == 0 {
-            // Spent: nothing more until the window ends.
+        if remaining < RESERVE {
+            // Spent, or too little left for a batch: nothing more until the window ends.
             state.not_before = state.not_before.max(now + window);
             state.stats.slowed += 1;
             return;
@@ -169,7 +171,7 @@ mod tests {
         let pacer = Pacer::new(PacerOptions { concurrency: 2 });
         let started = Instant::now();
         drop(pacer.turn().await);
-        pacer.wait(Duration::from_secs(7), true);
+        pacer.wait(Duration::from_secs(7), 1);
         drop(pacer.turn().await);
         assert!(started.elapsed() >= Duration::from_secs(7), "{:?}", started.elapsed());
         assert_eq!(pacer.stats().throttled, 1);
@@ -179,18 +181,27 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_nearly_spent_budget_spreads_what_remains_over_the_window() {
         let pacer = Pacer::new(PacerOptions { concurrency: 8 });
-        pacer.observe(Some(1200), Some(10), Some(20));
+        pacer.observe(Some(1200), Some(100), Some(20));
         let started = Instant::now();
         for _ in 0..5 {
             drop(pacer.turn().await);
         }
-        // Two seconds apart (20 s / 10 remaining): the fifth starts 8 s in.
+        // A fifth of a second apart (20 s / 100 remaining): the fifth starts 0.8 s in.
         let elapsed = started.elapsed();
         assert!(
-            elapsed >= Duration::from_secs(8) && elapsed < Duration::from_secs(9),
+            elapsed >= Duration::from_millis(800) && elapsed < Duration::from_millis(900),
             "{elapsed:?}"
         );
         assert_eq!(pacer.stats().slowed, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn less_left_than_a_batch_costs_waits_for_the_window_to_end() {
+        let pacer = Pacer::default();
+        pacer.observe(Some(1200), Some(RESERVE - 1), Some(12));
+        let started = Instant::now();
+        drop(pacer.turn().await);
+        assert!(started.elapsed() >= Duration::from_secs(12), "{:?}", started.elapsed());
     }
 
     #[tokio::test(start_paused = true)]
