@@ -264,7 +264,9 @@ impl GraphClient {
     ) -> Result<std::collections::HashMap<String, Part>, GraphError> {
         let body =
             json!({ "requests": requests.iter().map(BatchRequest::to_json).collect::<Vec<_>>() });
-        let text = self.post_text("$batch", &body, scopes).await?;
+        // Each part is charged on its own: about two units for a read of a collection.
+        let units = crate::pacer::DEFAULT_UNITS * requests.len() as u64;
+        let text = self.post_text("$batch", &body, scopes, units).await?;
         let answer: Answer = serde_json::from_str(&text)
             .map_err(|_| GraphError::Protocol("a $batch answer without `responses`".into()))?;
         let mut parts = std::collections::HashMap::new();

@@ -10,7 +10,11 @@ use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::Value;
 use url::Url;
 
-use crate::{error::GraphError, pacer::Pacer, token::TokenSource};
+use crate::{
+    error::GraphError,
+    pacer::{DEFAULT_UNITS, Pacer},
+    token::TokenSource,
+};
 
 /// How the client reaches Graph.
 #[derive(Clone, Debug)]
@@ -171,18 +175,20 @@ impl GraphClient {
         scopes: &[&str],
     ) -> Result<String, GraphError> {
         let url = self.next_link(link)?;
-        self.send_text(Method::GET, url, None, scopes, None).await
+        self.send_text(Method::GET, url, None, scopes, None, DEFAULT_UNITS).await
     }
 
-    /// `POST` JSON to a path under `/v1.0/`; the answer's text.
+    /// `POST` JSON to a path under `/v1.0/` for a request that costs about `units` resource
+    /// units; the answer's text.
     pub(crate) async fn post_text(
         &self,
         path: &str,
         body: &Value,
         scopes: &[&str],
+        units: u64,
     ) -> Result<String, GraphError> {
         let url = self.url(path)?;
-        self.send_text(Method::POST, url, Some(body), scopes, None).await
+        self.send_text(Method::POST, url, Some(body), scopes, None, units).await
     }
 
     fn url(&self, path: &str) -> Result<Url, GraphError> {
@@ -222,7 +228,7 @@ impl GraphClient {
         scopes: &[&str],
         header: Option<(&str, &str)>,
     ) -> Result<Value, GraphError> {
-        parse_json(&self.send_text(method, url, body, scopes, header).await?)
+        parse_json(&self.send_text(method, url, body, scopes, header, DEFAULT_UNITS).await?)
     }
 
     /// Sends a request (again, as long as Graph may answer later); the text of the answer.
@@ -233,6 +239,7 @@ impl GraphClient {
         body: Option<&Value>,
         scopes: &[&str],
         header: Option<(&str, &str)>,
+        units: u64,
     ) -> Result<String, GraphError> {
         let mut attempt = 1;
         loop {
@@ -245,7 +252,7 @@ impl GraphClient {
             if let Some((name, value)) = header {
                 request = request.header(name, value);
             }
-            let turn = self.pacer.turn().await;
+            let turn = self.pacer.turn_for(units).await;
             let outcome = match request.send().await {
                 Ok(response) => {
                     observe_rate_limit(&self.pacer, response.headers());

@@ -3,7 +3,9 @@
 //! `Retry-After` on any answer, or inside a `$batch`, pauses them all: throttling is counted per
 //! application per tenant, docs/microsoft §3.8), and slows down *before* Graph throttles: once the
 //! `RateLimit-*` headers say most of the minute's budget is spent, it spreads what remains over
-//! the seconds left instead of spending it at once.
+//! the seconds left instead of spending it at once. Once a header has told it the budget, it also
+//! keeps the resource units of the requests in flight within the fifth of the budget that is left
+//! when the headers start (they come from 80% on): what is already sent cannot overshoot it.
 
 use std::{
     sync::{Arc, Mutex, PoisonError},
@@ -18,6 +20,9 @@ use tokio::{
 /// The resource units a full `$batch` of multi-item reads costs (20 parts of 2, docs/microsoft
 /// §3.8): with less than this left in the window, the next batch would be refused in part.
 const RESERVE: u64 = 2 * crate::batch::MAX_BATCH as u64;
+
+/// How often a request waiting for units in flight to be freed looks again.
+const FREED_POLL: Duration = Duration::from_millis(10);
 
 /// How hard a pacer lets requests go.
 #[derive(Clone, Copy, Debug)]
@@ -52,6 +57,10 @@ struct State {
     spacing: Duration,
     /// Until when that spacing holds (the budget's window ends).
     spacing_until: Instant,
+    /// The budget per window, once a `RateLimit-Limit` told it.
+    limit: Option<u64>,
+    /// The resource units of the requests in flight (an estimate given by the callers).
+    in_flight: u64,
     stats: PacerStats,
 }
 
@@ -62,11 +71,23 @@ pub struct Pacer {
     state: Arc<Mutex<State>>,
 }
 
-/// The right to send one request; dropping it frees its place.
+/// The right to send one request; dropping it frees its place and its units.
 #[derive(Debug)]
 pub struct Turn {
     _permit: Option<OwnedSemaphorePermit>,
+    state: Arc<Mutex<State>>,
+    units: u64,
 }
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.in_flight = state.in_flight.saturating_sub(self.units);
+    }
+}
+
+/// The resource units a request is counted as when its caller does not say: a multi-item read.
+pub const DEFAULT_UNITS: u64 = 2;
 
 impl Pacer {
     /// A pacer with `options`.
@@ -78,6 +99,8 @@ impl Pacer {
                 not_before: now,
                 spacing: Duration::ZERO,
                 spacing_until: now,
+                limit: None,
+                in_flight: 0,
                 stats: PacerStats::default(),
             })),
         }
@@ -89,24 +112,37 @@ impl Pacer {
 
     /// Waits for a free place and for the time the pacer lets the next request start.
     pub async fn turn(&self) -> Turn {
+        self.turn_for(DEFAULT_UNITS).await
+    }
+
+    /// [`turn`](Self::turn) for a request that costs about `units` resource units (a `$batch`
+    /// costs what its parts cost).
+    pub async fn turn_for(&self, units: u64) -> Turn {
         // The semaphore is never closed, so a permit always comes.
         let permit = self.permits.clone().acquire_owned().await.ok();
         loop {
             let start = {
                 let mut state = self.state();
                 let now = Instant::now();
-                if state.not_before <= now {
+                // Within the budget's headroom, unless nothing else is in flight.
+                let room = state.limit.is_none_or(|limit| {
+                    state.in_flight == 0 || state.in_flight + units <= limit / 5
+                });
+                if state.not_before > now {
+                    Some(state.not_before)
+                } else if !room {
+                    Some(now + FREED_POLL)
+                } else {
                     if state.spacing_until > now {
                         state.not_before = now + state.spacing;
                     }
                     state.stats.requests += 1;
+                    state.in_flight += units;
                     None
-                } else {
-                    Some(state.not_before)
                 }
             };
             match start {
-                None => return Turn { _permit: permit },
+                None => return Turn { _permit: permit, state: self.state.clone(), units },
                 Some(at) => tokio::time::sleep_until(at).await,
             }
         }
@@ -134,6 +170,7 @@ impl Pacer {
         }
         let window = Duration::from_secs(reset.max(1));
         let mut state = self.state();
+        state.limit = Some(limit);
         let now = Instant::now();
         if remaining < RESERVE {
             // Spent, or too little left for a batch: nothing more until the window ends.
@@ -193,6 +230,23 @@ mod tests {
             "{elapsed:?}"
         );
         assert_eq!(pacer.stats().slowed, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn once_the_budget_is_known_what_is_in_flight_stays_within_its_headroom() {
+        let pacer = Pacer::new(PacerOptions { concurrency: 4 });
+        // Before any header, four batches may be in flight.
+        let early: Vec<Turn> =
+            futures_util::future::join_all((0..4).map(|_| pacer.turn_for(40))).await;
+        drop(early);
+        // A budget of 300 leaves 60 units after the 80% mark: one batch of 40 at a time.
+        pacer.observe(Some(300), Some(200), Some(10));
+        let first = pacer.turn_for(40).await;
+        let second = tokio::time::timeout(Duration::from_secs(1), pacer.turn_for(40)).await;
+        assert!(second.is_err(), "a second batch waits for the first");
+        drop(first);
+        let second = tokio::time::timeout(Duration::from_secs(1), pacer.turn_for(40)).await;
+        assert!(second.is_ok());
     }
 
     #[tokio::test(start_paused = true)]
