@@ -70,8 +70,9 @@ pub struct CrawlOptions {
 
 impl Default for CrawlOptions {
     fn default() -> Self {
-        // Four full waves of four batches of ten sites: the pacer's default concurrency kept busy.
-        Self { sites_per_round: MAX_BATCH / 2 * 16, subsites: true }
+        // Forty batches of ten sites a round: ten full waves of the pacer's four at a time, so the
+        // wait for a round's last batch is rare, and a cancel still lands within a second or two.
+        Self { sites_per_round: MAX_BATCH / 2 * 40, subsites: true }
     }
 }
 
@@ -95,36 +96,16 @@ pub async fn crawl(
         }
         let take = options.sites_per_round.max(1).min(waiting.len());
         let round: Vec<Site> = waiting.drain(..take).collect();
-        let mut paths = Vec::with_capacity(round.len() * 2);
-        for site in &round {
-            paths.push(sharepoint::lists_path(&site.id));
-            if options.subsites {
-                paths.push(sharepoint::subsites_path(&site.id));
-            }
-        }
-        let answers = graph.get_many_raw(&paths, READ).await;
-        let mut answers = answers.into_iter();
-        let mut reads = Vec::with_capacity(round.len());
-        for site in round {
-            let lists = answers.next().unwrap_or_else(|| Err(lost()));
-            let subsites = if options.subsites {
-                Some(answers.next().unwrap_or_else(|| Err(lost())))
-            } else {
-                None
-            };
-            reads.push((site, lists, subsites));
-        }
-        // Read typed from the answers' text; further pages (rare: more lists or subsites than a
-        // page holds) side by side.
-        let read = join_all(reads.into_iter().map(|(site, lists, subsites)| async move {
-            let lists = all_of(graph, lists, wire::lists_page).await;
-            let subsites = match subsites {
-                Some(first) => all_of(graph, first, wire::sites_page).await,
-                None => Ok(Vec::new()),
-            };
-            (site, lists, subsites)
-        }))
-        .await;
+        // Ten sites to a batch (their lists and their subsites); each batch read typed as soon as
+        // it is answered, while the others are still on their way.
+        let per_batch = if options.subsites { MAX_BATCH / 2 } else { MAX_BATCH };
+        let groups: Vec<Vec<Site>> = round.chunks(per_batch).map(<[Site]>::to_vec).collect();
+        let read: Vec<Read> =
+            join_all(groups.into_iter().map(|group| read_group(graph, group, options.subsites)))
+                .await
+                .into_iter()
+                .flatten()
+                .collect();
         for (site, lists, subsites) in read {
             let mut entry = SiteCatalogue {
                 site,
@@ -162,6 +143,35 @@ pub async fn crawl(
         progress(crawl.progress);
     }
     Ok(crawl)
+}
+
+/// A site, its lists and its subsites, as read.
+type Read = (Site, Result<Vec<List>, GraphError>, Result<Vec<Site>, GraphError>);
+
+/// Reads one batch's worth of sites: their lists with columns and (with `subsites`) their
+/// subsites, in one `$batch`, then every further page.
+async fn read_group(graph: &GraphClient, group: Vec<Site>, subsites: bool) -> Vec<Read> {
+    let mut paths = Vec::with_capacity(group.len() * 2);
+    for site in &group {
+        paths.push(sharepoint::lists_path(&site.id));
+        if subsites {
+            paths.push(sharepoint::subsites_path(&site.id));
+        }
+    }
+    let mut answers = graph.get_many_raw(&paths, READ).await.into_iter();
+    let mut read = Vec::with_capacity(group.len());
+    for site in group {
+        let lists = answers.next().unwrap_or_else(|| Err(lost()));
+        let lists = all_of(graph, lists, wire::lists_page).await;
+        let found = if subsites {
+            let first = answers.next().unwrap_or_else(|| Err(lost()));
+            all_of(graph, first, wire::sites_page).await
+        } else {
+            Ok(Vec::new())
+        };
+        read.push((site, lists, found));
+    }
+    read
 }
 
 /// Every item of a collection whose first page is `first`, each page read typed with `parse`.
