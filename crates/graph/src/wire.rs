@@ -56,7 +56,7 @@ impl From<WireList> for List {
             template: info.template.unwrap_or_else(|| "unknown".into()),
             hidden: info.hidden,
             system: wire.system.is_some(),
-            columns: wire.columns.into_iter().map(Column::from).collect(),
+            columns: compact(wire.columns),
         }
     }
 }
@@ -250,11 +250,20 @@ impl From<WireColumn> for Column {
     }
 }
 
+/// The models of `wire`, in a vector of their own size. (Collecting straight from the wire
+/// vector would reuse its larger buffer: a model is smaller than its wire form, and a catalogue
+/// of a million columns would keep the difference.)
+fn compact<W, M: From<W>>(wire: Vec<W>) -> Vec<M> {
+    let mut models = Vec::with_capacity(wire.len());
+    models.extend(wire.into_iter().map(M::from));
+    models
+}
+
 /// A page of lists (read with their columns) from an answer's text.
 pub(crate) fn lists_page(text: &str) -> Result<Page<List>, GraphError> {
     let page: Page<WireList> = serde_json::from_str(text)
         .map_err(|e| GraphError::Protocol(format!("a page of lists: {e}")))?;
-    Ok(Page { value: page.value.into_iter().map(List::from).collect(), next_link: page.next_link })
+    Ok(Page { value: compact(page.value), next_link: page.next_link })
 }
 
 /// A page of sites from an answer's text.
