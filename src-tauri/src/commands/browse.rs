@@ -77,7 +77,17 @@ pub async fn browse_sites(
 /// `https://contoso.sharepoint.com/sites/hr` → `contoso.sharepoint.com:/sites/hr` (Graph's
 /// address of a site by path, docs/microsoft §3.1).
 fn site_address(query: &str) -> Option<String> {
-    let url = url::Url::parse(query).ok()?;
+    // An address pasted without its scheme (`contoso.sharepoint.com/sites/hr`) is one too.
+    let first = query.split('/').next().unwrap_or_default();
+    let bare = !query.contains("://")
+        && first.contains('.')
+        && !query.chars().any(char::is_whitespace)
+        && query.contains('/');
+    let url = if bare {
+        url::Url::parse(&format!("https://{query}")).ok()?
+    } else {
+        url::Url::parse(query).ok()?
+    };
     if url.scheme() != "https" && url.scheme() != "http" {
         return None;
     }
@@ -279,5 +289,10 @@ mod tests {
             Some("contoso.sharepoint.com")
         );
         assert_eq!(site_address("human resources"), None);
+        assert_eq!(
+            site_address("contoso.sharepoint.com/sites/hr").as_deref(),
+            Some("contoso.sharepoint.com:/sites/hr")
+        );
+        assert_eq!(site_address("hr.2026"), None, "words with a dot are still words");
     }
 }
