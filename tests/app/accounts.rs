@@ -9,46 +9,15 @@ use serde_json::{Value, json};
 use spconnect_app::{DemoServer, DemoTenant};
 use spconnect_vault::{EntryKey, MemoryStore, RefreshTokenKey, SecretStore};
 
+#[path = "../support/device_code.rs"]
+mod device_code;
+
+use device_code::{agent, approve_device_code, tools_token};
+
 use super::TestApp;
 
 pub(crate) const ADMIN: (&str, &str) = ("admin@contoso.onmicrosoft.com", "Demo-Admin-2026!");
 const CLOUD_ADMIN: (&str, &str) = ("cloudadmin@contoso.onmicrosoft.com", "Demo-Cloud-2026!");
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
-}
-
-fn attribute_after(html: &str, marker: &str, attribute: &str) -> Option<String> {
-    let rest = &html[html.find(marker)?..];
-    let at = rest.find(&format!("{attribute}=\""))? + attribute.len() + 2;
-    Some(rest[at..].split('"').next()?.replace("&amp;", "&"))
-}
-
-fn post_form(agent: &ureq::Agent, url: &str, form: &[(&str, &str)]) -> String {
-    let mut reply = agent.post(url).send_form(form.iter().copied()).expect("the emulator answers");
-    reply.body_mut().read_to_string().expect("a page")
-}
-
-/// Plays the person at the device login page: types the code, signs in, accepts consent.
-fn approve_device_code(verification_uri: &str, user_code: &str, user: (&str, &str)) {
-    let agent = agent();
-    let origin = url::Url::parse(verification_uri).expect("URL").origin().ascii_serialization();
-    let page = post_form(&agent, verification_uri, &[("otc", user_code)]);
-    let action = attribute_after(&page, "<form", "action").expect("a sign-in form");
-    let ctx = attribute_after(&page, "name=\"ctx\"", "value").expect("ctx");
-    let mut page = post_form(
-        &agent,
-        &format!("{origin}{action}"),
-        &[("ctx", &ctx), ("login", user.0), ("passwd", user.1)],
-    );
-    if page.contains("/consent\"") {
-        let action = attribute_after(&page, "<form", "action").expect("a consent form");
-        let ctx = attribute_after(&page, "name=\"ctx\"", "value").expect("ctx");
-        page =
-            post_form(&agent, &format!("{origin}{action}"), &[("ctx", &ctx), ("action", "accept")]);
-    }
-    assert!(!page.contains("name=\"passwd\""), "signed in: {page}");
-}
 
 /// The app on a demo tenant with its control API (so tests can revoke), secrets in `secrets`.
 pub(crate) struct Demo {
@@ -283,30 +252,13 @@ fn the_connection_check_says_whether_the_sign_in_service_answers() {
 pub(crate) fn register_unconsented_client(demo: &Demo) -> String {
     let (base, tenant) = (demo.server.base_url(), demo.tenant().tenant_id);
     let agent = agent();
-    let tools = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
-    let mut reply = agent
-        .post(format!("{base}/{tenant}/oauth2/v2.0/devicecode"))
-        .send_form([
-            ("client_id", tools),
-            ("scope", "https://graph.microsoft.com/Application.ReadWrite.All offline_access"),
-        ])
-        .expect("a device code");
-    let code: Value = reply.body_mut().read_json().expect("json");
-    let (uri, user_code) = (
-        code["verification_uri"].as_str().expect("uri").to_owned(),
-        code["user_code"].as_str().expect("code").to_owned(),
+    let token = tools_token(
+        base,
+        &tenant,
+        ADMIN,
+        "https://graph.microsoft.com/Application.ReadWrite.All offline_access",
     );
-    approve_device_code(&uri, &user_code, ADMIN);
-    let mut reply = agent
-        .post(format!("{base}/{tenant}/oauth2/v2.0/token"))
-        .send_form([
-            ("client_id", tools),
-            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-            ("device_code", code["device_code"].as_str().expect("device code")),
-        ])
-        .expect("a token");
-    let answer: Value = reply.body_mut().read_json().expect("json");
-    let bearer = format!("Bearer {}", answer["access_token"].as_str().expect("a token"));
+    let bearer = format!("Bearer {token}");
     let mut reply = agent
         .post(format!("{base}/v1.0/applications"))
         .header("Authorization", &bearer)

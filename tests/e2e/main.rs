@@ -170,16 +170,7 @@ fn on_the_demo_tenant_the_window_says_so_and_the_tenant_answers() {
         .expect("the demo badge");
     assert!(badge.contains("Contoso (contoso.onmicrosoft.com), not to Microsoft"), "{badge}");
     assert_eq!(accessibility_violations(&session), Vec::<String>::new(), "the demo banner");
-    session.find("#nav-settings").and_then(|b| b.click()).expect("Settings");
-    let text = session
-        .wait_for_text("#demo-endpoints", |text| text.contains("http://127.0.0.1:"))
-        .expect("where the demo tenant answers");
-    let base = text
-        .split_whitespace()
-        .find(|word| word.starts_with("http://127.0.0.1:"))
-        .map(|word| word.trim_end_matches(['.', ',']))
-        .expect("a loopback URL")
-        .to_owned();
+    let base = demo_base_url(&session);
     let agent: ureq::Agent =
         ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let discovery = agent
@@ -319,6 +310,19 @@ fn files_written(dir: &Path) -> Vec<(PathBuf, String)> {
 
 /// Microsoft Graph Command Line Tools, the first-party client "Register spconnect" signs in with.
 const GRAPH_COMMAND_LINE_TOOLS: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+
+/// Where the demo tenant inside the app answers, as Settings shows it.
+fn demo_base_url(session: &Session) -> String {
+    session.find("#nav-settings").and_then(|b| b.click()).expect("Settings");
+    let text = session
+        .wait_for_text("#demo-endpoints", |text| text.contains("http://127.0.0.1:"))
+        .expect("where the demo tenant answers");
+    text.split_whitespace()
+        .find(|word| word.starts_with("http://127.0.0.1:"))
+        .map(|word| word.trim_end_matches(['.', ',']))
+        .expect("a loopback URL")
+        .to_owned()
+}
 
 /// Clicks the tree node whose text contains `name`.
 fn click_node(session: &Session, name: &str) {
@@ -508,16 +512,7 @@ fn markup_and_script_from_the_tenant_are_shown_as_inert_text() {
         ("SPCONNECT_E2E_PASSWORD", "Demo-Admin-2026!".to_owned()),
     ];
     let (_xdg, _driver, session) = launch_with(&["--demo"], &env);
-    session.find("#nav-settings").and_then(|b| b.click()).expect("Settings");
-    let text = session
-        .wait_for_text("#demo-endpoints", |text| text.contains("http://127.0.0.1:"))
-        .expect("where the demo tenant answers");
-    let base = text
-        .split_whitespace()
-        .find(|word| word.starts_with("http://127.0.0.1:"))
-        .map(|word| word.trim_end_matches(['.', ',']))
-        .expect("a loopback URL")
-        .to_owned();
+    let base = demo_base_url(&session);
     // An administrator adds content the seed does not hold.
     let token = tenant::token(
         &base,

@@ -4,23 +4,12 @@
 
 use serde_json::{Value, json};
 
-const GRAPH_COMMAND_LINE_TOOLS: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+#[path = "../support/device_code.rs"]
+mod device_code;
+
+use device_code::{agent, tools_token};
+
 const TENANT: &str = "contoso.onmicrosoft.com";
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
-}
-
-fn attribute_after(html: &str, marker: &str, attribute: &str) -> Option<String> {
-    let rest = &html[html.find(marker)?..];
-    let at = rest.find(&format!("{attribute}=\""))? + attribute.len() + 2;
-    Some(rest[at..].split('"').next()?.replace("&amp;", "&"))
-}
-
-fn post_form(agent: &ureq::Agent, url: &str, form: &[(&str, &str)]) -> String {
-    let mut reply = agent.post(url).send_form(form.iter().copied()).expect("the tenant answers");
-    reply.body_mut().read_to_string().expect("a page")
-}
 
 fn json_of(reply: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
     let mut reply = reply.expect("the tenant answers");
@@ -30,39 +19,7 @@ fn json_of(reply: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16
 
 /// A delegated Graph token for `user` with `scope`, by device code on the tenant's own pages.
 pub fn token(base: &str, user: (&str, &str), scope: &str) -> String {
-    let agent = agent();
-    let (_, code) = json_of(
-        agent
-            .post(format!("{base}/{TENANT}/oauth2/v2.0/devicecode"))
-            .send_form([("client_id", GRAPH_COMMAND_LINE_TOOLS), ("scope", scope)]),
-    );
-    let page = post_form(
-        &agent,
-        code["verification_uri"].as_str().expect("uri"),
-        &[("otc", code["user_code"].as_str().expect("code"))],
-    );
-    let action = attribute_after(&page, "<form", "action").expect("a sign-in form");
-    let ctx = attribute_after(&page, "name=\"ctx\"", "value").expect("ctx");
-    let mut page = post_form(
-        &agent,
-        &format!("{base}{action}"),
-        &[("ctx", &ctx), ("login", user.0), ("passwd", user.1)],
-    );
-    if page.contains("/consent\"") {
-        let action = attribute_after(&page, "<form", "action").expect("a consent form");
-        let ctx = attribute_after(&page, "name=\"ctx\"", "value").expect("ctx");
-        page =
-            post_form(&agent, &format!("{base}{action}"), &[("ctx", &ctx), ("action", "accept")]);
-    }
-    assert!(!page.contains("name=\"passwd\""), "signed in: {page}");
-    let (status, answer) =
-        json_of(agent.post(format!("{base}/{TENANT}/oauth2/v2.0/token")).send_form([
-            ("client_id", GRAPH_COMMAND_LINE_TOOLS),
-            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-            ("device_code", code["device_code"].as_str().expect("device code")),
-        ]));
-    assert_eq!(status, 200, "{answer}");
-    answer["access_token"].as_str().expect("a token").to_owned()
+    tools_token(base, TENANT, user, scope)
 }
 
 /// Creates a list in the HR site whose title, column name and item values hold markup and script.

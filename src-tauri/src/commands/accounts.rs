@@ -2,7 +2,7 @@
 //! or a device code, list who is signed in with their roles and what those allow, sign out, and
 //! register spconnect's own client application in a tenant.
 
-use spconnect_graph::{access::Need, applications, roles};
+use spconnect_graph::{GraphClient, access::Need, applications, roles};
 use spconnect_identity::{SignInRequest, open_browser};
 use spconnect_settings::{KnownAccount, TenantProfile};
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -120,8 +120,7 @@ pub async fn refresh_account(
 ) -> Result<AccountView, WireError> {
     let AccountArgs { tenant_id, object_id, client_id } = arguments("refresh_account", &request)?;
     let mut account = find_account(&state, &tenant_id, &object_id, &client_id).await?;
-    let graph =
-        state.accounts().graph_for(&account).map_err(|m| WireError::new(ErrorCode::Internal, m))?;
+    let graph = graph_as(&state, &account)?;
     match roles::my_roles(&graph).await {
         Ok(held) => {
             account.role_template_ids = held.iter().map(|r| r.template_id().to_owned()).collect();
@@ -167,10 +166,7 @@ pub async fn register_in_tenant<R: Runtime>(
         role_template_ids: Vec::new(),
         signed_in_at: 0,
     };
-    let graph = state
-        .accounts()
-        .graph_for(&bootstrap)
-        .map_err(|m| WireError::new(ErrorCode::Internal, m))?;
+    let graph = graph_as(&state, &bootstrap)?;
     let registered = applications::register_public_client(&graph, "spconnect").await;
     // The bootstrap session is not kept, whatever happened.
     if let Err(error) = state.accounts().sign_out(&bootstrap).await {
@@ -382,6 +378,11 @@ async fn remember(
     blocking("Saving the accounts", move || Ok(store.upsert(listed)?)).await?;
     tracing::info!(tenant = %known.tenant_id, object = %known.object_id, "signed in");
     Ok(SignedInView { account: account_view(state, &known), notice })
+}
+
+/// A Graph client acting as `account`.
+pub(super) fn graph_as(state: &AppState, account: &KnownAccount) -> Result<GraphClient, WireError> {
+    state.accounts().graph_for(account).map_err(|m| WireError::new(ErrorCode::Internal, m))
 }
 
 pub(super) async fn find_account(

@@ -16,13 +16,13 @@ use spconnect_graph::{
 };
 use tauri::{Runtime, State};
 
-use super::accounts::find_account;
+use super::accounts::{find_account, graph_as};
 use crate::{
     AppState,
     accounts::key_of,
     browsing::now_seconds,
     ipc::{
-        ErrorCode, WireError,
+        WireError,
         browse::{
             FindSitesArgs, ListArgs, ListDetailsView, ListView, LoadAllArgs, LoadProgressView,
             LoadedSiteView, LoadedView, SiteArgs, SiteContentsView, SiteView, SitesView,
@@ -30,16 +30,6 @@ use crate::{
         contract::arguments,
     },
 };
-
-pub(super) async fn graph_as(
-    state: &AppState,
-    tenant_id: &str,
-    object_id: &str,
-    client_id: &str,
-) -> Result<GraphClient, WireError> {
-    let account = find_account(state, tenant_id, object_id, client_id).await?;
-    state.accounts().graph_for(&account).map_err(|m| WireError::new(ErrorCode::Internal, m))
-}
 
 /// Sites matching words of their title or address, the site at a URL, or (with nothing typed)
 /// the root site and every site the person can find.
@@ -50,7 +40,8 @@ pub async fn browse_sites(
 ) -> Result<SitesView, WireError> {
     let FindSitesArgs { tenant_id, object_id, client_id, query } =
         arguments("browse_sites", &request)?;
-    let graph = graph_as(&state, &tenant_id, &object_id, &client_id).await?;
+    let account = find_account(&state, &tenant_id, &object_id, &client_id).await?;
+    let graph = graph_as(&state, &account)?;
     let query = query.unwrap_or_default().trim().to_owned();
     if let Some(address) = site_address(&query) {
         let site = sharepoint::site(&graph, &address).await.map_err(WireError::from)?;
@@ -112,9 +103,9 @@ pub async fn browse_site(
     {
         return Ok(kept);
     }
-    let graph = graph_as(&state, &tenant_id, &object_id, &client_id).await?;
+    let graph = graph_as(&state, &account)?;
     let paths = [sharepoint::subsites_path(&site_id), sharepoint::lists_path(&site_id)];
-    let [subsites, lists] = all_pages(&graph, &paths).await?;
+    let [subsites, lists] = all_pages(&graph, &paths, [true, true]).await?;
     let mut problems = Vec::new();
     let subsites = read("The subsites", subsites, sharepoint::sites_from, &mut problems);
     let lists = read("The lists and libraries", lists, sharepoint::lists_from, &mut problems);
@@ -148,7 +139,7 @@ pub async fn browse_load_all<R: Runtime>(
         arguments("browse_load_all", &request)?;
     let channel = on_progress.channel_on(webview);
     let account = find_account(&state, &tenant_id, &object_id, &client_id).await?;
-    let graph = graph_as(&state, &tenant_id, &object_id, &client_id).await?;
+    let graph = graph_as(&state, &account)?;
     let start = sharepoint::site(&graph, &site_id).await.map_err(WireError::from)?;
     let cancel = state.browsing().begin_load();
     let started = Instant::now();
@@ -218,12 +209,14 @@ pub async fn browse_list(
 ) -> Result<ListDetailsView, WireError> {
     let ListArgs { tenant_id, object_id, client_id, site_id, list_id } =
         arguments("browse_list", &request)?;
-    let graph = graph_as(&state, &tenant_id, &object_id, &client_id).await?;
+    let account = find_account(&state, &tenant_id, &object_id, &client_id).await?;
+    let graph = graph_as(&state, &account)?;
     let paths = [
         sharepoint::content_types_path(&site_id, &list_id),
         sharepoint::items_path(&site_id, &list_id),
     ];
-    let [content_types, items] = all_pages(&graph, &paths).await?;
+    // A preview needs the first page of items only.
+    let [content_types, items] = all_pages(&graph, &paths, [true, false]).await?;
     let mut problems = Vec::new();
     let content_types =
         read("The content types", content_types, sharepoint::content_types_from, &mut problems);
@@ -235,22 +228,24 @@ pub async fn browse_list(
     })
 }
 
-/// Reads `paths` in one batch, following further pages of each (except item previews, whose
-/// first page is enough). A missing sign-in or consent fails the whole command (the UI asks the
-/// person); other failures stay per path.
+/// Reads `paths` in one batch, following further pages of those marked in `follow`. A missing
+/// sign-in or consent fails the whole command (the UI asks the person); other failures stay per
+/// path.
 async fn all_pages<const N: usize>(
     graph: &GraphClient,
     paths: &[String; N],
+    follow: [bool; N],
 ) -> Result<[Result<Vec<serde_json::Value>, GraphError>; N], WireError> {
     let firsts = graph.get_many(paths, sharepoint::READ).await;
     let mut out = Vec::with_capacity(N);
-    for (path, first) in paths.iter().zip(firsts) {
+    for (first, follow) in firsts.into_iter().zip(follow) {
         let pages = match first {
             Err(GraphError::Token(token)) => return Err(GraphError::Token(token).into()),
             Err(error) => Err(error),
-            Ok(page) if path.contains("/items?") => {
-                Ok(page["value"].as_array().cloned().unwrap_or_default())
-            }
+            Ok(mut page) if !follow => match page.get_mut("value").map(serde_json::Value::take) {
+                Some(serde_json::Value::Array(items)) => Ok(items),
+                _ => Ok(Vec::new()),
+            },
             Ok(page) => graph.rest_of(page, sharepoint::READ).await,
         };
         out.push(pages);

@@ -11,7 +11,10 @@ use spconnect_graph::{
 };
 use tauri::State;
 
-use super::{accounts::find_account, blocking, browse::graph_as};
+use super::{
+    accounts::{find_account, graph_as},
+    blocking,
+};
 use crate::{
     AppState,
     browsing::now_seconds,
@@ -38,7 +41,7 @@ pub async fn save_integration(
     if lists.is_empty() {
         return Err(definition_error(DefinitionError::NoLists));
     }
-    let graph = graph_as(&state, &tenant_id, &object_id, &client_id).await?;
+    let graph = graph_as(&state, &account)?;
     let mut site_ids: Vec<String> = Vec::new();
     for picked in &lists {
         if !site_ids.contains(&picked.site_id) {
