@@ -144,6 +144,23 @@ impl GraphClient {
         self.send(Method::POST, url, Some(body), scopes).await
     }
 
+    /// `PATCH` JSON to a path under `/v1.0/`; returns the JSON answer (`null` for 204).
+    pub async fn patch(
+        &self,
+        path: &str,
+        body: &Value,
+        scopes: &[&str],
+    ) -> Result<Value, GraphError> {
+        let url = self.url(path)?;
+        self.send(Method::PATCH, url, Some(body), scopes).await
+    }
+
+    /// `DELETE` a path under `/v1.0/`.
+    pub async fn delete(&self, path: &str, scopes: &[&str]) -> Result<(), GraphError> {
+        let url = self.url(path)?;
+        self.send(Method::DELETE, url, None, scopes).await.map(|_| ())
+    }
+
     /// The documented upsert (`PATCH …(uniqueName='…')` with `Prefer: create-if-missing`):
     /// returns the created object (201), or `null` when an existing one was updated (204).
     pub async fn upsert(

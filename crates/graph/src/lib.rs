@@ -19,6 +19,7 @@ pub mod applications;
 mod batch;
 mod client;
 pub mod crawl;
+pub mod provisioning;
 mod error;
 mod pacer;
 pub mod roles;

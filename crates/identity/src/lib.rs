@@ -10,7 +10,8 @@
 //! tenant emulator's); Microsoft's behaviour it follows is in `docs/microsoft` §1.
 //!
 //! It does not own: where refresh tokens are kept (it declares [`RefreshTokenStore`]; the app
-//! implements it over the vault's keychain), which accounts exist in the app, the choice of cloud
+//! implements it over the vault's keychain), which accounts exist in the app, making certificates (the certs crate: the app-only client
+//! here is handed a certificate's thumbprints and private key), the choice of cloud
 //! (the settings crate), Microsoft Graph calls (the graph crate, which does not depend on this
 //! one), windows or IPC (the app). It never uses a client secret and knows nothing of Tauri.
 //!
@@ -26,6 +27,7 @@
 //! # let _ = token; Ok(()) }
 //! ```
 
+mod app_only;
 mod browser;
 mod cache;
 mod cancel;
@@ -48,6 +50,7 @@ use std::{sync::Arc, time::Duration};
 #[cfg(test)]
 extern crate self as spconnect_identity;
 
+pub use app_only::{AppOnlyClient, AssertionAlgorithm, CertificateCredential};
 pub use browser::open_browser;
 pub use cancel::CancelHandle;
 pub use client::{NetworkOptions, ProxyChoice};
