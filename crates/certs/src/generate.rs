@@ -86,7 +86,9 @@ pub fn generate(request: &CertificateRequest) -> Result<GeneratedCertificate, Ce
         )));
     }
     if request.validity < Duration::from_secs(24 * 3600) {
-        return Err(CertError::InvalidInput("A certificate must be valid for at least a day.".into()));
+        return Err(CertError::InvalidInput(
+            "A certificate must be valid for at least a day.".into(),
+        ));
     }
     let fail = |e: rcgen::Error| CertError::Generate(e.to_string());
     let size = match request.key_size {

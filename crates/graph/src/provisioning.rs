@@ -102,7 +102,10 @@ pub async fn resource_principal(
     app_id: &str,
 ) -> Result<ResourcePrincipal, GraphError> {
     let sp = graph
-        .get(&format!("servicePrincipals(appId='{app_id}')?$select=id,appId,displayName,appRoles"), CREATE)
+        .get(
+            &format!("servicePrincipals(appId='{app_id}')?$select=id,appId,displayName,appRoles"),
+            CREATE,
+        )
         .await?;
     let app_roles = sp["appRoles"]
         .as_array()
@@ -170,19 +173,6 @@ pub async fn find_application(
     }))
 }
 
-/// The key credentials' SHA-1 thumbprints (`customKeyIdentifier`, hex) of an application.
-pub async fn key_thumbprints(graph: &GraphClient, object_id: &str) -> Result<Vec<String>, GraphError> {
-    let app = graph.get(&format!("applications/{object_id}?$select=keyCredentials"), CREATE).await?;
-    Ok(app["keyCredentials"]
-        .as_array()
-        .map(|keys| {
-            keys.iter()
-                .filter_map(|k| k["customKeyIdentifier"].as_str().map(str::to_ascii_uppercase))
-                .collect()
-        })
-        .unwrap_or_default())
-}
-
 /// The object id of the service principal of `app_id`, if Graph shows it (yet).
 pub async fn find_service_principal(
     graph: &GraphClient,
@@ -237,9 +227,11 @@ pub async fn assign_app_role(
     principal_id: &str,
     app_role_id: &str,
 ) -> Result<Assignment, GraphError> {
-    let body = json!({"principalId": principal_id, "resourceId": resource_id, "appRoleId": app_role_id});
-    let created =
-        graph.post(&format!("servicePrincipals/{resource_id}/appRoleAssignedTo"), &body, CREATE).await?;
+    let body =
+        json!({"principalId": principal_id, "resourceId": resource_id, "appRoleId": app_role_id});
+    let created = graph
+        .post(&format!("servicePrincipals/{resource_id}/appRoleAssignedTo"), &body, CREATE)
+        .await?;
     assignment(&created)
 }
 
@@ -302,6 +294,11 @@ pub async fn revoke_site(
     Ok(absent_on_404(graph.delete(&path, SITES).await)?.is_some())
 }
 
+/// Deletes a service principal; `false` when it was gone.
+pub async fn delete_service_principal(graph: &GraphClient, id: &str) -> Result<bool, GraphError> {
+    Ok(absent_on_404(graph.delete(&format!("servicePrincipals/{id}"), CREATE).await)?.is_some())
+}
+
 /// Deletes an application (it goes to deleted items for 30 days); `false` when it was gone.
 pub async fn delete_application(graph: &GraphClient, object_id: &str) -> Result<bool, GraphError> {
     Ok(absent_on_404(graph.delete(&format!("applications/{object_id}"), CREATE).await)?.is_some())
@@ -353,7 +350,10 @@ mod tests {
         assert_eq!(site_permission(&v2).expect("read").app_ids, ["a"]);
         let v1 = json!({"id": "2", "roles": ["read"], "grantedToIdentities": [{"application": {"id": "b"}}]});
         let p = site_permission(&v1).expect("read");
-        assert_eq!((p.id.as_str(), p.roles, p.app_ids), ("2", vec!["read".to_owned()], vec!["b".to_owned()]));
+        assert_eq!(
+            (p.id.as_str(), p.roles, p.app_ids),
+            ("2", vec!["read".to_owned()], vec!["b".to_owned()])
+        );
         assert!(site_permission(&json!({"roles": []})).is_err(), "no id");
     }
 

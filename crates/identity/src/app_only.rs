@@ -168,8 +168,9 @@ impl AppOnlyClient {
 
 fn jti() -> Result<String, IdentityError> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| IdentityError::Protocol(format!("no randomness for the assertion id ({e})")))?;
+    getrandom::fill(&mut bytes).map_err(|e| {
+        IdentityError::Protocol(format!("no randomness for the assertion id ({e})"))
+    })?;
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
