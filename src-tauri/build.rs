@@ -26,6 +26,14 @@ const COMMANDS: &[&str] = &[
     "browse_load_all",
     "cancel_browse_load",
     "save_integration",
+    "plan_connection",
+    "apply_connection",
+    "resume_connection",
+    "cancel_apply",
+    "rollback_connection",
+    "test_connection",
+    "list_connections",
+    "export_certificate",
 ];
 
 fn main() {

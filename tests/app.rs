@@ -22,6 +22,9 @@ mod accounts;
 #[cfg(feature = "demo")]
 #[path = "app/browse.rs"]
 mod browse;
+#[cfg(feature = "demo")]
+#[path = "app/connections.rs"]
+mod connections;
 
 struct TestApp {
     _app: App<MockRuntime>,

@@ -73,6 +73,14 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, launch: Launch) -> tauri::Resu
             commands::browse::browse_load_all,
             commands::browse::cancel_browse_load,
             commands::integrations::save_integration,
+            commands::connections::plan_connection,
+            commands::connections::apply_connection,
+            commands::connections::resume_connection,
+            commands::connections::cancel_apply,
+            commands::connections::rollback_connection,
+            commands::connections::test_connection,
+            commands::connections::list_connections,
+            commands::connections::export_certificate,
         ])
         .build(tauri::generate_context!())?;
     // Managed before the event loop runs, so before the page can send its first command.

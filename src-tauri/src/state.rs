@@ -16,6 +16,9 @@ use crate::accounts::Accounts;
 #[cfg(feature = "demo")]
 use crate::demo::DemoServer;
 
+/// The folder, under the configuration folder, of the connection records (encrypted).
+pub const CONNECTIONS_DIR: &str = "connections";
+
 /// The folders the app writes to.
 #[derive(Clone, Debug)]
 pub struct AppDirs {
@@ -51,6 +54,8 @@ pub struct AppState {
     settings: SettingsStore,
     accounts: Accounts,
     browsing: crate::browsing::Browsing,
+    connections: spconnect_connections::store::ConnectionStore,
+    running: crate::commands::connections::Running,
     started: Instant,
     first_paint_reported: AtomicBool,
 }
@@ -65,8 +70,15 @@ impl AppState {
         started: Instant,
     ) -> Self {
         let settings = SettingsStore::in_dir(&dirs.config_dir);
+        let records = spconnect_vault::RecordStore::new(
+            secrets.clone(),
+            &dirs.config_dir.join(CONNECTIONS_DIR),
+            spconnect_vault::ProfileName::new("default").expect("a valid profile name"),
+        );
         let accounts = Accounts::new(AccountsStore::in_dir(&dirs.config_dir), secrets);
         Self {
+            connections: spconnect_connections::store::ConnectionStore::new(records),
+            running: Default::default(),
             accounts,
             browsing: crate::browsing::Browsing::default(),
             dirs,
@@ -114,6 +126,16 @@ impl AppState {
     /// What the Browse step has read, and the load in progress.
     pub fn browsing(&self) -> &crate::browsing::Browsing {
         &self.browsing
+    }
+
+    /// The connections, unfinished applies and their keys (encrypted records).
+    pub fn connections(&self) -> &spconnect_connections::store::ConnectionStore {
+        &self.connections
+    }
+
+    /// The applies running now.
+    pub fn running(&self) -> &crate::commands::connections::Running {
+        &self.running
     }
 
     /// Who is signed in, and signing in.

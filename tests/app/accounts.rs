@@ -17,7 +17,8 @@ use device_code::{agent, approve_device_code, tools_token};
 use super::TestApp;
 
 pub(crate) const ADMIN: (&str, &str) = ("admin@contoso.onmicrosoft.com", "Demo-Admin-2026!");
-const CLOUD_ADMIN: (&str, &str) = ("cloudadmin@contoso.onmicrosoft.com", "Demo-Cloud-2026!");
+pub(crate) const CLOUD_ADMIN: (&str, &str) =
+    ("cloudadmin@contoso.onmicrosoft.com", "Demo-Cloud-2026!");
 
 /// The app on a demo tenant with its control API (so tests can revoke), secrets in `secrets`.
 pub(crate) struct Demo {
@@ -36,13 +37,20 @@ impl Demo {
         self.server.tenant()
     }
 
-    fn control(&self, method: &str, path: &str, body: Value) -> u16 {
+    pub(crate) fn control(&self, method: &str, path: &str, body: Value) -> u16 {
         let url = format!("{}/_emulator{path}", self.server.base_url());
         let reply = match method {
             "PUT" => agent().put(&url).send_json(body),
+            "DELETE" => agent().delete(&url).call(),
             _ => agent().post(&url).send_json(body),
         };
         reply.expect("reachable").status().as_u16()
+    }
+
+    /// What the control API reads (`/objects`, `/requests`).
+    pub(crate) fn read(&self, path: &str) -> Value {
+        let url = format!("{}/_emulator{path}", self.server.base_url());
+        agent().get(&url).call().expect("reachable").body_mut().read_json().expect("JSON")
     }
 }
 

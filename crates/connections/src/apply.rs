@@ -22,6 +22,7 @@ use serde_json::json;
 use spconnect_certs::{CertificateRequest, KeySize};
 use spconnect_graph::{GraphClient, GraphError, provisioning as p};
 use spconnect_identity::{Authority, NetworkOptions};
+use ts_rs::TS;
 
 use crate::{
     error::ConnectionError,
@@ -126,7 +127,7 @@ pub(crate) fn now_rfc3339() -> String {
 }
 
 /// What a step is doing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum StepState {
     /// Working.
@@ -142,7 +143,7 @@ pub enum StepState {
 }
 
 /// One progress report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
     /// The step.
@@ -152,6 +153,7 @@ pub struct Progress {
     /// In words (what it waits for, what it made).
     pub detail: String,
     /// Time in the step so far, in milliseconds.
+    #[ts(type = "number")]
     pub elapsed_ms: u64,
     /// Polls so far while waiting.
     pub attempt: u32,
@@ -747,7 +749,7 @@ async fn finish(ctx: &Context, journal: &mut Journal) -> Result<ConnectionRecord
 }
 
 /// What a rollback removed and what it had to leave.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RollbackReport {
     /// What was deleted.

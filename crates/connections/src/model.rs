@@ -2,6 +2,7 @@
 //! ([`ConnectionRecord`]): the permission model, the sites and their roles, the certificate.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::{definition::IntegrationDefinition, error::ConnectionError};
 
@@ -61,7 +62,7 @@ impl std::fmt::Display for ConnectionId {
 pub const TAG: &str = "spconnect";
 
 /// A site role of `Sites.Selected` (docs/microsoft §2.9).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum SiteRole {
     /// Read items and files.
@@ -99,7 +100,7 @@ impl SiteRole {
 }
 
 /// A tenant-wide application permission.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum TenantWide {
     /// `Sites.Read.All`.
@@ -140,7 +141,7 @@ impl TenantWide {
 }
 
 /// How a connection is allowed into SharePoint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum PermissionModel {
     /// `Sites.Selected`: only the chosen sites, each with its role (least privilege).
@@ -173,7 +174,7 @@ impl PermissionModel {
 }
 
 /// Which APIs the connection calls.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum Api {
     /// Microsoft Graph.
@@ -201,7 +202,7 @@ impl Api {
 }
 
 /// A site the connection gets (`Sites.Selected`) or is checked against.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SiteChoice {
     /// Graph's site id (`{hostname},{site collection id},{web id}`).
@@ -215,7 +216,7 @@ pub struct SiteChoice {
 }
 
 /// The certificate to make.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CertificateChoice {
     /// 2048 or 3072.
@@ -322,7 +323,7 @@ impl ConnectionRequest {
 }
 
 /// The certificate of a connection as recorded (its public part only).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CertificateRecord {
     /// The SHA-1 thumbprint, hex (as Entra shows it).
@@ -342,7 +343,7 @@ pub struct CertificateRecord {
 }
 
 /// One check of a connection's test.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Check {
     /// What was checked, e.g. "Read HR through Microsoft Graph".
@@ -350,6 +351,7 @@ pub struct Check {
     /// Whether it passed.
     pub passed: bool,
     /// How long it took, in milliseconds.
+    #[ts(type = "number")]
     pub latency_ms: u64,
     /// What was seen (a failure's reason).
     pub detail: String,
@@ -358,7 +360,7 @@ pub struct Check {
 }
 
 /// A test of a connection: every check, and when.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct TestReport {
     /// When (RFC 3339).

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 use spconnect_graph::roles::AdminRole;
+use ts_rs::TS;
 
 use crate::{
     error::ConnectionError,
@@ -11,7 +12,7 @@ use crate::{
 };
 
 /// The steps of an apply, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum StepKind {
     /// Make the key pair and certificate on this computer; keep the key encrypted.
@@ -33,7 +34,7 @@ pub enum StepKind {
 }
 
 /// One step of the plan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PlannedStep {
     /// Which step.
@@ -47,7 +48,7 @@ pub struct PlannedStep {
 }
 
 /// The whole plan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
     /// The steps.

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod app;
 pub mod browse;
+pub mod connections;
 pub mod demo;
 pub mod integrations;
 pub mod settings;

@@ -14,9 +14,21 @@ use super::browse::{
     ListDetailsView, ListView, LoadAllArgs, LoadProgressView, LoadedSiteView, LoadedView,
     PickedListArgs, SaveIntegrationArgs, SiteArgs, SiteContentsView, SiteView, SitesView,
 };
+use super::connections::{
+    ApplyArgs, CertificateFormat, CertificateView, ConnectionActionArgs, ConnectionIdArgs,
+    ConnectionView, ConnectionsView, DraftArgs, ExportArgs, ExportView, PendingView, PlanView,
+};
 use super::{
     AccessView, AccountView, AccountsView, AppInfo, CapabilityView, ConnectionCheckView, DemoView,
     DeviceCodeView, ErrorCode, RegisteredView, SettingsView, SignedInView, WireError,
+};
+use spconnect_connections::{
+    apply::{Progress, RollbackReport, StepState},
+    model::{
+        Api, CertificateChoice, Check, PermissionModel, SiteChoice, SiteRole, TenantWide,
+        TestReport,
+    },
+    plan::{Plan, PlannedStep, StepKind},
 };
 
 /// The arguments of `save_settings`.
@@ -147,6 +159,14 @@ fn commands() -> Vec<Command> {
         command::<LoadAllArgs, LoadedView>("browse_load_all"),
         command::<NoArgs, bool>("cancel_browse_load"),
         command::<SaveIntegrationArgs, IntegrationView>("save_integration"),
+        command::<DraftArgs, PlanView>("plan_connection"),
+        command::<ApplyArgs, ConnectionView>("apply_connection"),
+        command::<ConnectionActionArgs, ConnectionView>("resume_connection"),
+        command::<ConnectionIdArgs, bool>("cancel_apply"),
+        command::<ConnectionActionArgs, RollbackReport>("rollback_connection"),
+        command::<ConnectionActionArgs, TestReport>("test_connection"),
+        command::<NoArgs, ConnectionsView>("list_connections"),
+        command::<ExportArgs, ExportView>("export_certificate"),
     ]
 }
 
@@ -203,6 +223,32 @@ pub fn typescript() -> String {
         PickedListArgs::decl(&cfg),
         SaveIntegrationArgs::decl(&cfg),
         IntegrationView::decl(&cfg),
+        SiteRole::decl(&cfg),
+        TenantWide::decl(&cfg),
+        PermissionModel::decl(&cfg),
+        Api::decl(&cfg),
+        SiteChoice::decl(&cfg),
+        CertificateChoice::decl(&cfg),
+        DraftArgs::decl(&cfg),
+        StepKind::decl(&cfg),
+        PlannedStep::decl(&cfg),
+        Plan::decl(&cfg),
+        PlanView::decl(&cfg),
+        StepState::decl(&cfg),
+        Progress::decl(&cfg),
+        ApplyArgs::decl(&cfg),
+        ConnectionActionArgs::decl(&cfg),
+        ConnectionIdArgs::decl(&cfg),
+        CertificateFormat::decl(&cfg),
+        ExportArgs::decl(&cfg),
+        Check::decl(&cfg),
+        TestReport::decl(&cfg),
+        CertificateView::decl(&cfg),
+        ConnectionView::decl(&cfg),
+        PendingView::decl(&cfg),
+        ConnectionsView::decl(&cfg),
+        ExportView::decl(&cfg),
+        RollbackReport::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/ipc/contract.rs: do not edit.\n\

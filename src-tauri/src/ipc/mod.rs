@@ -1,6 +1,7 @@
 //! The wire types between the shell and the web UI: views sent to it and the one error shape.
 
 pub mod browse;
+pub mod connections;
 pub mod contract;
 mod error;
 mod views;

@@ -715,6 +715,411 @@ openapiPath: string,
  */
 openapi: string, };
 
+export type SiteRole = "read" | "write" | "manage" | "fullControl";
+
+export type TenantWide = "readAll" | "readWriteAll" | "fullControlAll";
+
+export type PermissionModel = { "kind": "sitesSelected" } | { "kind": "tenantWide", 
+/**
+ * Which one.
+ */
+permission: TenantWide, };
+
+export type Api = "graph" | "sharePoint";
+
+export type SiteChoice = { 
+/**
+ * Graph's site id (`{hostname},{site collection id},{web id}`).
+ */
+siteId: string, 
+/**
+ * Its address (`https://contoso.sharepoint.com/sites/hr`).
+ */
+webUrl: string, 
+/**
+ * Its title.
+ */
+name: string, 
+/**
+ * The role granted (with `Sites.Selected`).
+ */
+role: SiteRole, };
+
+export type CertificateChoice = { 
+/**
+ * 2048 or 3072.
+ */
+keyBits: number, 
+/**
+ * How many days it is valid (1 to 365; a year by default, the longest Graph accepts
+ * for `keyCredentials` by default).
+ */
+validityDays: number, 
+/**
+ * The subject's common name.
+ */
+subject: string, };
+
+export type DraftArgs = { 
+/**
+ * The creating person's home tenant id.
+ */
+tenantId: string, 
+/**
+ * Their object id.
+ */
+objectId: string, 
+/**
+ * The client application they signed in with.
+ */
+clientId: string, 
+/**
+ * The connection's id from an earlier plan; none for a new one.
+ */
+id?: string, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * The permission model.
+ */
+model: PermissionModel, 
+/**
+ * The APIs it calls.
+ */
+apis: Array<Api>, 
+/**
+ * The sites (with `Sites.Selected`, each with its role).
+ */
+sites: Array<SiteChoice>, 
+/**
+ * The certificate to make.
+ */
+certificate: CertificateChoice, 
+/**
+ * The integration definition saved in Browse (its path, as `save_integration` answered).
+ */
+definitionPath?: string, };
+
+export type StepKind = "certificate" | "resources" | "application" | "servicePrincipal" | "consent" | "sites" | "verify" | "save";
+
+export type PlannedStep = { 
+/**
+ * Which step.
+ */
+kind: StepKind, 
+/**
+ * What it does, in words.
+ */
+title: string, 
+/**
+ * What it creates in the tenant (empty when nothing).
+ */
+creates: Array<string>, 
+/**
+ * The calls it sends (method and path).
+ */
+calls: Array<string>, };
+
+export type Plan = { 
+/**
+ * The steps.
+ */
+steps: Array<PlannedStep>, 
+/**
+ * A warning about a tenant-wide permission, when one was chosen.
+ */
+warning: string | null, };
+
+export type PlanView = { 
+/**
+ * The connection's id (send it back with the draft to apply).
+ */
+id: string, 
+/**
+ * The application's `uniqueName`.
+ */
+uniqueName: string, 
+/**
+ * Exactly what will be created and called.
+ */
+plan: Plan, 
+/**
+ * Why the signed-in person cannot apply it, with the fix; none when they can.
+ */
+refusal: string | null, };
+
+export type StepState = "running" | "waiting" | "done" | "skipped" | "failed";
+
+export type Progress = { 
+/**
+ * The step.
+ */
+step: StepKind, 
+/**
+ * What it is doing.
+ */
+state: StepState, 
+/**
+ * In words (what it waits for, what it made).
+ */
+detail: string, 
+/**
+ * Time in the step so far, in milliseconds.
+ */
+elapsedMs: number, 
+/**
+ * Polls so far while waiting.
+ */
+attempt: number, };
+
+export type ApplyArgs = { 
+/**
+ * The draft (its `id` is the plan's).
+ */
+draft: DraftArgs, 
+/**
+ * Where each step's progress is sent.
+ */
+onProgress: Channel<Progress>, };
+
+export type ConnectionActionArgs = { 
+/**
+ * The acting person's home tenant id.
+ */
+tenantId: string, 
+/**
+ * Their object id.
+ */
+objectId: string, 
+/**
+ * The client application they signed in with.
+ */
+clientId: string, 
+/**
+ * The connection.
+ */
+id: string, 
+/**
+ * Where progress is sent.
+ */
+onProgress: Channel<Progress>, };
+
+export type ConnectionIdArgs = { 
+/**
+ * The connection.
+ */
+id: string, };
+
+export type CertificateFormat = "pem" | "cer";
+
+export type ExportArgs = { 
+/**
+ * The connection.
+ */
+id: string, 
+/**
+ * `pem` or `cer` (DER).
+ */
+format: CertificateFormat, };
+
+export type Check = { 
+/**
+ * What was checked, e.g. "Read HR through Microsoft Graph".
+ */
+name: string, 
+/**
+ * Whether it passed.
+ */
+passed: boolean, 
+/**
+ * How long it took, in milliseconds.
+ */
+latencyMs: number, 
+/**
+ * What was seen (a failure's reason).
+ */
+detail: string, 
+/**
+ * For a failure: what to do.
+ */
+fix: string | null, };
+
+export type TestReport = { 
+/**
+ * When (RFC 3339).
+ */
+at: string, 
+/**
+ * The checks.
+ */
+checks: Array<Check>, };
+
+export type CertificateView = { 
+/**
+ * SHA-1 thumbprint (hex).
+ */
+thumbprint: string, 
+/**
+ * `x5t#S256`.
+ */
+x5tS256: string, 
+/**
+ * `CN=…`.
+ */
+subject: string, 
+/**
+ * Start of validity (RFC 3339).
+ */
+notBefore: string, 
+/**
+ * End of validity (RFC 3339).
+ */
+notAfter: string, 
+/**
+ * Key size.
+ */
+keyBits: number, };
+
+export type ConnectionView = { 
+/**
+ * Its id.
+ */
+id: string, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * The tenant.
+ */
+tenantId: string, 
+/**
+ * The application (client) id programs authenticate as.
+ */
+clientId: string, 
+/**
+ * The application object's id.
+ */
+applicationObjectId: string, 
+/**
+ * The service principal's id.
+ */
+servicePrincipalId: string, 
+/**
+ * "Sites.Selected on 3 sites" or "Sites.ReadWrite.All".
+ */
+permissions: string, 
+/**
+ * The permission model.
+ */
+model: PermissionModel, 
+/**
+ * The APIs.
+ */
+apis: Array<Api>, 
+/**
+ * The sites and roles.
+ */
+sites: Array<SiteChoice>, 
+/**
+ * The certificate.
+ */
+certificate: CertificateView, 
+/**
+ * Who created it.
+ */
+createdBy: string, 
+/**
+ * When (RFC 3339).
+ */
+createdAt: string, 
+/**
+ * The lists of its integration definition, in words.
+ */
+lists: Array<string>, 
+/**
+ * The last test.
+ */
+lastTest: TestReport | null, };
+
+export type PendingView = { 
+/**
+ * The connection's id.
+ */
+id: string, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * The tenant.
+ */
+tenantId: string, 
+/**
+ * Who started it.
+ */
+createdBy: string, 
+/**
+ * When (RFC 3339).
+ */
+startedAt: string, 
+/**
+ * `applying` (interrupted), `failed` or `cancelled`.
+ */
+state: string, 
+/**
+ * Why it stopped, when it failed.
+ */
+message: string | null, 
+/**
+ * The steps finished.
+ */
+done: Array<StepKind>, 
+/**
+ * The last verification, when there was one.
+ */
+report: TestReport | null, 
+/**
+ * Whether it is running now.
+ */
+running: boolean, };
+
+export type ConnectionsView = { 
+/**
+ * The connections, by name.
+ */
+connections: Array<ConnectionView>, 
+/**
+ * Unfinished applies, offered for resumption or rollback.
+ */
+pending: Array<PendingView>, 
+/**
+ * Records that could not be read (left as they are), each in words with the fix.
+ */
+problems: Array<string>, };
+
+export type ExportView = { 
+/**
+ * Where it was written.
+ */
+path: string, 
+/**
+ * The PEM text, to copy.
+ */
+pem: string, };
+
+export type RollbackReport = { 
+/**
+ * What was deleted.
+ */
+removed: Array<string>, 
+/**
+ * What is left, each with why.
+ */
+left: Array<string>, };
+
 /** Every command: the arguments it takes and the result it answers with. */
 export type Commands = {
   app_info: { args: NoArgs; result: AppInfo };
@@ -740,6 +1145,14 @@ export type Commands = {
   browse_load_all: { args: LoadAllArgs; result: LoadedView };
   cancel_browse_load: { args: NoArgs; result: boolean };
   save_integration: { args: SaveIntegrationArgs; result: IntegrationView };
+  plan_connection: { args: DraftArgs; result: PlanView };
+  apply_connection: { args: ApplyArgs; result: ConnectionView };
+  resume_connection: { args: ConnectionActionArgs; result: ConnectionView };
+  cancel_apply: { args: ConnectionIdArgs; result: boolean };
+  rollback_connection: { args: ConnectionActionArgs; result: RollbackReport };
+  test_connection: { args: ConnectionActionArgs; result: TestReport };
+  list_connections: { args: NoArgs; result: ConnectionsView };
+  export_certificate: { args: ExportArgs; result: ExportView };
 };
 
 /** What every command rejects with. */
