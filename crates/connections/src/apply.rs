@@ -700,19 +700,33 @@ async fn sites(
                 Ok(list) => list,
                 Err(e) => return Err(ConnectionError::graph(what, e)),
             };
-            if let Some(found) = existing.iter().find(|g| {
-                g.app_ids.iter().any(|a| a.eq_ignore_ascii_case(&app_id))
-                    && g.roles.iter().any(|r| site.role.satisfied_by(r))
-            }) {
-                return Ok(Some((found.id.clone(), false)));
-            }
-            match p::grant_site(&ctx.graph, &site.site_id, &app_id, &name, site.role.graph_name())
+            let ours =
+                existing.iter().find(|g| g.app_ids.iter().any(|a| a.eq_ignore_ascii_case(&app_id)));
+            let (grant, created) = match ours {
+                Some(found) if found.roles.iter().any(|r| site.role.satisfied_by(r)) => {
+                    return Ok(Some((found.id.clone(), false)));
+                }
+                Some(weaker) => (weaker.id.clone(), false),
+                None => match p::grant_site(
+                    &ctx.graph,
+                    &site.site_id,
+                    &app_id,
+                    &name,
+                    site.role.create_as().graph_name(),
+                )
                 .await
-            {
-                Ok(g) => Ok(Some((g.id, true))),
-                Err(e) if not_replicated(&e) => Ok(None),
-                Err(e) => Err(ConnectionError::graph(what, e)),
+                {
+                    Ok(g) => (g.id, true),
+                    Err(e) if not_replicated(&e) => return Ok(None),
+                    Err(e) => return Err(ConnectionError::graph(what, e)),
+                },
+            };
+            if site.role.create_as() != site.role || !created {
+                p::set_site_role(&ctx.graph, &site.site_id, &grant, site.role.graph_name())
+                    .await
+                    .map_err(|e| ConnectionError::graph(what, e))?;
             }
+            Ok(Some((grant, created)))
         })
         .await?;
         if created {

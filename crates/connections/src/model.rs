@@ -86,6 +86,15 @@ impl SiteRole {
         }
     }
 
+    /// The role a grant is created with: creating accepts only `read` and `write`, higher roles
+    /// are set by changing the grant afterwards (docs/microsoft §2.9).
+    pub fn create_as(self) -> SiteRole {
+        match self {
+            Self::Read => Self::Read,
+            _ => Self::Write,
+        }
+    }
+
     /// Whether a granted role (Graph's name) gives at least this one.
     pub fn satisfied_by(self, granted: &str) -> bool {
         let rank = |name: &str| match name.to_ascii_lowercase().as_str() {

@@ -287,6 +287,36 @@ async fn a_tenant_wide_connection_is_granted_and_verified_without_site_grants() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_full_control_grant_is_created_as_write_then_raised() {
+    let s = setup_as(ADMIN);
+    let mut request = s.request(PermissionModel::SitesSelected, vec![Api::Graph]);
+    request.sites[0].role = SiteRole::FullControl;
+    let cleared = s.client.send("DELETE", "/_emulator/requests", "", None, &[]);
+    assert!(cleared.status < 300);
+    let record = create(&s, request, &Log::default()).await.map_err(|(_, e)| e).expect("created");
+    let log = s.client.get("/_emulator/requests", &[]).json();
+    let calls: Vec<String> = log["value"]
+        .as_array()
+        .expect("log")
+        .iter()
+        .filter(|e| e["path"].as_str().is_some_and(|p| p.contains("/permissions")))
+        .map(|e| format!("{} {}", e["method"].as_str().unwrap_or_default(), e["status"]))
+        .collect();
+    assert!(calls.contains(&"POST 201".to_owned()), "{calls:?}");
+    assert!(calls.contains(&"PATCH 200".to_owned()), "{calls:?}");
+    let objects = s.client.get("/_emulator/objects", &[]).json();
+    let grant = objects["value"][0]["siteGrants"]
+        .as_array()
+        .expect("grants")
+        .iter()
+        .find(|g| g["appId"] == json!(record.client_id))
+        .cloned()
+        .expect("granted");
+    assert_eq!(grant["roles"], json!(["fullcontrol"]));
+    assert!(record.last_test.expect("tested").passed());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_60_second_replication_delay_is_waited_out_by_polling() {
     let s = setup_as(ADMIN);
     s.control("PUT", "/_emulator/replication-delay", json!({"seconds": 60}));

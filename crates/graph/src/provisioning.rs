@@ -284,6 +284,26 @@ pub async fn grant_site(
     site_permission(&graph.post(&format!("sites/{site_id}/permissions"), &body, SITES).await?)
 }
 
+/// Changes the roles of a site permission (`PATCH`): how a grant gets `manage` or
+/// `fullcontrol`, which creating one does not accept (docs/microsoft §2.9).
+pub async fn set_site_role(
+    graph: &GraphClient,
+    site_id: &str,
+    permission_id: &str,
+    role: &str,
+) -> Result<SitePermission, GraphError> {
+    let path = format!("sites/{site_id}/permissions/{permission_id}");
+    let changed = graph.patch(&path, &json!({"roles": [role]}), SITES).await?;
+    match changed {
+        Value::Null => Ok(SitePermission {
+            id: permission_id.to_owned(),
+            roles: vec![role.to_owned()],
+            app_ids: Vec::new(),
+        }),
+        value => site_permission(&value),
+    }
+}
+
 /// Revokes a site permission; `false` when it was already gone.
 pub async fn revoke_site(
     graph: &GraphClient,
