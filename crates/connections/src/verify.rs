@@ -99,6 +99,24 @@ fn roles_of(token: &Secret<String>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// What to do when the token endpoint refuses the connection's certificate for good.
+fn token_fix(error: &IdentityError) -> &'static str {
+    match error {
+        IdentityError::Rejected(r) if matches!(r.code, Some(65001 | 650052)) => {
+            "Your organisation's consent policy or subscriptions block this permission: an \
+             administrator must grant it (Microsoft Entra admin center, Enterprise applications, \
+             Permissions), or the SharePoint service must be enabled for the tenant."
+        }
+        IdentityError::Rejected(r) if matches!(r.code, Some(700024)) => {
+            "This computer's clock is wrong by more than a few minutes: correct it, then test again."
+        }
+        _ => {
+            "Check that the application still exists and that its certificate is valid; rotate \
+             the certificate if it expired."
+        }
+    }
+}
+
 /// Whether the token endpoint's refusal means "not replicated yet": the application
 /// (AADSTS700016) or its certificate (AADSTS700027) not known yet.
 fn token_not_replicated(error: &IdentityError) -> bool {
@@ -213,7 +231,10 @@ async fn checks(
                         Ok(token) => {
                             let roles = roles_of(&token);
                             if roles.iter().any(|r| r.eq_ignore_ascii_case(role)) {
-                                Ok(Some((format!("roles: {}", roles.join(", ")), started.elapsed().as_millis() as u64)))
+                                Ok(Some((
+                                    format!("roles: {}", roles.join(", ")),
+                                    started.elapsed().as_millis() as u64,
+                                )))
                             } else {
                                 // The assignment has not reached the token service yet.
                                 tokens.forget(&resource);
@@ -221,7 +242,7 @@ async fn checks(
                             }
                         }
                         Err(e) if token_not_replicated(&e) => Ok(None),
-                        Err(e) => Err((e.to_string(), "Check that the application still exists and that its certificate is valid; rotate the certificate if it expired.".to_owned())),
+                        Err(e) => Err((e.to_string(), token_fix(&e).to_owned())),
                     }
                 }
             })

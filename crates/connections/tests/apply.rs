@@ -590,3 +590,104 @@ async fn a_connection_tests_again_later_and_a_tampered_record_is_reported_not_lo
     );
     assert_eq!(std::fs::read(&path).expect("still there"), bytes);
 }
+
+/// A person's tokens that stop working after `good` calls (their sign-in expired mid-apply).
+struct Expiring {
+    token: String,
+    good: std::sync::atomic::AtomicUsize,
+}
+
+impl TokenSource for Expiring {
+    fn token<'a>(&'a self, _scopes: &'a [&'a str]) -> TokenFuture<'a> {
+        Box::pin(async move {
+            let left = self.good.load(std::sync::atomic::Ordering::SeqCst);
+            if left == 0 {
+                return Err(spconnect_graph::TokenError {
+                    message: "Please sign in again: the sign-in has expired.".into(),
+                    kind: spconnect_graph::TokenErrorKind::SignInAgain,
+                });
+            }
+            self.good.store(left - 1, std::sync::atomic::Ordering::SeqCst);
+            Ok(Secret::new(self.token.clone()))
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sign_in_that_expires_mid_apply_says_sign_in_again_then_resumes() {
+    let mut s = setup_as(ADMIN);
+    let token = s.client.user_token(ADMIN)["access_token"].as_str().expect("token").to_owned();
+    let expiring =
+        Arc::new(Expiring { token: token.clone(), good: std::sync::atomic::AtomicUsize::new(4) });
+    let options = GraphOptions { attempts: 1, ..GraphOptions::default() };
+    let good_graph = s.ctx.graph.clone();
+    s.ctx.graph = GraphClient::new(&s.client.base, expiring, options).expect("graph");
+    let request = s.request(PermissionModel::SitesSelected, vec![Api::Graph]);
+    let mut journal = apply::begin(&s.ctx, request).await.expect("begun");
+    let quiet = |_: Progress| {};
+    let error =
+        apply::run(&s.ctx, &mut journal, &quiet, &Cancel::default()).await.expect_err("expired");
+    assert!(matches!(error, ConnectionError::SignInExpired { .. }), "{error}");
+    assert!(error.fix().expect("a fix").contains("Sign in again"), "{error}");
+    assert!(error.is_retryable());
+    // Signed in again: the apply resumes where it stopped.
+    s.ctx.graph = good_graph;
+    let record =
+        apply::run(&s.ctx, &mut journal, &quiet, &Cancel::default()).await.expect("resumed");
+    assert!(record.last_test.expect("tested").passed());
+    assert_eq!(s.orphans(&journal.request.id), 1);
+}
+
+/// Every log line of this test binary, at the most verbose level.
+fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static CAPTURED: std::sync::OnceLock<Arc<Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+    CAPTURED
+        .get_or_init(|| {
+            let captured: Arc<Mutex<Vec<u8>>> = Arc::default();
+            let sink = captured.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_ansi(false)
+                .with_writer(move || Sink(sink.clone()))
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+            captured
+        })
+        .clone()
+}
+
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_token_assertion_or_private_key_reaches_the_log() {
+    let logs = captured_logs();
+    let s = setup_as(ADMIN);
+    let request = s.request(PermissionModel::SitesSelected, vec![Api::Graph, Api::SharePoint]);
+    let record = create(&s, request, &Log::default()).await.map_err(|(_, e)| e).expect("created");
+    let key = s.ctx.store.key(&record.request.id).expect("key");
+    // A stretch of the key's bytes, as hex and as base64: neither may appear.
+    let stretch = &key.expose()[40..88];
+    let key_hex: String = stretch.iter().map(|b| format!("{b:02x}")).collect();
+    let key_b64 = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(stretch)
+    };
+    let text = String::from_utf8_lossy(&logs.lock().expect("log")).to_string();
+    assert!(text.contains("connection"), "the apply logged something: {}", text.len());
+    assert!(!text.contains("eyJ"), "a JWT (token or assertion) in the log");
+    assert!(
+        !text.contains(&key_hex) && !text.contains(&key_b64[..40]),
+        "the private key in the log"
+    );
+    assert!(!text.contains("PRIVATE KEY"));
+}
