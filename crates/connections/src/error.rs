@@ -58,9 +58,9 @@ pub enum ConnectionError {
         /// The roles they hold.
         held: String,
     },
-    /// The tenant's consent policy blocks it (AADSTS65001, AADSTS650052).
-    #[error("Your organisation's consent policy blocks this ({detail}).")]
-    ConsentBlocked {
+    /// The person has not yet consented to the delegated permissions this step needs.
+    #[error("spconnect needs your consent for this step's permissions ({detail}).")]
+    ConsentNeeded {
         /// Microsoft's words.
         detail: String,
     },
@@ -147,7 +147,7 @@ impl ConnectionError {
                     return Self::SignInExpired { detail: token.message.clone() };
                 }
                 TokenErrorKind::ConsentRequired => {
-                    return Self::ConsentBlocked { detail: token.message.clone() };
+                    return Self::ConsentNeeded { detail: token.message.clone() };
                 }
                 TokenErrorKind::Other => {}
             }
@@ -167,8 +167,8 @@ impl ConnectionError {
                  (Microsoft Entra admin center, Roles and administrators), then read your roles again \
                  on the Accounts page."
             ),
-            Self::ConsentBlocked { .. } => "An administrator must allow it: Microsoft Entra admin \
-                 center, Enterprise applications, Consent and permissions. Then try again."
+            Self::ConsentNeeded { .. } => "Grant the permissions the Connection step asks for \
+                 (Grant access), then resume: what was already created is kept and skipped."
                 .into(),
             Self::SignInExpired { .. } => "Sign in again on the Accounts page, then resume: what \
                  was already created is kept and skipped."

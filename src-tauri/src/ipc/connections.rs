@@ -260,7 +260,7 @@ impl From<ConnectionError> for WireError {
             E::MissingRole { .. } | E::Identity(_) | E::Unverified { .. } => {
                 (ErrorCode::Refused, None)
             }
-            E::ConsentBlocked { .. } => (ErrorCode::ConsentRequired, None),
+            E::ConsentNeeded { .. } => (ErrorCode::ConsentRequired, None),
             E::SignInExpired { .. } => (ErrorCode::SignInAgain, None),
             E::Throttled { .. } | E::ReplicationSlow { .. } => (ErrorCode::Unavailable, None),
             E::Graph { source, .. } => (WireError::from((**source).clone()).code, None),
