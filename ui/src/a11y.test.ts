@@ -63,18 +63,31 @@ describe("accessibility (axe-core)", () => {
         document.querySelector<HTMLInputElement>('input[aria-label="Use Employees"]')?.click();
         await settle();
         await expectAccessible("the Browse step with a list open");
+        // With work to lose, Cancel asks first.
+        el("wizard-cancel").click();
+        await settle();
+        expect(document.querySelector('[role="alertdialog"]')).not.toBeNull();
+        await expectAccessible("the wizard's discard question");
+        el("wizard-keep").click();
+        await settle();
+      }
+      if (step === "connection") {
+        const input = document.getElementById("connection-name") as HTMLInputElement;
+        input.value = "HR sync";
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        await settle();
+        el("plan-connection").click();
+        await settle();
+        await expectAccessible("the Connection step with its plan");
+        el("apply-connection").click();
+        await settle();
+        await expectAccessible("the Connection step applied");
       }
       if (step !== "test") {
         el("wizard-next").click();
         await settle();
       }
     }
-    el("wizard-cancel").click();
-    await settle();
-    expect(document.querySelector('[role="alertdialog"]')).not.toBeNull();
-    await expectAccessible("the wizard's discard question");
-    el("wizard-keep").click();
-    await settle();
 
     el("nav-accounts").click();
     await settle();

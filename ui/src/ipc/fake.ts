@@ -2,6 +2,12 @@
 import { flushSync } from "svelte";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
+  ConnectionView,
+  DraftArgs,
+  PlanView,
+  Progress,
+  StepKind,
+  TestReport,
   LoadProgressView,
   ListDetailsView,
   ListView,
@@ -116,6 +122,91 @@ export const DEVICE_CODE: DeviceCodeView = {
   message: "To sign in, open http://127.0.0.1:4000/devicelogin and enter the code FJKQ-7TXM.",
   expiresInSeconds: 900,
 };
+
+export const PLAN_ID = "0123456789abcdef0123456789abcdef";
+
+const STEP_KINDS: StepKind[] = ["certificate", "resources", "application", "servicePrincipal", "consent", "sites", "verify", "save"];
+
+/** A draft as the wizard sends it for the admin and the HR site. */
+export const DRAFT: DraftArgs = {
+  tenantId: "8d3b6f5e-2a9c-4c1e-9f3a-0b7d4e6c5a21",
+  objectId: "0f7c1a52-5b1e-4b8e-9a3d-6c2e8f1d4a70",
+  clientId: "6a1d7e4c-3f2b-4d9a-8e5c-1b0f9a7d2c36",
+  name: "HR sync",
+  model: { kind: "sitesSelected" },
+  apis: ["graph"],
+  sites: [{ siteId: "contoso.sharepoint.com,1111,2222", webUrl: "https://contoso.sharepoint.com/sites/hr", name: "Human Resources", role: "write" }],
+  certificate: { keyBits: 2048, validityDays: 365, subject: "spconnect HR sync" },
+};
+
+/** What plan_connection answers for `draft`. */
+export function planFor(draft: DraftArgs): PlanView {
+  const wide = draft.model.kind === "tenantWide";
+  const kinds = STEP_KINDS.filter((k) => !(wide && k === "sites"));
+  return {
+    id: draft.id ?? PLAN_ID,
+    uniqueName: `spconnect-${draft.id ?? PLAN_ID}`,
+    refusal: null,
+    plan: {
+      warning: wide ? "Sites.Read.All is tenant-wide. It can read every site, list, library and file in the whole tenant." : null,
+      steps: kinds.map((kind) => ({
+        kind,
+        title: `Step ${kind}`,
+        creates: kind === "application" ? [`Application "${draft.name}" (uniqueName spconnect-${PLAN_ID}, tagged spconnect)`] : [],
+        calls: kind === "application" ? [`PATCH /applications(uniqueName='spconnect-${PLAN_ID}') with Prefer: create-if-missing`] : [],
+      })),
+    },
+  };
+}
+
+/** A passing test of a connection. */
+export const PASSING_TEST: TestReport = {
+  at: "2026-12-04T10:00:00Z",
+  checks: [
+    { name: "App-only token for Microsoft Graph carries Sites.Selected", passed: true, latencyMs: 41, detail: "roles: Sites.Selected", fix: null },
+    { name: "Read Human Resources through Microsoft Graph", passed: true, latencyMs: 12, detail: "read \"Human Resources\"", fix: null },
+  ],
+};
+
+/** The connection apply_connection answers for `draft`. */
+export function connectionFor(draft: DraftArgs, notAfter = "2027-12-04T10:00:00Z"): ConnectionView {
+  return {
+    id: draft.id ?? PLAN_ID,
+    name: draft.name,
+    tenantId: draft.tenantId,
+    clientId: "5e1c2a7b-9d3f-4b8e-a0c6-2f7d1e9b3a54",
+    applicationObjectId: "9a2b3c4d-0000-4000-8000-000000000001",
+    servicePrincipalId: "9a2b3c4d-0000-4000-8000-000000000002",
+    permissions: draft.model.kind === "sitesSelected" ? `Sites.Selected on ${draft.sites.length} site${draft.sites.length === 1 ? "" : "s"}` : "Sites.Read.All",
+    model: draft.model,
+    apis: draft.apis,
+    sites: draft.sites,
+    certificate: {
+      thumbprint: "42880778DB677F3C62C2E42647FA567159AA9138",
+      x5tS256: "uB59RZZK2G96o5u-z9R5LAPiNH9KtCsMqVpDEw4049Q",
+      subject: `CN=${draft.certificate.subject}`,
+      notBefore: "2026-12-04T10:00:00Z",
+      notAfter,
+      keyBits: draft.certificate.keyBits,
+    },
+    createdBy: "admin@contoso.onmicrosoft.com",
+    createdAt: "2026-12-04T10:00:00Z",
+    lists: [],
+    lastTest: PASSING_TEST,
+  };
+}
+
+/** Sends each step of a fake apply to the channel, as the Rust side does. */
+function sendSteps(onProgress: unknown) {
+  const channel = onProgress as { onmessage: (p: Progress) => void };
+  for (const step of STEP_KINDS) {
+    channel.onmessage({ step, state: "running", detail: "", elapsedMs: 0, attempt: 0 });
+    if (step === "servicePrincipal") {
+      channel.onmessage({ step, state: "waiting", detail: "Waiting for the application to replicate in Microsoft Entra ID", elapsedMs: 500, attempt: 1 });
+    }
+    channel.onmessage({ step, state: "done", detail: `${step} done`, elapsedMs: 900, attempt: 0 });
+  }
+}
 
 export type Call = { cmd: string; args: unknown };
 /** A stand-in for one command, typed by the contract generated from the Rust side. */
@@ -261,6 +352,23 @@ export function fakeBackend(handlers: Partial<Handlers> = {}): Call[] {
       };
     },
     grant_access: ({ need }) => accessView(need, true),
+    plan_connection: (draft) => planFor(draft),
+    apply_connection: ({ draft, onProgress }) => {
+      sendSteps(onProgress);
+      return connectionFor(draft);
+    },
+    resume_connection: ({ id, onProgress }) => {
+      sendSteps(onProgress);
+      return { ...connectionFor({ ...DRAFT, id }), id };
+    },
+    cancel_apply: () => true,
+    rollback_connection: () => ({ removed: ["Application HR sync", "The key and the unfinished apply on this computer"], left: [] }),
+    test_connection: () => PASSING_TEST,
+    list_connections: () => ({ connections: [], pending: [], problems: [] }),
+    export_certificate: ({ id, format }) => ({
+      path: `/home/admin/.config/spconnect/exports/spconnect-${id}.${format}`,
+      pem: "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n",
+    }),
     register_in_tenant: ({ tenant }) => ({
       tenant: tenant ?? "contoso.onmicrosoft.com",
       clientId: "2c7f9e1a-4b3d-4e8f-a6c2-9d1b0e5f7a43",

@@ -3,6 +3,15 @@
 import { Channel, invoke, type InvokeArgs } from "@tauri-apps/api/core";
 
 import type {
+  CertificateFormat,
+  ConnectionView,
+  ConnectionsView,
+  DraftArgs,
+  ExportView,
+  PlanView,
+  Progress,
+  RollbackReport,
+  TestReport,
   IntegrationView,
   PickedListArgs,
   LoadProgressView,
@@ -31,6 +40,28 @@ import type {
 
 // The contract's types are generated from the Rust side (./bindings.ts); these are their names here.
 export type {
+  Api,
+  CertificateChoice,
+  CertificateFormat,
+  CertificateView,
+  Check,
+  ConnectionView,
+  ConnectionsView,
+  DraftArgs,
+  ExportView,
+  PendingView,
+  PermissionModel,
+  Plan,
+  PlanView,
+  PlannedStep,
+  Progress,
+  RollbackReport,
+  SiteChoice,
+  SiteRole,
+  StepKind,
+  StepState,
+  TenantWide,
+  TestReport,
   IntegrationView,
   PickedListArgs,
   LoadProgressView,
@@ -256,4 +287,62 @@ export function browseList(account: AccountView, siteId: string, listId: string)
 /** Saves the lists and columns ticked as an integration definition, with its OpenAPI document. */
 export function saveIntegration(account: AccountView, name: string, lists: PickedListArgs[]): Promise<IntegrationView> {
   return call("save_integration", { ...accountKey(account), name, lists });
+}
+
+/** What will be created for `draft`, before anything is; `refusal` says when the person's roles do not allow it. */
+export function planConnection(draft: DraftArgs): Promise<PlanView> {
+  return call("plan_connection", draft);
+}
+
+function progressChannel(onProgress: (progress: Progress) => void): Channel<Progress> {
+  const channel = new Channel<Progress>();
+  channel.onmessage = onProgress;
+  return channel;
+}
+
+/** Creates the connection a plan described (`draft.id` is the plan's), each step's progress to `onProgress`. */
+export function applyConnection(draft: DraftArgs, onProgress: (progress: Progress) => void): Promise<ConnectionView> {
+  return call("apply_connection", { draft, onProgress: progressChannel(onProgress) });
+}
+
+/** Resumes an unfinished apply as `account`: finished steps are skipped. */
+export function resumeConnection(
+  account: AccountView,
+  id: string,
+  onProgress: (progress: Progress) => void,
+): Promise<ConnectionView> {
+  return call("resume_connection", { ...accountKey(account), id, onProgress: progressChannel(onProgress) });
+}
+
+/** Stops a running apply at its next call; `false` when none runs. */
+export function cancelApply(id: string): Promise<boolean> {
+  return call("cancel_apply", { id });
+}
+
+/** Deletes what an unfinished apply created in the tenant, and forgets it here. */
+export function rollbackConnection(
+  account: AccountView,
+  id: string,
+  onProgress: (progress: Progress) => void,
+): Promise<RollbackReport> {
+  return call("rollback_connection", { ...accountKey(account), id, onProgress: progressChannel(onProgress) });
+}
+
+/** Tests a connection with its own certificate; each check with its latency and fix. */
+export function testConnection(
+  account: AccountView,
+  id: string,
+  onProgress: (progress: Progress) => void,
+): Promise<TestReport> {
+  return call("test_connection", { ...accountKey(account), id, onProgress: progressChannel(onProgress) });
+}
+
+/** The connections on this computer, unfinished applies, and records that cannot be read. */
+export function listConnections(): Promise<ConnectionsView> {
+  return call("list_connections");
+}
+
+/** Writes a connection's certificate (its public part) as PEM or `.cer`. */
+export function exportCertificate(id: string, format: CertificateFormat): Promise<ExportView> {
+  return call("export_certificate", { id, format });
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { flushSync, mount } from "svelte";
 import NewConnection from "./NewConnection.svelte";
-import { ADMIN_ACCOUNT, fakeBackend, settle } from "../ipc/fake";
+import { ADMIN_ACCOUNT, fakeBackend, planFor, settle } from "../ipc/fake";
 import { cleanUp, track } from "../testing";
 
 afterEach(cleanUp);
@@ -28,6 +28,18 @@ async function tickEmployees() {
   hr?.click();
   await settle();
   document.querySelector<HTMLInputElement>('input[aria-label="Use Employees"]')?.click();
+  await settle();
+}
+
+/** On the Connection step: names the connection, reviews the plan and applies it. */
+async function createConnection(name = "HR sync") {
+  const input = document.getElementById("connection-name") as HTMLInputElement;
+  input.value = name;
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+  await settle();
+  button("plan-connection").click();
+  await settle();
+  button("apply-connection").click();
   await settle();
 }
 
@@ -65,8 +77,11 @@ describe("New connection wizard", () => {
         expect(button("wizard-next").disabled).toBe(true);
         await tickEmployees();
         expect(button("wizard-next").disabled).toBe(false);
-      } else {
-        expect(document.body.textContent).toContain("This step is not available in this build yet.");
+      } else if (currentStep() === "connection") {
+        // The Connection step lets it go on once the connection is created.
+        expect(button("wizard-next").disabled).toBe(true);
+        await createConnection();
+        expect(button("wizard-next").disabled).toBe(false);
       }
     }
     expect(seen).toEqual(["browse", "connection", "test"]);
@@ -80,6 +95,86 @@ describe("New connection wizard", () => {
     expect(currentStep()).toBe("connection");
     expect(document.body.textContent).toContain("certificate");
     expect(button("wizard-next").disabled).toBe(false);
+  });
+
+  test("the Connection step plans, applies with each step's progress, and the Test step shows the checks", async () => {
+    const calls = await wizard({ oncancel: () => {} });
+    button("wizard-next").click();
+    await settle();
+    await tickEmployees();
+    button("wizard-next").click();
+    await settle();
+    expect(document.getElementById("site-role-0")).not.toBeNull();
+    expect(document.body.textContent).toContain("Human Resources");
+    const input = document.getElementById("connection-name") as HTMLInputElement;
+    input.value = "HR sync";
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    await settle();
+    expect((document.getElementById("cert-subject") as HTMLInputElement).value).toBe("spconnect HR sync");
+    button("plan-connection").click();
+    await settle();
+    const planned = calls.find((c) => c.cmd === "plan_connection")?.args as { sites: { webUrl: string; role: string }[]; model: unknown };
+    expect(planned.sites).toEqual([{ siteId: "contoso.sharepoint.com,1111,2222", webUrl: "https://contoso.sharepoint.com/sites/hr", name: "Human Resources", role: "write" }]);
+    expect(planned.model).toEqual({ kind: "sitesSelected" });
+    expect(document.getElementById("plan")?.textContent).toContain("PATCH /applications(uniqueName=");
+    expect(calls.map((c) => c.cmd)).not.toContain("apply_connection");
+    button("apply-connection").click();
+    await settle();
+    const applied = calls.find((c) => c.cmd === "apply_connection")?.args as { draft: { id?: string } };
+    expect(applied.draft.id).toBe("0123456789abcdef0123456789abcdef");
+    const states = [...document.querySelectorAll("#plan li[data-kind]")].map((li) => li.getAttribute("data-state"));
+    expect(states.every((s) => s === "done")).toBe(true);
+    expect(document.getElementById("apply-done")?.textContent).toContain("created");
+    button("wizard-next").click();
+    await settle();
+    expect(document.getElementById("test-results")?.textContent).toContain("Read Human Resources through Microsoft Graph");
+    expect(document.getElementById("usage-client-id")?.textContent).toBe("5e1c2a7b-9d3f-4b8e-a0c6-2f7d1e9b3a54");
+    button("test-again").click();
+    await settle();
+    expect(calls.map((c) => c.cmd)).toContain("test_connection");
+  });
+
+  test("a plan the person's roles do not allow disables Apply and says why", async () => {
+    const calls = fakeBackend({
+      list_accounts: () => ({ accounts: [ADMIN_ACCOUNT], notice: null }),
+      plan_connection: (draft) => ({ ...planFor(draft), refusal: "Granting the Microsoft Graph application permission Sites.Selected needs Global Administrator or Privileged Role Administrator." }),
+    });
+    track(mount(NewConnection, { target: document.body, props: { oncancel: () => {} } }));
+    await settle();
+    button("wizard-next").click();
+    await settle();
+    await tickEmployees();
+    button("wizard-next").click();
+    await settle();
+    button("plan-connection").click();
+    await settle();
+    expect(document.getElementById("plan-refusal")?.textContent).toContain("Privileged Role Administrator");
+    expect(button("apply-connection").disabled).toBe(true);
+    expect(calls.map((c) => c.cmd)).not.toContain("apply_connection");
+  });
+
+  test("a failed apply says why and offers Resume and Roll back", async () => {
+    const calls = fakeBackend({
+      list_accounts: () => ({ accounts: [ADMIN_ACCOUNT], notice: null }),
+      apply_connection: () => {
+        throw { code: "unavailable", message: "Granting site access: Microsoft Graph is unavailable. Resume later.", field: null };
+      },
+    });
+    track(mount(NewConnection, { target: document.body, props: { oncancel: () => {} } }));
+    await settle();
+    button("wizard-next").click();
+    await settle();
+    await tickEmployees();
+    button("wizard-next").click();
+    await settle();
+    await createConnection();
+    expect(document.getElementById("apply-stopped")?.textContent).toContain("unavailable");
+    expect(button("wizard-next").disabled).toBe(true);
+    button("rollback-apply").click();
+    await settle();
+    expect(calls.map((c) => c.cmd)).toContain("rollback_connection");
+    expect(document.getElementById("rollback-result")?.textContent).toContain("Application HR sync");
+    expect(document.getElementById("apply-connection")).toBeNull();
   });
 
   test("with nothing to lose, Cancel and Escape leave at once", async () => {
