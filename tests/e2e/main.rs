@@ -560,3 +560,94 @@ fn markup_and_script_from_the_tenant_are_shown_as_inert_text() {
     std::fs::write(&shot, session.screenshot().expect("a screenshot")).expect("saved");
     session.end().expect("the session ends");
 }
+
+#[test]
+#[ignore = "needs a display, tauri-driver, WebKitWebDriver and a Secret Service: scripts/test runs it under xvfb-run in a private keychain session"]
+fn create_a_connection_in_the_window() {
+    let player = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/play-browser.py");
+    let env = [
+        ("BROWSER", player.display().to_string()),
+        ("SPCONNECT_E2E_LOGIN", "admin@contoso.onmicrosoft.com".to_owned()),
+        ("SPCONNECT_E2E_PASSWORD", "Demo-Admin-2026!".to_owned()),
+    ];
+    let (xdg, _driver, session) = launch_with(&["--demo"], &env);
+    session.find("#nav-accounts").and_then(|b| b.click()).expect("Accounts");
+    session.find("#accounts-sign-in-browser").and_then(|b| b.click()).expect("Sign in");
+    session.wait_for_text("#accounts-status", |t| t.contains("is signed in")).expect("signed in");
+    session.find("#nav-wizard").and_then(|b| b.click()).expect("New connection");
+    session
+        .wait_for_text(r#"input[name="wizard-account"]:checked + .choice-text"#, |t| {
+            t.contains("admin@")
+        })
+        .expect("the person is picked");
+    session.find("#wizard-next").and_then(|b| b.click()).expect("Next");
+    session.wait_for_text("#browse-status", |t| t.contains("sites")).expect("the sites");
+    click_node(&session, "Human Resources");
+    session.wait_for_text(".tree", |t| t.contains("Employees")).expect("the site opens");
+    session
+        .execute(
+            "document.querySelector('input[aria-label=\"Use Employees\"]').click(); return true;",
+        )
+        .expect("ticked");
+    session.wait_for_text("#browse-status", |t| t.contains("1 list ticked")).expect("ticked");
+    session.find("#wizard-next").and_then(|b| b.click()).expect("Next");
+
+    // Permissions, certificate, plan.
+    session.find("#connection-name").and_then(|e| e.send_keys("HR sync")).expect("named");
+    session.find("#api-sharepoint").and_then(|b| b.click()).expect("SharePoint REST too");
+    session.find("#plan-connection").and_then(|b| b.click()).expect("Review the plan");
+    let plan =
+        session.wait_for_text("#plan", |t| t.contains("uniqueName")).expect("the plan is shown");
+    assert!(plan.contains("POST /sites/"), "{plan}");
+    assert!(plan.contains("appRoleAssignedTo"), "{plan}");
+    assert_eq!(accessibility_violations(&session), Vec::<String>::new(), "the plan");
+    let shot = screenshot_path("connection-plan.png");
+    std::fs::write(&shot, session.screenshot().expect("a screenshot")).expect("saved");
+
+    // Apply: each step's progress, then done.
+    session.find("#apply-connection").and_then(|b| b.click()).expect("Apply");
+    session.wait_for_text("#apply-progress", |t| t.contains("created and checked")).unwrap_or_else(
+        |error| {
+            let shown = session.find("#plan").and_then(|e| e.text()).unwrap_or_default();
+            panic!("{error}; shown: {shown}")
+        },
+    );
+    let states = session
+        .execute(
+            "return [...document.querySelectorAll('#plan li[data-kind]')].map(li => li.dataset.state);",
+        )
+        .expect("the states");
+    assert!(
+        states.as_array().expect("states").iter().all(|s| s == "done" || s == "skipped"),
+        "{states}"
+    );
+    let shot = screenshot_path("connection-applied.png");
+    std::fs::write(&shot, session.screenshot().expect("a screenshot")).expect("saved");
+
+    // Test: each check passed, with its latency.
+    session.find("#wizard-next").and_then(|b| b.click()).expect("Next");
+    let results =
+        session.wait_for_text("#test-results", |t| t.contains("Passed")).expect("the checks");
+    assert!(results.contains("through SharePoint"), "{results}");
+    assert!(!results.contains("Failed"), "{results}");
+    assert_eq!(accessibility_violations(&session), Vec::<String>::new(), "the test step");
+    let shot = screenshot_path("connection-tested.png");
+    std::fs::write(&shot, session.screenshot().expect("a screenshot")).expect("saved");
+
+    // Home lists it.
+    session.find("#nav-connections").and_then(|b| b.click()).expect("Connections");
+    let listed = session
+        .wait_for_text("#connections-table", |t| t.contains("HR sync"))
+        .expect("the connection is listed");
+    assert!(listed.contains("Sites.Selected on 1 site"), "{listed}");
+    assert!(listed.contains("days left"), "{listed}");
+    let shot = screenshot_path("connections.png");
+    std::fs::write(&shot, session.screenshot().expect("a screenshot")).expect("saved");
+    session.end().expect("the session ends");
+
+    // The private key is in no file in plain text.
+    for (path, text) in files_written(xdg.path()) {
+        assert!(!text.contains("PRIVATE KEY"), "{}", path.display());
+        assert!(!text.contains("eyJ"), "something like a JWT in {}", path.display());
+    }
+}
