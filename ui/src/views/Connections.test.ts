@@ -74,6 +74,17 @@ describe("Connections", () => {
     expect(pending?.textContent).toContain("Sign in to this tenant");
   });
 
+  test("Test runs the connection's checks as a person of its tenant and keeps the result", async () => {
+    const calls = await view();
+    document.querySelector<HTMLButtonElement>('button[aria-label="Test HR sync"]')?.click();
+    await settle();
+    const tested = calls.find((c) => c.cmd === "test_connection")?.args as { id: string; objectId: string };
+    expect(tested.id).toBe("a".repeat(32));
+    expect(tested.objectId).toBe(ADMIN_ACCOUNT.objectId);
+    expect(document.getElementById("connections-status")?.textContent).toContain("all 2 checks passed");
+    expect(calls.filter((c) => c.cmd === "list_connections").length).toBeGreaterThan(1);
+  });
+
   test("a certificate is exported as .cer and the path is shown", async () => {
     const calls = await view();
     document.querySelector<HTMLButtonElement>('button[aria-label="Export the certificate of HR sync as .cer"]')?.click();
