@@ -339,6 +339,23 @@ pub async fn begin(ctx: &Context, request: ConnectionRequest) -> Result<Journal,
     }) {
         return Err(ConnectionError::NameTaken { name: request.name.trim().to_owned() });
     }
+    let (store, id) = (ctx.store.clone(), request.id.clone());
+    let started = blocking(move || match store.journal(&id) {
+        Ok(_) => Ok(true),
+        Err(ConnectionError::NotFound(_)) => Ok(false),
+        Err(other) => Err(other),
+    })
+    .await?;
+    // A second start would make a new key for an application that holds the first one's
+    // certificate: an apply once started is resumed or rolled back, never started again.
+    if started {
+        return Err(ConnectionError::InvalidInput {
+            field: "id",
+            message: "This connection's apply has started already: resume it or roll it back \
+                      (Connections, Unfinished)."
+                .into(),
+        });
+    }
     let journal = Journal::new(request);
     save(ctx, &journal).await?;
     Ok(journal)
@@ -843,7 +860,8 @@ pub async fn rollback(
             result.removed.push(format!("Application {}", journal.request.name.trim()));
         }
         match p::purge_deleted_application(g, &ids.object_id).await {
-            Ok(_) => result.removed.push("The application from deleted items (purged)".into()),
+            Ok(true) => result.removed.push("The application from deleted items (purged)".into()),
+            Ok(false) => {}
             Err(e) if e.status() == Some(403) => result.left.push(
                 "The application stays in deleted items for 30 days: purging it needs Global \
                  Administrator, Application Administrator, Cloud Application Administrator or \

@@ -563,6 +563,12 @@ async fn a_name_already_used_in_the_tenant_is_refused() {
         .request(PermissionModel::TenantWide { permission: TenantWide::ReadAll }, vec![Api::Graph]);
     let error = apply::begin(&s.ctx, again).await.expect_err("taken");
     assert!(matches!(error, ConnectionError::NameTaken { .. }), "{error}");
+    // An apply once started is resumed or rolled back, never started again with a new key.
+    let mut other = s.request(PermissionModel::SitesSelected, vec![Api::Graph]);
+    other.name = "HR other".into();
+    apply::begin(&s.ctx, other.clone()).await.expect("begun");
+    let error = apply::begin(&s.ctx, other).await.expect_err("started already");
+    assert!(matches!(error, ConnectionError::InvalidInput { field: "id", .. }), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
