@@ -8,8 +8,8 @@ import { afterEach, describe, expect, test } from "vitest";
 import { flushSync, mount } from "svelte";
 import axe from "axe-core";
 import App from "./App.svelte";
-import { ADMIN_ACCOUNT, CLOUD_ADMIN_ACCOUNT, DEMO_INFO, deferred, fakeBackend, settle } from "./ipc/fake";
-import type { SignedInView } from "./ipc";
+import { ADMIN_ACCOUNT, CLOUD_ADMIN_ACCOUNT, DEMO_INFO, DRAFT, connectionFor, deferred, fakeBackend, settle } from "./ipc/fake";
+import type { Progress, SignedInView } from "./ipc";
 import { cleanUp, track } from "./testing";
 
 afterEach(cleanUp);
@@ -112,6 +112,95 @@ describe("accessibility (axe-core)", () => {
     (document.querySelector('input[value="custom"]') as HTMLInputElement).click();
     flushSync();
     await expectAccessible("Settings with custom endpoints");
+  });
+
+  test("Connections with connections, an expiry banner, an unfinished apply and a problem", async () => {
+    const soon = new Date(Date.now() + 5 * 24 * 3600 * 1000).toISOString();
+    fakeBackend({
+      list_accounts: () => ({ accounts: [ADMIN_ACCOUNT], notice: null }),
+      list_connections: () => ({
+        connections: [
+          connectionFor({ ...DRAFT, id: "a".repeat(32) }),
+          connectionFor({ ...DRAFT, id: "b".repeat(32), name: "Payroll", model: { kind: "tenantWide", permission: "readAll" } }, soon),
+        ],
+        pending: [
+          {
+            id: "c".repeat(32),
+            name: "HR archive",
+            tenantId: DRAFT.tenantId,
+            createdBy: "admin@contoso.onmicrosoft.com",
+            startedAt: "2026-12-04T10:00:00Z",
+            state: "failed",
+            message: "Granting site access: Microsoft Graph is unavailable.",
+            done: ["certificate", "resources", "application"],
+            report: null,
+            running: false,
+          },
+          {
+            id: "d".repeat(32),
+            name: "Other tenant",
+            tenantId: "11111111-2222-3333-4444-555555555555",
+            createdBy: "admin@fabrikam.onmicrosoft.com",
+            startedAt: "2026-12-04T10:00:00Z",
+            state: "applying",
+            message: null,
+            done: [],
+            report: null,
+            running: false,
+          },
+        ],
+        problems: ["The connection record connection-e cannot be read: it was changed outside spconnect. It was left as it is."],
+      }),
+    });
+    track(mount(App, { target: document.body }));
+    await settle();
+    expect(document.getElementById("expiry-banner")).not.toBeNull();
+    expect(document.getElementById("connections-table")).not.toBeNull();
+    await expectAccessible("Connections with connections and unfinished applies");
+    document.querySelector<HTMLButtonElement>('button[aria-label="Export PEM of HR sync"]')?.click();
+    await settle();
+    await expectAccessible("Connections after an export");
+  });
+
+  test("the Connection step with a tenant-wide permission, a refused field and a failed apply", async () => {
+    fakeBackend({
+      list_accounts: () => ({ accounts: [ADMIN_ACCOUNT], notice: null }),
+      apply_connection: ({ onProgress }) => {
+        const channel = onProgress as unknown as { onmessage: (p: Progress) => void };
+        channel.onmessage({ step: "certificate", state: "done", detail: "RSA 2048", elapsedMs: 300, attempt: 0 });
+        channel.onmessage({ step: "servicePrincipal", state: "failed", detail: "Still not replicated", elapsedMs: 90000, attempt: 40 });
+        throw { code: "unavailable", message: "The service principal did not replicate in time. Resume in a few minutes.", field: null };
+      },
+    });
+    track(mount(App, { target: document.body }));
+    await settle();
+    el("new-connection").click();
+    await settle();
+    el("wizard-next").click();
+    await settle();
+    [...document.querySelectorAll<HTMLButtonElement>(".tree button")].find((b) => b.textContent?.includes("Human Resources"))?.click();
+    await settle();
+    document.querySelector<HTMLInputElement>('input[aria-label="Use Employees"]')?.click();
+    await settle();
+    el("wizard-next").click();
+    await settle();
+    el("plan-connection").click();
+    await settle();
+    expect(document.getElementById("connection-error")).not.toBeNull();
+    await expectAccessible("the Connection step with a field to fill in");
+    const input = el("connection-name") as HTMLInputElement;
+    input.value = "Everything";
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    (el("model-tenant-wide") as HTMLInputElement).click();
+    await settle();
+    expect(document.getElementById("tenant-wide-warning")).not.toBeNull();
+    await expectAccessible("the Connection step with a tenant-wide permission");
+    el("plan-connection").click();
+    await settle();
+    el("apply-connection").click();
+    await settle();
+    expect(document.getElementById("apply-stopped")).not.toBeNull();
+    await expectAccessible("the Connection step after a failed apply");
   });
 
   test("a refused custom endpoint is announced next to its field without violations", async () => {

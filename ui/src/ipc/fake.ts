@@ -362,8 +362,18 @@ export function fakeBackend(handlers: Partial<Handlers> = {}): Call[] {
       return { ...connectionFor({ ...DRAFT, id }), id };
     },
     cancel_apply: () => true,
-    rollback_connection: () => ({ removed: ["Application HR sync", "The key and the unfinished apply on this computer"], left: [] }),
-    test_connection: () => PASSING_TEST,
+    rollback_connection: ({ onProgress }) => {
+      // As the Rust side reports it: everything under the application step.
+      const channel = onProgress as unknown as { onmessage: (p: Progress) => void };
+      channel.onmessage({ step: "application", state: "running", detail: "Removed the site permission on Human Resources", elapsedMs: 300, attempt: 0 });
+      channel.onmessage({ step: "application", state: "done", detail: "Rolled back", elapsedMs: 800, attempt: 0 });
+      return { removed: ["Site permission on Human Resources", "Application HR sync", "The key and the unfinished apply on this computer"], left: [] };
+    },
+    test_connection: ({ onProgress }) => {
+      const channel = onProgress as unknown as { onmessage: (p: Progress) => void };
+      channel.onmessage({ step: "verify", state: "running", detail: "Reading Human Resources through Microsoft Graph", elapsedMs: 40, attempt: 0 });
+      return PASSING_TEST;
+    },
     list_connections: () => ({ connections: [], pending: [], problems: [] }),
     export_certificate: ({ id, format }) => ({
       path: `/home/admin/.config/spconnect/exports/spconnect-${id}.${format}`,

@@ -1,7 +1,24 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { clearMocks } from "@tauri-apps/api/mocks";
-import { appInfo, getSettings, listClouds, saveSettings, toAppError, uiReady, type Settings } from "./index";
-import { CLOUDS, GLOBAL_VIEW, INFO, fakeBackend } from "./fake";
+import {
+  appInfo,
+  applyConnection,
+  cancelApply,
+  exportCertificate,
+  getSettings,
+  listClouds,
+  listConnections,
+  planConnection,
+  resumeConnection,
+  rollbackConnection,
+  saveSettings,
+  testConnection,
+  toAppError,
+  uiReady,
+  type Progress,
+  type Settings,
+} from "./index";
+import { ADMIN_ACCOUNT, CLOUDS, DRAFT, GLOBAL_VIEW, INFO, PLAN_ID, fakeBackend } from "./fake";
 
 afterEach(() => {
   clearMocks();
@@ -30,6 +47,40 @@ describe("commands", () => {
       authorityHost: "https://login.example.com",
       graphHost: "https://graph.example.com",
     });
+  });
+
+  test("the connection commands send their arguments as the contract names them, progress on a channel", async () => {
+    const calls = fakeBackend();
+    const plan = await planConnection(DRAFT);
+    expect(calls.at(-1)).toEqual({ cmd: "plan_connection", args: DRAFT });
+    expect(plan.id).toBe(PLAN_ID);
+
+    const seen: Progress[] = [];
+    const made = await applyConnection({ ...DRAFT, id: plan.id }, (p) => seen.push(p));
+    const applied = calls.at(-1)?.args as { draft: unknown; onProgress: unknown };
+    expect(applied.draft).toEqual({ ...DRAFT, id: PLAN_ID });
+    expect(applied.onProgress).toBeDefined();
+    expect(seen.map((p) => p.step)).toContain("verify");
+    expect(seen.at(-1)).toMatchObject({ step: "save", state: "done" });
+    expect(made.id).toBe(PLAN_ID);
+
+    const key = { tenantId: ADMIN_ACCOUNT.tenantId, objectId: ADMIN_ACCOUNT.objectId, clientId: ADMIN_ACCOUNT.clientId };
+    await resumeConnection(ADMIN_ACCOUNT, PLAN_ID, () => {});
+    expect(calls.at(-1)?.args).toMatchObject({ ...key, id: PLAN_ID });
+    const rolled: Progress[] = [];
+    const report = await rollbackConnection(ADMIN_ACCOUNT, PLAN_ID, (p) => rolled.push(p));
+    expect(calls.at(-1)).toMatchObject({ cmd: "rollback_connection", args: { ...key, id: PLAN_ID } });
+    expect(report.removed.length).toBeGreaterThan(0);
+    expect(rolled.at(-1)?.detail).toBe("Rolled back");
+    await testConnection(ADMIN_ACCOUNT, PLAN_ID, () => {});
+    expect(calls.at(-1)).toMatchObject({ cmd: "test_connection", args: { ...key, id: PLAN_ID } });
+    await expect(cancelApply(PLAN_ID)).resolves.toBe(true);
+    expect(calls.at(-1)).toEqual({ cmd: "cancel_apply", args: { id: PLAN_ID } });
+    await expect(listConnections()).resolves.toEqual({ connections: [], pending: [], problems: [] });
+    expect(calls.at(-1)).toEqual({ cmd: "list_connections", args: {} });
+    const exported = await exportCertificate(PLAN_ID, "pem");
+    expect(calls.at(-1)).toEqual({ cmd: "export_certificate", args: { id: PLAN_ID, format: "pem" } });
+    expect(exported.path).toContain(".pem");
   });
 
   test("a rejection from Rust keeps its code, message and field", async () => {

@@ -87,9 +87,80 @@ describe("Connections", () => {
 
   test("a certificate is exported as .cer and the path is shown", async () => {
     const calls = await view();
-    document.querySelector<HTMLButtonElement>('button[aria-label="Export the certificate of HR sync as .cer"]')?.click();
+    document.querySelector<HTMLButtonElement>('button[aria-label="Export .cer of HR sync"]')?.click();
     await settle();
     expect(calls.find((c) => c.cmd === "export_certificate")?.args).toEqual({ id: "a".repeat(32), format: "cer" });
     expect(document.getElementById("connections-status")?.textContent).toContain(".cer");
+  });
+
+  test("certificates under 30 days are marked, under 7 days in red, and the banner counts them", async () => {
+    fakeBackend({
+      list_accounts: () => ({ accounts: [ADMIN_ACCOUNT], notice: null }),
+      list_connections: () => ({
+        connections: [
+          connectionFor({ ...DRAFT, id: "a".repeat(32), name: "Soon" }, inDays(20)),
+          connectionFor({ ...DRAFT, id: "b".repeat(32), name: "Very soon" }, inDays(3)),
+          connectionFor({ ...DRAFT, id: "c".repeat(32), name: "Later" }, inDays(300)),
+        ],
+        pending: [],
+        problems: [],
+      }),
+    });
+    track(mount(Connections, { target: document.body, props: { info: null, infoError: null, onnew: () => {} } }));
+    await settle();
+    const expiry = (id: string) => document.querySelector(`#connection-${id} td:nth-of-type(3) span`);
+    expect(expiry("a".repeat(32))?.className).toContain("soon");
+    expect(expiry("b".repeat(32))?.className).toContain("expired");
+    expect(expiry("b".repeat(32))?.textContent).toContain("3 days left");
+    expect(expiry("c".repeat(32))?.className).not.toMatch(/soon|expired/);
+    expect(document.getElementById("expiry-banner")?.textContent).toContain("2 certificates expire within 30 days: Soon, Very soon");
+    expect(document.getElementById("pending-title")).toBeNull();
+  });
+
+  test("an unfinished apply shows its state and the steps done, and can be rolled back", async () => {
+    const calls = await view();
+    const pending = document.getElementById(`pending-${PENDING.id}`);
+    expect(document.getElementById("pending-title")?.textContent).toBe("Unfinished");
+    expect(pending?.textContent).toContain("State: failed");
+    expect(pending?.textContent).toContain("Application created");
+    [...(pending?.querySelectorAll("button") ?? [])].find((b) => b.textContent?.trim() === "Roll back")?.click();
+    await settle();
+    const rolled = calls.find((c) => c.cmd === "rollback_connection")?.args as { id: string; tenantId: string };
+    expect(rolled.id).toBe(PENDING.id);
+    expect(rolled.tenantId).toBe(PENDING.tenantId);
+    const status = document.getElementById("connections-status")?.textContent ?? "";
+    expect(status).toContain("HR archive was rolled back");
+    expect(status).toContain("Application HR sync");
+  });
+
+  test("a certificate is exported as PEM, and an export that fails says why", async () => {
+    const calls = fakeBackend({
+      list_accounts: () => ({ accounts: [ADMIN_ACCOUNT], notice: null }),
+      list_connections: () => ({ connections: [connectionFor({ ...DRAFT, id: "a".repeat(32) }, inDays(200))], pending: [], problems: [] }),
+      export_certificate: ({ format }) => {
+        if (format === "cer") throw { code: "storage", message: "The exports folder cannot be written: disk full.", field: null };
+        return { path: "/home/admin/.config/spconnect/exports/hr-sync.pem", pem: "-----BEGIN CERTIFICATE-----\n" };
+      },
+    });
+    track(mount(Connections, { target: document.body, props: { info: null, infoError: null, onnew: () => {} } }));
+    await settle();
+    document.querySelector<HTMLButtonElement>('button[aria-label="Export PEM of HR sync"]')?.click();
+    await settle();
+    expect(calls.find((c) => c.cmd === "export_certificate")?.args).toEqual({ id: "a".repeat(32), format: "pem" });
+    expect(document.getElementById("connections-status")?.textContent).toContain("/home/admin/.config/spconnect/exports/hr-sync.pem");
+    document.querySelector<HTMLButtonElement>('button[aria-label="Export .cer of HR sync"]')?.click();
+    await settle();
+    expect(document.getElementById("connections-error")?.textContent).toContain("disk full");
+  });
+
+  test("with nothing on this computer, the empty state offers New connection", async () => {
+    fakeBackend();
+    let opened = 0;
+    track(mount(Connections, { target: document.body, props: { info: null, infoError: null, onnew: () => (opened += 1) } }));
+    await settle();
+    expect(document.body.textContent).toContain("No connections on this machine yet.");
+    expect(document.getElementById("connections-table")).toBeNull();
+    document.getElementById("new-connection")?.click();
+    expect(opened).toBe(1);
   });
 });

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { flushSync, mount } from "svelte";
 import NewConnection from "./NewConnection.svelte";
-import { ADMIN_ACCOUNT, fakeBackend, planFor, settle } from "../ipc/fake";
+import { ADMIN_ACCOUNT, PASSING_TEST, deferred, fakeBackend, planFor, settle } from "../ipc/fake";
+import type { ConnectionView, DraftArgs, Progress } from "../ipc";
 import { cleanUp, track } from "../testing";
 
 afterEach(cleanUp);
@@ -41,6 +42,37 @@ async function createConnection(name = "HR sync") {
   await settle();
   button("apply-connection").click();
   await settle();
+}
+
+/** From the Account step: to Browse, ticks Employees, and on to the Connection step. */
+async function toConnectionStep() {
+  button("wizard-next").click();
+  await settle();
+  await tickEmployees();
+  button("wizard-next").click();
+  await settle();
+}
+
+async function typeName(name: string) {
+  const input = document.getElementById("connection-name") as HTMLInputElement;
+  input.value = name;
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+  await settle();
+}
+
+/** Picks `value` in the select `id`, as a person does. */
+function choose(id: string, value: string) {
+  const select = document.getElementById(id) as HTMLSelectElement;
+  for (const option of select.options) option.selected = option.value === value;
+  select.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+/** The progress rows: each step kind with its state, in order. */
+function progressRows(): [string | null, string | null][] {
+  return [...document.querySelectorAll("#apply-progress li[data-kind]")].map((li) => [
+    li.getAttribute("data-kind"),
+    li.getAttribute("data-state"),
+  ]);
 }
 
 function currentStep(): string | null {
@@ -141,11 +173,8 @@ describe("New connection wizard", () => {
     });
     track(mount(NewConnection, { target: document.body, props: { oncancel: () => {} } }));
     await settle();
-    button("wizard-next").click();
-    await settle();
-    await tickEmployees();
-    button("wizard-next").click();
-    await settle();
+    await toConnectionStep();
+    await typeName("HR sync");
     button("plan-connection").click();
     await settle();
     expect(document.getElementById("plan-refusal")?.textContent).toContain("Privileged Role Administrator");
@@ -156,7 +185,9 @@ describe("New connection wizard", () => {
   test("a failed apply says why and offers Resume and Roll back", async () => {
     const calls = fakeBackend({
       list_accounts: () => ({ accounts: [ADMIN_ACCOUNT], notice: null }),
-      apply_connection: () => {
+      apply_connection: ({ onProgress }) => {
+        const channel = onProgress as unknown as { onmessage: (p: Progress) => void };
+        channel.onmessage({ step: "sites", state: "failed", detail: "Microsoft Graph is unavailable", elapsedMs: 1200, attempt: 0 });
         throw { code: "unavailable", message: "Granting site access: Microsoft Graph is unavailable. Resume later.", field: null };
       },
     });
@@ -169,12 +200,173 @@ describe("New connection wizard", () => {
     await settle();
     await createConnection();
     expect(document.getElementById("apply-stopped")?.textContent).toContain("unavailable");
+    expect(document.querySelector('#apply-progress li[data-kind="sites"]')?.getAttribute("data-state")).toBe("failed");
+    expect(document.getElementById("resume-apply")).not.toBeNull();
     expect(button("wizard-next").disabled).toBe(true);
     button("rollback-apply").click();
     await settle();
     expect(calls.map((c) => c.cmd)).toContain("rollback_connection");
     expect(document.getElementById("rollback-result")?.textContent).toContain("Application HR sync");
+    expect(document.getElementById("rollback-result")?.textContent).toContain("Site permission on Human Resources");
     expect(document.getElementById("apply-connection")).toBeNull();
+    // The draft can be changed and planned again, as a new connection.
+    expect(button("plan-connection").disabled).toBe(false);
+    button("plan-connection").click();
+    await settle();
+    const again = calls.filter((c) => c.cmd === "plan_connection").at(-1)?.args as { id?: string };
+    expect(again.id).toBeUndefined();
+  });
+
+  test("the plan is not asked for without a name or an API, and the field is pointed at", async () => {
+    const calls = await wizard({ oncancel: () => {} });
+    await toConnectionStep();
+    button("plan-connection").click();
+    await settle();
+    expect(document.getElementById("connection-error")?.textContent).toContain("name");
+    expect(document.getElementById("connection-name")?.getAttribute("aria-invalid")).toBe("true");
+    expect(document.activeElement?.id).toBe("connection-name");
+    await typeName("HR sync");
+    (document.getElementById("api-graph") as HTMLInputElement).click();
+    await settle();
+    button("plan-connection").click();
+    await settle();
+    expect(document.getElementById("connection-error")?.textContent).toContain("at least one API");
+    expect(calls.map((c) => c.cmd)).not.toContain("plan_connection");
+  });
+
+  test("roles per site and the APIs go into the draft; changing a field clears the plan", async () => {
+    const calls = await wizard({ oncancel: () => {} });
+    await toConnectionStep();
+    await typeName("HR sync");
+    const role = document.getElementById("site-role-0") as HTMLSelectElement;
+    expect(role.value).toBe("write");
+    expect(document.querySelector('label[for="site-role-0"]')?.textContent).toContain("Human Resources");
+    choose("site-role-0", "read");
+    choose("cert-key-bits", "3072");
+    (document.getElementById("api-sharepoint") as HTMLInputElement).click();
+    await settle();
+    button("plan-connection").click();
+    await settle();
+    const planned = calls.filter((c) => c.cmd === "plan_connection").at(-1)?.args as DraftArgs;
+    expect(planned.apis).toEqual(["graph", "sharePoint"]);
+    expect(planned.sites[0]?.role).toBe("read");
+    expect(planned.certificate).toEqual({ keyBits: 3072, validityDays: 365, subject: "spconnect HR sync" });
+    expect(planned.id).toBeUndefined();
+    expect(document.getElementById("plan")).not.toBeNull();
+    expect(document.querySelector("#plan .calls code")?.textContent).toContain("PATCH /applications");
+    await typeName("HR sync 2");
+    expect(document.getElementById("plan")).toBeNull();
+    expect(document.getElementById("apply-connection")).toBeNull();
+  });
+
+  test("a tenant-wide permission is warned of before planning, then by the plan's own warning", async () => {
+    const calls = await wizard({ oncancel: () => {} });
+    await toConnectionStep();
+    await typeName("Everything");
+    (document.getElementById("model-tenant-wide") as HTMLInputElement).click();
+    await settle();
+    expect(document.getElementById("site-role-0")).toBeNull();
+    choose("tenant-wide-permission", "readWriteAll");
+    await settle();
+    expect(document.getElementById("tenant-wide-warning")?.textContent).toContain("Sites.ReadWrite.All is tenant-wide");
+    button("plan-connection").click();
+    await settle();
+    const planned = calls.find((c) => c.cmd === "plan_connection")?.args as { model: unknown };
+    expect(planned.model).toEqual({ kind: "tenantWide", permission: "readWriteAll" });
+    expect(document.getElementById("tenant-wide-warning")).toBeNull();
+    expect(document.getElementById("plan-warning")?.textContent).toContain("tenant-wide");
+  });
+
+  test("while applying, each step's row shows its state, check count and time; Cancel stops it, Resume finishes it", async () => {
+    const applying = deferred<ConnectionView>();
+    let send: (p: Progress) => void = () => {};
+    const calls = fakeBackend({
+      list_accounts: () => ({ accounts: [ADMIN_ACCOUNT], notice: null }),
+      apply_connection: ({ onProgress }) => {
+        send = (p) => (onProgress as unknown as { onmessage: (p: Progress) => void }).onmessage(p);
+        return applying.promise;
+      },
+    });
+    track(mount(NewConnection, { target: document.body, props: { oncancel: () => {} } }));
+    await settle();
+    await toConnectionStep();
+    await createConnection();
+    const kinds = planFor(calls.find((c) => c.cmd === "plan_connection")?.args as DraftArgs).plan.steps.map((s) => s.kind);
+    expect(progressRows().map(([kind]) => kind)).toEqual(kinds);
+    expect(progressRows().every(([, state]) => state === "pending")).toBe(true);
+
+    send({ step: "certificate", state: "done", detail: "RSA 2048, valid until 4 December 2027", elapsedMs: 300, attempt: 0 });
+    send({ step: "resources", state: "done", detail: "", elapsedMs: 200, attempt: 0 });
+    send({ step: "application", state: "done", detail: "", elapsedMs: 700, attempt: 0 });
+    send({ step: "servicePrincipal", state: "waiting", detail: "Waiting for the application to replicate", elapsedMs: 4500, attempt: 3 });
+    await settle();
+    expect(progressRows().slice(0, 5)).toEqual([
+      ["certificate", "done"],
+      ["resources", "done"],
+      ["application", "done"],
+      ["servicePrincipal", "waiting"],
+      ["consent", "pending"],
+    ]);
+    const waiting = document.querySelector('#apply-progress li[data-kind="servicePrincipal"]')?.textContent ?? "";
+    expect(waiting).toContain("check 3");
+    expect(waiting).toContain("4.5 s");
+    expect(waiting).toContain("Waiting for the application to replicate");
+    expect(document.getElementById("apply-progress")?.querySelector('[aria-live="polite"]')).not.toBeNull();
+    expect(button("wizard-next").disabled).toBe(true);
+    expect((document.getElementById("connection-name") as HTMLInputElement).closest("fieldset")?.disabled).toBe(true);
+
+    button("cancel-apply").click();
+    await settle();
+    expect(calls.find((c) => c.cmd === "cancel_apply")?.args).toEqual({ id: "0123456789abcdef0123456789abcdef" });
+    applying.reject({ code: "cancelled", message: "Cancelled before creating the service principal. Resume it or roll it back.", field: null });
+    await settle();
+    expect(document.getElementById("cancel-apply")).toBeNull();
+    expect(document.getElementById("apply-stopped")?.textContent).toContain("Resume it or roll it back");
+    // The draft is the one started: resumed or rolled back as it is, not edited.
+    expect(button("plan-connection").disabled).toBe(true);
+
+    button("resume-apply").click();
+    await settle();
+    const resumed = calls.find((c) => c.cmd === "resume_connection")?.args as { id: string; objectId: string };
+    expect(resumed.id).toBe("0123456789abcdef0123456789abcdef");
+    expect(resumed.objectId).toBe(ADMIN_ACCOUNT.objectId);
+    expect(progressRows().every(([, state]) => state === "done")).toBe(true);
+    expect(document.getElementById("apply-progress")?.textContent).toContain("created and checked");
+    expect(button("wizard-next").disabled).toBe(false);
+  });
+
+  test("the Test step shows a failed check with its latency and fix, and Test again shows the new result", async () => {
+    const failing = {
+      at: "2026-12-04T10:05:00Z",
+      checks: [
+        PASSING_TEST.checks[0]!,
+        { name: "Read Human Resources through SharePoint REST", passed: false, latencyMs: 230, detail: "401 Unauthorized", fix: "Wait a few minutes for the grant to reach SharePoint, then Test again." },
+      ],
+    };
+    const calls = fakeBackend({
+      list_accounts: () => ({ accounts: [ADMIN_ACCOUNT], notice: null }),
+      test_connection: () => failing,
+    });
+    track(mount(NewConnection, { target: document.body, props: { oncancel: () => {} } }));
+    await settle();
+    await toConnectionStep();
+    await createConnection();
+    button("wizard-next").click();
+    await settle();
+    expect(document.getElementById("test-summary")?.textContent).toContain("2 of 2 checks passed");
+    for (const id of ["usage-tenant-id", "usage-client-id", "usage-thumbprint", "usage-x5t-s256", "usage-not-after"]) {
+      expect(document.getElementById(id), id).not.toBeNull();
+    }
+    expect(document.getElementById("usage-tenant-id")?.textContent).toBe(ADMIN_ACCOUNT.tenantId);
+    expect(document.querySelector('button[aria-label="Copy the client id"]')).not.toBeNull();
+    button("test-again").click();
+    await settle();
+    expect(calls.find((c) => c.cmd === "test_connection")?.args).toMatchObject({ id: "0123456789abcdef0123456789abcdef" });
+    const rows = [...document.querySelectorAll("#test-results tbody tr")].map((r) => r.textContent ?? "");
+    expect(rows[1]).toContain("Failed");
+    expect(rows[1]).toContain("230 ms");
+    expect(rows[1]).toContain("Fix: Wait a few minutes");
+    expect(document.getElementById("test-summary")?.textContent).toContain("1 of 2 checks passed, 1 failed");
   });
 
   test("with nothing to lose, Cancel and Escape leave at once", async () => {
