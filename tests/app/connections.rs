@@ -98,13 +98,34 @@ fn both_permission_models_are_planned_applied_listed_and_exported() {
     let account = sign_in(&app, ADMIN, &mut payloads)["account"].clone();
     let site = hr(&app, &account);
 
-    let selected = draft(
+    // What was ticked in Browse, saved as an integration definition the connection records.
+    let contents = app
+        .invoke("browse_site", with(&account, json!({"siteId": site["siteId"]})))
+        .expect("contents");
+    let employees = contents["lists"]
+        .as_array()
+        .expect("lists")
+        .iter()
+        .find(|l| l["displayName"] == "Employees")
+        .expect("Employees")["id"]
+        .clone();
+    let lists = json!([{"siteId": site["siteId"], "listId": employees, "columns": ["Title"]}]);
+    let saved = app
+        .invoke("save_integration", with(&account, json!({"name": "HR sync", "lists": lists})))
+        .expect("saved");
+    let mut selected = draft(
         &account,
         "HR sync",
         json!({"kind": "sitesSelected"}),
         json!(["graph", "sharePoint"]),
         json!([site]),
     );
+    selected["definitionPath"] = saved["definitionPath"].clone();
+    let mut outside = selected.clone();
+    outside["definitionPath"] = json!("/etc/passwd");
+    let refused =
+        app.invoke("plan_connection", outside).expect_err("only a definition saved in Browse");
+    assert_eq!(refused["field"], "definitionPath", "{refused}");
     let planned = app.invoke("plan_connection", selected.clone()).expect("planned");
     let steps: Vec<&str> = planned["plan"]["steps"]
         .as_array()
@@ -128,6 +149,7 @@ fn both_permission_models_are_planned_applied_listed_and_exported() {
     assert_eq!(spconnect_apps(&demo).len(), 0, "planning creates nothing");
     let made = plan_and_apply(&app, selected, &mut payloads).expect("applied");
     assert_eq!(made["permissions"], "Sites.Selected on 1 site");
+    assert_eq!(made["lists"], json!(["Employees (Human Resources)"]), "the definition is recorded");
     assert_eq!(made["lastTest"]["checks"].as_array().map(Vec::len), Some(4), "{made}");
     assert!(
         made["lastTest"]["checks"].as_array().expect("checks").iter().all(|c| c["passed"] == true)

@@ -145,7 +145,12 @@ describe("New connection wizard", () => {
     expect((document.getElementById("cert-subject") as HTMLInputElement).value).toBe("spconnect HR sync");
     button("plan-connection").click();
     await settle();
-    const planned = calls.find((c) => c.cmd === "plan_connection")?.args as { sites: { webUrl: string; role: string }[]; model: unknown };
+    const planned = calls.find((c) => c.cmd === "plan_connection")?.args as { sites: { webUrl: string; role: string }[]; model: unknown; definitionPath?: string };
+    // What was ticked is saved as the connection's integration definition, named as it.
+    const saved = calls.find((c) => c.cmd === "save_integration")?.args as { name: string; lists: { listId: string }[] };
+    expect(saved.name).toBe("HR sync");
+    expect(saved.lists.map((l) => l.listId)).toEqual(["list-employees"]);
+    expect(planned.definitionPath).toBe("/home/admin/.config/spconnect/integrations/hr-sync.json");
     expect(planned.sites).toEqual([{ siteId: "contoso.sharepoint.com,1111,2222", webUrl: "https://contoso.sharepoint.com/sites/hr", name: "Human Resources", role: "write" }]);
     expect(planned.model).toEqual({ kind: "sitesSelected" });
     expect(document.getElementById("plan")?.textContent).toContain("PATCH /applications(uniqueName=");
