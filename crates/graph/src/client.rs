@@ -285,7 +285,13 @@ impl GraphClient {
                     attempt += 1;
                 }
                 Err(error) => {
-                    tracing::info!(%method, path = url.path(), %error, "Graph call failed");
+                    // A 404 is an answer ("not there", "not replicated yet"), asked for often by
+                    // look-ups and polls: kept out of the default log level.
+                    if error.status() == Some(404) {
+                        tracing::debug!(%method, path = url.path(), %error, "Graph answered 404");
+                    } else {
+                        tracing::info!(%method, path = url.path(), %error, "Graph call failed");
+                    }
                     return Err(error);
                 }
                 Ok(value) => return Ok(value),
