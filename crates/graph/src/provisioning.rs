@@ -333,31 +333,6 @@ pub async fn purge_deleted_application(
     Ok(absent_on_404(graph.delete(&path, CREATE).await)?.is_some())
 }
 
-/// The applications carrying the tag `tag` (spconnect tags what it creates), with their names.
-pub async fn applications_tagged(
-    graph: &GraphClient,
-    tag: &str,
-) -> Result<Vec<(ApplicationIds, String)>, GraphError> {
-    let path = format!(
-        "applications?$filter=tags/any(t:t eq '{}')&$select=id,appId,displayName",
-        tag.replace('\'', "''")
-    );
-    graph
-        .get_all(&path, CREATE)
-        .await?
-        .iter()
-        .map(|app| {
-            Ok((
-                ApplicationIds {
-                    object_id: text(app, "id", "an application")?,
-                    app_id: text(app, "appId", "an application")?,
-                },
-                app["displayName"].as_str().unwrap_or_default().to_owned(),
-            ))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
