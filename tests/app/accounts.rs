@@ -86,7 +86,7 @@ fn refresh_token_in(secrets: &MemoryStore, account: &Value) -> Option<String> {
     Some(String::from_utf8(bytes.expose().clone()).expect("text"))
 }
 
-fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+pub(crate) fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let path = entry.path();

@@ -15,11 +15,13 @@ use super::{
     accounts::{ADMIN, Demo, register_unconsented_client, sign_in, use_client},
 };
 
-fn key(account: &Value) -> Value {
+/// The key of an account's tokens, which commands about one account take.
+pub(crate) fn key(account: &Value) -> Value {
     json!({"tenantId": account["tenantId"], "objectId": account["objectId"], "clientId": account["clientId"]})
 }
 
-fn with(account: &Value, extra: Value) -> Value {
+/// An account's key with the command's other arguments.
+pub(crate) fn with(account: &Value, extra: Value) -> Value {
     let mut args = key(account);
     for (name, value) in extra.as_object().expect("an object") {
         args[name] = value.clone();

@@ -11,20 +11,9 @@ use spconnect_vault::MemoryStore;
 
 use super::{
     TestApp,
-    accounts::{ADMIN, CLOUD_ADMIN, Demo, sign_in},
+    accounts::{ADMIN, CLOUD_ADMIN, Demo, files_under, sign_in},
+    browse::with,
 };
-
-fn key(account: &Value) -> Value {
-    json!({"tenantId": account["tenantId"], "objectId": account["objectId"], "clientId": account["clientId"]})
-}
-
-fn with(account: &Value, extra: Value) -> Value {
-    let mut args = key(account);
-    for (name, value) in extra.as_object().expect("an object") {
-        args[name] = value.clone();
-    }
-    args
-}
 
 fn hr(app: &TestApp, account: &Value) -> Value {
     let found = app
@@ -75,19 +64,6 @@ fn plan_and_apply(app: &TestApp, draft: Value, payloads: &mut Vec<String>) -> Re
         app.invoke("apply_connection", json!({"draft": draft, "onProgress": "__CHANNEL__:7"}));
     payloads.push(format!("{applied:?}"));
     applied
-}
-
-fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(files_under(&path));
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            found.push((path, bytes));
-        }
-    }
-    found
 }
 
 #[test]

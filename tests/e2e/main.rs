@@ -374,6 +374,33 @@ fn browse_the_demo_tenant(session: &Session) {
     session.find("#wizard-back").and_then(|b| b.click()).expect("Back");
 }
 
+/// The system browser played by `play-browser.py`, signing in as the demo administrator.
+fn admin_browser() -> [(&'static str, String); 3] {
+    let player = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/play-browser.py");
+    [
+        ("BROWSER", player.display().to_string()),
+        ("SPCONNECT_E2E_LOGIN", "admin@contoso.onmicrosoft.com".to_owned()),
+        ("SPCONNECT_E2E_PASSWORD", "Demo-Admin-2026!".to_owned()),
+    ]
+}
+
+/// Signs the administrator in with the browser, starts the wizard, and opens Human Resources in
+/// the Browse step.
+fn sign_in_and_open_human_resources(session: &Session) {
+    session.find("#nav-accounts").and_then(|b| b.click()).expect("Accounts");
+    session.find("#accounts-sign-in-browser").and_then(|b| b.click()).expect("Sign in");
+    session.wait_for_text("#accounts-status", |t| t.contains("is signed in")).expect("signed in");
+    session.find("#nav-wizard").and_then(|b| b.click()).expect("New connection");
+    session
+        .wait_for_text(r#"input[name="wizard-account"]:checked + .choice-text"#, |t| {
+            t.contains("admin@")
+        })
+        .expect("the person is picked");
+    session.find("#wizard-next").and_then(|b| b.click()).expect("Next");
+    session.wait_for_text("#browse-status", |t| t.contains("sites")).expect("the sites");
+    click_node(session, "Human Resources");
+}
+
 /// The object id of the first account listed (its element id is `account-{objectId}-{clientId}`).
 fn admin_object_id(session: &Session) -> String {
     let id = session
@@ -505,13 +532,7 @@ fn sign_in_with_the_system_browser_on_the_demo_tenant() {
 #[test]
 #[ignore = "needs a display, tauri-driver, WebKitWebDriver and a Secret Service: scripts/test runs it under xvfb-run in a private keychain session"]
 fn markup_and_script_from_the_tenant_are_shown_as_inert_text() {
-    let player = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/play-browser.py");
-    let env = [
-        ("BROWSER", player.display().to_string()),
-        ("SPCONNECT_E2E_LOGIN", "admin@contoso.onmicrosoft.com".to_owned()),
-        ("SPCONNECT_E2E_PASSWORD", "Demo-Admin-2026!".to_owned()),
-    ];
-    let (_xdg, _driver, session) = launch_with(&["--demo"], &env);
+    let (_xdg, _driver, session) = launch_with(&["--demo"], &admin_browser());
     let base = demo_base_url(&session);
     // An administrator adds content the seed does not hold.
     let token = tenant::token(
@@ -521,18 +542,7 @@ fn markup_and_script_from_the_tenant_are_shown_as_inert_text() {
     );
     tenant::add_list_with_markup(&base, &token);
 
-    session.find("#nav-accounts").and_then(|b| b.click()).expect("Accounts");
-    session.find("#accounts-sign-in-browser").and_then(|b| b.click()).expect("Sign in");
-    session.wait_for_text("#accounts-status", |t| t.contains("is signed in")).expect("signed in");
-    session.find("#nav-wizard").and_then(|b| b.click()).expect("New connection");
-    session
-        .wait_for_text(r#"input[name="wizard-account"]:checked + .choice-text"#, |t| {
-            t.contains("admin@")
-        })
-        .expect("the person is picked");
-    session.find("#wizard-next").and_then(|b| b.click()).expect("Next");
-    session.wait_for_text("#browse-status", |t| t.contains("sites")).expect("the sites");
-    click_node(&session, "Human Resources");
+    sign_in_and_open_human_resources(&session);
     let tree = session
         .wait_for_text(".tree", |t| t.contains("Inbox"))
         .expect("the new list is in the tree");
@@ -564,25 +574,8 @@ fn markup_and_script_from_the_tenant_are_shown_as_inert_text() {
 #[test]
 #[ignore = "needs a display, tauri-driver, WebKitWebDriver and a Secret Service: scripts/test runs it under xvfb-run in a private keychain session"]
 fn create_a_connection_in_the_window() {
-    let player = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/play-browser.py");
-    let env = [
-        ("BROWSER", player.display().to_string()),
-        ("SPCONNECT_E2E_LOGIN", "admin@contoso.onmicrosoft.com".to_owned()),
-        ("SPCONNECT_E2E_PASSWORD", "Demo-Admin-2026!".to_owned()),
-    ];
-    let (xdg, _driver, session) = launch_with(&["--demo"], &env);
-    session.find("#nav-accounts").and_then(|b| b.click()).expect("Accounts");
-    session.find("#accounts-sign-in-browser").and_then(|b| b.click()).expect("Sign in");
-    session.wait_for_text("#accounts-status", |t| t.contains("is signed in")).expect("signed in");
-    session.find("#nav-wizard").and_then(|b| b.click()).expect("New connection");
-    session
-        .wait_for_text(r#"input[name="wizard-account"]:checked + .choice-text"#, |t| {
-            t.contains("admin@")
-        })
-        .expect("the person is picked");
-    session.find("#wizard-next").and_then(|b| b.click()).expect("Next");
-    session.wait_for_text("#browse-status", |t| t.contains("sites")).expect("the sites");
-    click_node(&session, "Human Resources");
+    let (xdg, _driver, session) = launch_with(&["--demo"], &admin_browser());
+    sign_in_and_open_human_resources(&session);
     session.wait_for_text(".tree", |t| t.contains("Employees")).expect("the site opens");
     session
         .execute(

@@ -114,13 +114,17 @@ impl PublicCertificate {
     /// The SHA-1 thumbprint in upper-case hex, as Entra shows it and as
     /// `keyCredential.customKeyIdentifier` defaults to.
     pub fn sha1_hex(&self) -> String {
-        Sha1::digest(&self.der).iter().map(|b| format!("{b:02X}")).collect()
+        upper_hex(&Sha1::digest(&self.der))
     }
 
     /// The SHA-256 thumbprint in upper-case hex.
     pub fn sha256_hex(&self) -> String {
-        Sha256::digest(&self.der).iter().map(|b| format!("{b:02X}")).collect()
+        upper_hex(&Sha256::digest(&self.der))
     }
+}
+
+fn upper_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
 #[cfg(test)]

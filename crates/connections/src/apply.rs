@@ -118,6 +118,28 @@ impl Journal {
     }
 }
 
+impl Journal {
+    /// The connection as this journal made it (created now, its last test the journal's).
+    pub fn record(&self) -> Result<ConnectionRecord, ConnectionError> {
+        let (object_id, client_id) = self
+            .application
+            .clone()
+            .ok_or_else(|| ConnectionError::Internal("the application was not created".into()))?;
+        Ok(ConnectionRecord {
+            request: self.request.clone(),
+            client_id,
+            application_object_id: object_id,
+            service_principal_id: principal_id(self)?,
+            certificate: self
+                .certificate
+                .clone()
+                .ok_or_else(|| ConnectionError::Internal("no certificate".into()))?,
+            created_at: now_rfc3339(),
+            last_test: self.report.clone(),
+        })
+    }
+}
+
 pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
@@ -314,7 +336,7 @@ where
     }
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ConnectionError> + Send + 'static,
 ) -> Result<T, ConnectionError> {
     tokio::task::spawn_blocking(work)
@@ -570,34 +592,22 @@ async fn application(
         .map_err(|e| ConnectionError::graph(what, e))?;
     let (ids, skipped) = match found {
         Some(ids) => (ids, true),
-        None => {
-            let body = application_body(journal)?;
-            let path = format!("applications(uniqueName='{unique}')");
-            let written = ctx
-                .graph
-                .upsert(&path, &body, spconnect_graph::access::Need::CreateConnection.scopes())
-                .await;
-            match written.map_err(|e| ConnectionError::graph(what, e))? {
-                serde_json::Value::Null => {
-                    // It existed (204) but is not readable yet: wait for it.
-                    let ids = until(&ctx.options, cancel, step, "the application", || async {
-                        p::find_application(&ctx.graph, &unique)
-                            .await
-                            .map_err(|e| ConnectionError::graph(what, e))
-                    })
-                    .await?;
-                    (ids, true)
-                }
-                created => {
-                    let text = |name: &str| {
-                        created[name].as_str().map(str::to_owned).ok_or_else(|| {
-                            ConnectionError::Internal(format!("the new application has no {name}"))
-                        })
-                    };
-                    (p::ApplicationIds { object_id: text("id")?, app_id: text("appId")? }, false)
-                }
+        None => match p::upsert_application(&ctx.graph, &unique, &application_body(journal)?)
+            .await
+            .map_err(|e| ConnectionError::graph(what, e))?
+        {
+            Some(created) => (created, false),
+            // It existed (204) but is not readable yet: wait for it.
+            None => {
+                let ids = until(&ctx.options, cancel, step, "the application", || async {
+                    p::find_application(&ctx.graph, &unique)
+                        .await
+                        .map_err(|e| ConnectionError::graph(what, e))
+                })
+                .await?;
+                (ids, true)
             }
-        }
+        },
     };
     let detail = format!("Application {} ({})", journal.request.name.trim(), ids.app_id);
     journal.application = Some((ids.object_id, ids.app_id));
@@ -757,22 +767,7 @@ async fn sites(
 }
 
 async fn finish(ctx: &Context, journal: &mut Journal) -> Result<ConnectionRecord, ConnectionError> {
-    let (object_id, client_id) = journal
-        .application
-        .clone()
-        .ok_or_else(|| ConnectionError::Internal("the application was not created".into()))?;
-    let record = ConnectionRecord {
-        request: journal.request.clone(),
-        client_id,
-        application_object_id: object_id,
-        service_principal_id: principal_id(journal)?,
-        certificate: journal
-            .certificate
-            .clone()
-            .ok_or_else(|| ConnectionError::Internal("no certificate".into()))?,
-        created_at: now_rfc3339(),
-        last_test: journal.report.clone(),
-    };
+    let record = journal.record()?;
     let (store, saved, id) = (ctx.store.clone(), record.clone(), journal.request.id.clone());
     blocking(move || {
         store.save(&saved)?;

@@ -19,7 +19,7 @@ use spconnect_identity::{AppOnlyClient, AssertionAlgorithm, CertificateCredentia
 use spconnect_secret::Secret;
 
 use crate::{
-    apply::{Cancel, Context, Journal, Report, Step, StepState, now_rfc3339, until},
+    apply::{Cancel, Context, Journal, Report, Step, StepState, blocking, now_rfc3339, until},
     error::ConnectionError,
     model::{Api, Check, ConnectionRecord, TestReport},
     plan::StepKind,
@@ -313,26 +313,9 @@ pub(crate) async fn run(
     step: &Step<'_>,
     cancel: &Cancel,
 ) -> Result<(bool, String), ConnectionError> {
-    let (object_id, client_id) = journal
-        .application
-        .clone()
-        .ok_or_else(|| ConnectionError::Internal("the application was not created".into()))?;
-    let record = ConnectionRecord {
-        request: journal.request.clone(),
-        client_id,
-        application_object_id: object_id,
-        service_principal_id: journal.service_principal_id.clone().unwrap_or_default(),
-        certificate: journal
-            .certificate
-            .clone()
-            .ok_or_else(|| ConnectionError::Internal("no certificate".into()))?,
-        created_at: String::new(),
-        last_test: None,
-    };
+    let record = journal.record()?;
     let (store, id) = (ctx.store.clone(), journal.request.id.clone());
-    let key = tokio::task::spawn_blocking(move || store.key(&id))
-        .await
-        .map_err(|e| ConnectionError::Internal(e.to_string()))??;
+    let key = blocking(move || store.key(&id)).await?;
     let report = checks(ctx, &record, key, step, cancel).await?;
     let failed = report.checks.iter().filter(|c| !c.passed).count();
     let total = report.checks.len();

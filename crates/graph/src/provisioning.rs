@@ -133,28 +133,20 @@ fn application_path(unique_name: &str) -> String {
     format!("applications(uniqueName='{unique_name}')")
 }
 
-/// Creates or updates the application whose `uniqueName` is `unique_name` with `body`; its ids
-/// and whether it was created now (`false`: it existed and was updated).
+/// Creates or updates the application whose `uniqueName` is `unique_name` with `body`: the new
+/// application's ids, or `None` when one existed and was updated (Graph answers 204 without a
+/// body; read it with [`find_application`], once it has replicated).
 pub async fn upsert_application(
     graph: &GraphClient,
     unique_name: &str,
     body: &Value,
-) -> Result<(ApplicationIds, bool), GraphError> {
-    let path = application_path(unique_name);
-    match graph.upsert(&path, body, CREATE).await? {
-        Value::Null => {
-            let found = find_application(graph, unique_name).await?.ok_or_else(|| {
-                GraphError::Protocol("the application written could not be read back".into())
-            })?;
-            Ok((found, false))
-        }
-        created => Ok((
-            ApplicationIds {
-                object_id: text(&created, "id", "an application")?,
-                app_id: text(&created, "appId", "an application")?,
-            },
-            true,
-        )),
+) -> Result<Option<ApplicationIds>, GraphError> {
+    match graph.upsert(&application_path(unique_name), body, CREATE).await? {
+        Value::Null => Ok(None),
+        created => Ok(Some(ApplicationIds {
+            object_id: text(&created, "id", "an application")?,
+            app_id: text(&created, "appId", "an application")?,
+        })),
     }
 }
 

@@ -10,7 +10,7 @@ use spconnect_connections::{
     apply::{
         self, ApplyOptions, Cancel, Context, Journal, JournalStatus, Progress, RollbackReport,
     },
-    model::{ConnectionId, ConnectionRecord, ConnectionRequest, Creator, TestReport},
+    model::{ConnectionId, ConnectionRequest, Creator, TestReport},
     plan, verify,
 };
 use spconnect_identity::{Authority, NetworkOptions};
@@ -40,8 +40,12 @@ use crate::{
 pub struct Running(Mutex<HashMap<String, Cancel>>);
 
 impl Running {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Cancel>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn start(&self, id: &ConnectionId) -> Result<Cancel, WireError> {
-        let mut running = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut running = self.lock();
         if running.contains_key(id.as_str()) {
             return Err(WireError::new(
                 ErrorCode::InvalidInput,
@@ -54,11 +58,11 @@ impl Running {
     }
 
     fn end(&self, id: &ConnectionId) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(id.as_str());
+        self.lock().remove(id.as_str());
     }
 
     fn cancel(&self, id: &str) -> bool {
-        match self.0.lock().unwrap_or_else(|p| p.into_inner()).get(id) {
+        match self.lock().get(id) {
             Some(cancel) => {
                 cancel.cancel();
                 true
@@ -68,7 +72,7 @@ impl Running {
     }
 
     fn is_running(&self, id: &str) -> bool {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).contains_key(id)
+        self.lock().contains_key(id)
     }
 }
 
@@ -92,37 +96,34 @@ fn context(state: &AppState, account: &KnownAccount) -> Result<Context, WireErro
 }
 
 /// Reads the integration definition saved in Browse, only from the app's own folder.
-fn definition(
+async fn definition(
     state: &AppState,
     path: Option<&str>,
 ) -> Result<Option<IntegrationDefinition>, WireError> {
     let Some(path) = path else { return Ok(None) };
     let folder = state.dirs().config_dir.join(INTEGRATIONS_DIR);
-    let path = std::path::Path::new(path);
-    let inside = path.parent().and_then(|p| p.canonicalize().ok()) == folder.canonicalize().ok();
-    if !inside {
-        return Err(WireError {
-            code: ErrorCode::InvalidInput,
-            message: "The integration definition must be one saved in Browse.".into(),
-            field: Some("definitionPath".into()),
-        });
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        WireError::new(
-            ErrorCode::Storage,
-            format!("The integration definition could not be read ({e})."),
-        )
-    })?;
-    serde_json::from_str(&text).map(Some).map_err(|e| {
-        WireError::new(
-            ErrorCode::Storage,
-            format!("The integration definition is not readable ({e})."),
-        )
+    let path = std::path::PathBuf::from(path);
+    blocking("Reading the integration definition", move || {
+        let inside =
+            path.parent().and_then(|p| p.canonicalize().ok()) == folder.canonicalize().ok();
+        if !inside {
+            return Err(WireError {
+                code: ErrorCode::InvalidInput,
+                message: "The integration definition must be one saved in Browse.".into(),
+                field: Some("definitionPath".into()),
+            });
+        }
+        let storage = |what: &str, e: &dyn std::fmt::Display| {
+            WireError::new(ErrorCode::Storage, format!("The integration definition {what} ({e})."))
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| storage("could not be read", &e))?;
+        serde_json::from_str(&text).map(Some).map_err(|e| storage("is not readable", &e))
     })
+    .await
 }
 
 /// The request a draft describes, for `account`.
-fn request_of(
+async fn request_of(
     state: &AppState,
     draft: &DraftArgs,
     account: &KnownAccount,
@@ -143,7 +144,7 @@ fn request_of(
             username: account.username.clone(),
             object_id: account.object_id.clone(),
         },
-        definition: definition(state, draft.definition_path.as_deref())?,
+        definition: definition(state, draft.definition_path.as_deref()).await?,
     })
 }
 
@@ -166,7 +167,7 @@ pub async fn plan_connection(
     let draft: DraftArgs = arguments("plan_connection", &request)?;
     let account =
         find_account(&state, &draft.tenant_id, &draft.object_id, &draft.client_id).await?;
-    let connection = request_of(&state, &draft, &account)?;
+    let connection = request_of(&state, &draft, &account).await?;
     let planned = plan::plan(&connection)?;
     let refusal = plan::check_roles(&connection, &roles_of(&account))
         .err()
@@ -213,12 +214,27 @@ pub async fn apply_connection<R: Runtime>(
             field: Some("draft.id".into()),
         });
     }
-    let connection = request_of(&state, &draft, &account)?;
+    let connection = request_of(&state, &draft, &account).await?;
     // Refused before anything is created.
     plan::check_roles(&connection, &roles_of(&account))?;
     let ctx = context(&state, &account)?;
     let journal = apply::begin(&ctx, connection).await?;
     run_apply(&state, &account, journal, &reporter(channel)).await
+}
+
+/// The arguments of a command acting on one connection as one person: the account, the
+/// connection's id, and where its progress goes.
+async fn action<R: Runtime>(
+    command: &str,
+    webview: tauri::Webview<R>,
+    state: &AppState,
+    request: &tauri::ipc::Request<'_>,
+) -> Result<(KnownAccount, String, impl Fn(Progress) + Send + Sync + use<R>), WireError> {
+    let ConnectionActionArgs { tenant_id, object_id, client_id, id, on_progress } =
+        arguments(command, request)?;
+    let channel = on_progress.channel_on(webview);
+    let account = find_account(state, &tenant_id, &object_id, &client_id).await?;
+    Ok((account, id, reporter(channel)))
 }
 
 async fn journal_of(state: &AppState, id: &str) -> Result<Journal, WireError> {
@@ -234,10 +250,7 @@ pub async fn resume_connection<R: Runtime>(
     state: State<'_, AppState>,
     request: tauri::ipc::Request<'_>,
 ) -> Result<ConnectionView, WireError> {
-    let ConnectionActionArgs { tenant_id, object_id, client_id, id, on_progress } =
-        arguments("resume_connection", &request)?;
-    let channel = on_progress.channel_on(webview);
-    let account = find_account(&state, &tenant_id, &object_id, &client_id).await?;
+    let (account, id, report) = action("resume_connection", webview, &state, &request).await?;
     let journal = journal_of(&state, &id).await?;
     if journal.request.tenant_id != account.tenant_id {
         return Err(WireError::new(
@@ -246,7 +259,7 @@ pub async fn resume_connection<R: Runtime>(
         ));
     }
     plan::check_roles(&journal.request, &roles_of(&account))?;
-    run_apply(&state, &account, journal, &reporter(channel)).await
+    run_apply(&state, &account, journal, &report).await
 }
 
 /// Stops the running apply of a connection at its next call; `false` when none runs.
@@ -266,10 +279,7 @@ pub async fn rollback_connection<R: Runtime>(
     state: State<'_, AppState>,
     request: tauri::ipc::Request<'_>,
 ) -> Result<RollbackReport, WireError> {
-    let ConnectionActionArgs { tenant_id, object_id, client_id, id, on_progress } =
-        arguments("rollback_connection", &request)?;
-    let channel = on_progress.channel_on(webview);
-    let account = find_account(&state, &tenant_id, &object_id, &client_id).await?;
+    let (account, id, report) = action("rollback_connection", webview, &state, &request).await?;
     if state.running().is_running(&id) {
         return Err(WireError::new(
             ErrorCode::InvalidInput,
@@ -278,9 +288,9 @@ pub async fn rollback_connection<R: Runtime>(
     }
     let journal = journal_of(&state, &id).await?;
     let ctx = context(&state, &account)?;
-    let report = apply::rollback(&ctx, &journal, &reporter(channel)).await?;
-    tracing::info!(connection = %id, removed = report.removed.len(), left = report.left.len(), "apply rolled back");
-    Ok(report)
+    let rolled = apply::rollback(&ctx, &journal, &report).await?;
+    tracing::info!(connection = %id, removed = rolled.removed.len(), left = rolled.left.len(), "apply rolled back");
+    Ok(rolled)
 }
 
 /// Tests a connection with its own certificate; the result is kept with the connection.
@@ -290,22 +300,19 @@ pub async fn test_connection<R: Runtime>(
     state: State<'_, AppState>,
     request: tauri::ipc::Request<'_>,
 ) -> Result<TestReport, WireError> {
-    let ConnectionActionArgs { tenant_id, object_id, client_id, id, on_progress } =
-        arguments("test_connection", &request)?;
-    let channel = on_progress.channel_on(webview);
-    let account = find_account(&state, &tenant_id, &object_id, &client_id).await?;
+    let (account, id, report) = action("test_connection", webview, &state, &request).await?;
     let id = ConnectionId::parse(&id)?;
     let store = state.connections().clone();
     let (record, key) =
         blocking("Reading the connection", move || Ok((store.connection(&id)?, store.key(&id)?)))
             .await?;
     let ctx = context(&state, &account)?;
-    let report = verify::test(&ctx, &record, key, &reporter(channel), &Cancel::default()).await?;
-    let mut updated: ConnectionRecord = record;
-    updated.last_test = Some(report.clone());
+    let tested = verify::test(&ctx, &record, key, &report, &Cancel::default()).await?;
+    let mut record = record;
+    record.last_test = Some(tested.clone());
     let store = state.connections().clone();
-    blocking("Saving the test result", move || Ok(store.save(&updated).map(|_| ())?)).await?;
-    Ok(report)
+    blocking("Saving the test result", move || Ok(store.save(&record).map(|_| ())?)).await?;
+    Ok(tested)
 }
 
 /// The connections on this computer, the unfinished applies, and records that cannot be read.

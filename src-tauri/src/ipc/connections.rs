@@ -4,7 +4,10 @@
 use serde::{Deserialize, Serialize};
 use spconnect_connections::{
     ConnectionError,
-    model::{Api, CertificateChoice, ConnectionRecord, PermissionModel, SiteChoice, TestReport},
+    model::{
+        Api, CertificateChoice, CertificateRecord, ConnectionRecord, PermissionModel, SiteChoice,
+        TestReport,
+    },
     plan::Plan,
 };
 use ts_rs::TS;
@@ -112,24 +115,6 @@ pub struct PlanView {
     pub refusal: Option<String>,
 }
 
-/// A certificate as shown (the public part; thumbprints and dates to copy).
-#[derive(Clone, Debug, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct CertificateView {
-    /// SHA-1 thumbprint (hex).
-    pub thumbprint: String,
-    /// `x5t#S256`.
-    pub x5t_s256: String,
-    /// `CN=…`.
-    pub subject: String,
-    /// Start of validity (RFC 3339).
-    pub not_before: String,
-    /// End of validity (RFC 3339).
-    pub not_after: String,
-    /// Key size.
-    pub key_bits: u32,
-}
-
 /// A connection as the Connections view lists it.
 #[derive(Clone, Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -154,8 +139,8 @@ pub struct ConnectionView {
     pub apis: Vec<Api>,
     /// The sites and roles.
     pub sites: Vec<SiteChoice>,
-    /// The certificate.
-    pub certificate: CertificateView,
+    /// The certificate (its public part: thumbprints, validity, DER to export).
+    pub certificate: CertificateRecord,
     /// Who created it.
     pub created_by: String,
     /// When (RFC 3339).
@@ -168,7 +153,6 @@ pub struct ConnectionView {
 
 impl From<&ConnectionRecord> for ConnectionView {
     fn from(r: &ConnectionRecord) -> Self {
-        let c = &r.certificate;
         Self {
             id: r.request.id.to_string(),
             name: r.request.name.clone(),
@@ -180,14 +164,7 @@ impl From<&ConnectionRecord> for ConnectionView {
             model: r.request.model,
             apis: r.request.apis.clone(),
             sites: r.request.sites.clone(),
-            certificate: CertificateView {
-                thumbprint: c.thumbprint.clone(),
-                x5t_s256: c.x5t_s256.clone(),
-                subject: c.subject.clone(),
-                not_before: c.not_before.clone(),
-                not_after: c.not_after.clone(),
-                key_bits: c.key_bits,
-            },
+            certificate: r.certificate.clone(),
             created_by: r.request.creator.username.clone(),
             created_at: r.created_at.clone(),
             lists: r

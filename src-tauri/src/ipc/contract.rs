@@ -15,8 +15,8 @@ use super::browse::{
     PickedListArgs, SaveIntegrationArgs, SiteArgs, SiteContentsView, SiteView, SitesView,
 };
 use super::connections::{
-    ApplyArgs, CertificateFormat, CertificateView, ConnectionActionArgs, ConnectionIdArgs,
-    ConnectionView, ConnectionsView, DraftArgs, ExportArgs, ExportView, PendingView, PlanView,
+    ApplyArgs, CertificateFormat, ConnectionActionArgs, ConnectionIdArgs, ConnectionView,
+    ConnectionsView, DraftArgs, ExportArgs, ExportView, PendingView, PlanView,
 };
 use super::{
     AccessView, AccountView, AccountsView, AppInfo, CapabilityView, ConnectionCheckView, DemoView,
@@ -243,7 +243,7 @@ pub fn typescript() -> String {
         ExportArgs::decl(&cfg),
         Check::decl(&cfg),
         TestReport::decl(&cfg),
-        CertificateView::decl(&cfg),
+        spconnect_connections::model::CertificateRecord::decl(&cfg),
         ConnectionView::decl(&cfg),
         PendingView::decl(&cfg),
         ConnectionsView::decl(&cfg),

@@ -956,9 +956,9 @@ at: string,
  */
 checks: Array<Check>, };
 
-export type CertificateView = { 
+export type CertificateRecord = { 
 /**
- * SHA-1 thumbprint (hex).
+ * The SHA-1 thumbprint, hex (as Entra shows it).
  */
 thumbprint: string, 
 /**
@@ -978,9 +978,13 @@ notBefore: string,
  */
 notAfter: string, 
 /**
- * Key size.
+ * Key size in bits.
  */
-keyBits: number, };
+keyBits: number, 
+/**
+ * The certificate, base64 DER.
+ */
+derBase64: string, };
 
 export type ConnectionView = { 
 /**
@@ -1024,9 +1028,9 @@ apis: Array<Api>,
  */
 sites: Array<SiteChoice>, 
 /**
- * The certificate.
+ * The certificate (its public part: thumbprints, validity, DER to export).
  */
-certificate: CertificateView, 
+certificate: CertificateRecord, 
 /**
  * Who created it.
  */

@@ -188,6 +188,7 @@ export function connectionFor(draft: DraftArgs, notAfter = "2027-12-04T10:00:00Z
       notBefore: "2026-12-04T10:00:00Z",
       notAfter,
       keyBits: draft.certificate.keyBits,
+      derBase64: "MIIC",
     },
     createdBy: "admin@contoso.onmicrosoft.com",
     createdAt: "2026-12-04T10:00:00Z",

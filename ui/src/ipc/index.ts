@@ -43,7 +43,7 @@ export type {
   Api,
   CertificateChoice,
   CertificateFormat,
-  CertificateView,
+  CertificateRecord,
   Check,
   ConnectionView,
   ConnectionsView,
