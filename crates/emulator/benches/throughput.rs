@@ -50,6 +50,11 @@ fn report(line: String) {
 }
 
 fn main() {
+    // `SPCONNECT_BENCH_ONLY=browse` runs only the browse figures (for profiling them).
+    if std::env::var("SPCONNECT_BENCH_ONLY").is_ok_and(|only| only == "browse") {
+        browse_need();
+        return;
+    }
     let client = Client::start();
     let tokens = client.user_token(ADMIN);
     let access = tokens["access_token"].as_str().expect("at").to_owned();

@@ -97,7 +97,7 @@ pub fn normalise(
         };
         let by_id = name.strip_suffix(suffix).and_then(|base| {
             list.columns.iter().find(|c| {
-                c.name == base && matches!(c.facet.0.as_ref(), "lookup" | "personOrGroup")
+                *c.name == *base && matches!(c.facet.0.as_ref(), "lookup" | "personOrGroup")
             })
         });
         if let Some(column) = by_id {
@@ -108,7 +108,7 @@ pub fn normalise(
         let column = list
             .columns
             .iter()
-            .find(|c| c.name == *name)
+            .find(|c| *c.name == **name)
             .ok_or_else(|| FieldError::Unknown(name.clone()))?;
         if column.read_only
             || matches!(column.facet.0.as_ref(), "calculated" | "contentApprovalStatus")
@@ -119,7 +119,7 @@ pub fn normalise(
             // The value itself is the looked-up text; only the id can be set.
             return Err(FieldError::ReadOnly(name.clone()));
         }
-        stored.insert(column.name.clone(), value_of(column, value, dialect)?);
+        stored.insert(column.name.to_string(), value_of(column, value, dialect)?);
     }
     Ok(stored)
 }
@@ -131,7 +131,7 @@ pub fn check_required(list: &List, fields: &Map<String, Value>) -> Result<(), Fi
         let key = if matches!(column.facet.0.as_ref(), "lookup" | "personOrGroup") {
             format!("{}LookupId", column.name)
         } else {
-            column.name.clone()
+            column.name.to_string()
         };
         let empty = match fields.get(&key) {
             None | Some(Value::Null) => true,
@@ -140,7 +140,7 @@ pub fn check_required(list: &List, fields: &Map<String, Value>) -> Result<(), Fi
             Some(_) => false,
         };
         if empty {
-            return Err(FieldError::Required(column.name.clone()));
+            return Err(FieldError::Required(column.name.to_string()));
         }
     }
     Ok(())
@@ -155,7 +155,7 @@ pub fn check_item(
 ) -> Result<(), FieldError> {
     check_required(list, fields)?;
     for column in list.columns.iter().filter(|c| c.enforce_unique_values) {
-        let Some(value) = fields.get(&column.name).filter(|v| !v.is_null()) else { continue };
+        let Some(value) = fields.get(&*column.name).filter(|v| !v.is_null()) else { continue };
         let same = |other: &Value| match (other, value) {
             (Value::String(a), Value::String(b)) => a.eq_ignore_ascii_case(b),
             _ => other == value,
@@ -163,9 +163,9 @@ pub fn check_item(
         if list
             .items
             .iter()
-            .any(|i| i.id != item_id && i.fields.get(&column.name).is_some_and(same))
+            .any(|i| i.id != item_id && i.fields.get(&*column.name).is_some_and(same))
         {
-            return Err(FieldError::Duplicate(column.name.clone()));
+            return Err(FieldError::Duplicate(column.name.to_string()));
         }
     }
     Ok(())
@@ -213,11 +213,11 @@ pub fn timestamp(t: OffsetDateTime) -> String {
 }
 
 fn invalid(column: &Column, reason: impl Into<String>) -> FieldError {
-    FieldError::Invalid { field: column.name.clone(), reason: reason.into() }
+    FieldError::Invalid { field: column.name.to_string(), reason: reason.into() }
 }
 
 fn wrong(column: &Column, expected: &'static str) -> FieldError {
-    FieldError::WrongType { field: column.name.clone(), expected }
+    FieldError::WrongType { field: column.name.to_string(), expected }
 }
 
 /// A number, or a string holding one (OData JSON allows both).
@@ -396,7 +396,7 @@ mod tests {
         let mut level = list.columns[0].clone();
         level.name = "Level".into();
         level.required = false;
-        level.facet = ("number".into(), json!({"minimum": 1.0, "maximum": 10.0}));
+        level.facet = ("number".into(), json!({"minimum": 1.0, "maximum": 10.0}).into());
         list.columns.push(level);
         list
     }
@@ -434,10 +434,10 @@ mod tests {
         let mut people = list.columns[0].clone();
         people.name = "Owners".into();
         people.required = false;
-        people.facet = ("personOrGroup".into(), json!({"allowMultipleSelection": true}));
+        people.facet = ("personOrGroup".into(), json!({"allowMultipleSelection": true}).into());
         let mut single = people.clone();
         single.name = "Owner".into();
-        single.facet = ("personOrGroup".into(), json!({"allowMultipleSelection": false}));
+        single.facet = ("personOrGroup".into(), json!({"allowMultipleSelection": false}).into());
         list.columns.extend([people, single]);
         let write = |name: &str, value: Value, dialect| {
             let mut changes = Map::new();

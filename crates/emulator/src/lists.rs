@@ -161,7 +161,7 @@ pub fn add_column(list: &mut List, column: Column) -> Result<(), ListError> {
         c.name.eq_ignore_ascii_case(&column.name)
             || c.display_name.eq_ignore_ascii_case(&column.display_name)
     }) {
-        return Err(ListError::DuplicateField(column.name));
+        return Err(ListError::DuplicateField(column.name.to_string()));
     }
     list.columns.push(column);
     Ok(())
@@ -204,16 +204,16 @@ pub fn column_from(body: &Map<String, Value>, lists: &[List]) -> Result<Column, 
     let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
     Ok(Column {
         id: Uuid::new_v4(),
-        name: internal_name(name),
-        display_name: text("displayName").unwrap_or_else(|| name.to_owned()),
-        description: text("description").unwrap_or_default(),
-        column_group: text("columnGroup").unwrap_or_else(|| "Custom Columns".into()),
+        name: internal_name(name).into(),
+        display_name: text("displayName").unwrap_or_else(|| name.to_owned()).into(),
+        description: text("description").unwrap_or_default().into(),
+        column_group: text("columnGroup").unwrap_or_else(|| "Custom Columns".into()).into(),
         hidden: flag("hidden"),
         indexed: flag("indexed"),
         read_only: flag("readOnly"),
         required: flag("required"),
         enforce_unique_values: flag("enforceUniqueValues"),
-        facet: (facet.into(), value),
+        facet: (facet.into(), value.into()),
     })
 }
 

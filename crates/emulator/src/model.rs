@@ -1,6 +1,6 @@
 //! The directory and SharePoint content of one emulated tenant.
 
-use std::borrow::Cow;
+use std::{borrow::Cow, sync::Arc};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -361,13 +361,13 @@ pub struct Column {
     /// Column id.
     pub id: Uuid,
     /// Internal name, used in `fields`.
-    pub name: String,
+    pub name: Arc<str>,
     /// Display name.
-    pub display_name: String,
+    pub display_name: Arc<str>,
     /// Description.
-    pub description: String,
+    pub description: Arc<str>,
     /// Group.
-    pub column_group: String,
+    pub column_group: Arc<str>,
     /// Hidden column.
     pub hidden: bool,
     /// Indexed.
@@ -379,7 +379,7 @@ pub struct Column {
     /// Unique values enforced.
     pub enforce_unique_values: bool,
     /// The type facet name and value.
-    pub facet: (Cow<'static, str>, Value),
+    pub facet: (Cow<'static, str>, Arc<Value>),
 }
 
 /// A content type.

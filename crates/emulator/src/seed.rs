@@ -2,6 +2,11 @@
 //! run and on every machine. The passwords are documented in the crate's README section of
 //! `ARCHITECTURE.md`; they exist only in the emulator.
 
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, OnceLock},
+};
+
 use serde_json::{Map, Value, json};
 use time::{OffsetDateTime, macros::datetime};
 use uuid::Uuid;
@@ -345,14 +350,14 @@ fn column(list_key: &str, name: &str, display: &str, facet: &'static str, value:
         },
         name: name.into(),
         display_name: display.into(),
-        description: String::new(),
+        description: "".into(),
         column_group: "Custom Columns".into(),
         hidden: false,
         indexed: false,
         read_only: false,
         required: false,
         enforce_unique_values: false,
-        facet: (facet.into(), value),
+        facet: (facet.into(), value.into()),
     }
 }
 
@@ -400,13 +405,13 @@ pub(crate) fn list(host: &str, web_path: &str, name: &str, display: &str, templa
     let mut columns = base_columns(&key);
     if template == "documentLibrary" {
         // A library's Title is optional (a file's name is what it needs).
-        columns.iter_mut().filter(|c| c.name == "Title").for_each(|c| c.required = false);
+        columns.iter_mut().filter(|c| &*c.name == "Title").for_each(|c| c.required = false);
     }
     List {
         id,
         name: name.into(),
         display_name: display.into(),
-        description: String::new(),
+        description: "".into(),
         template: template.into(),
         hidden: false,
         system: false,
@@ -551,7 +556,7 @@ fn employees_list(host: &str, web_path: &str) -> List {
         column(&key, "_ModerationStatus", "Approval Status", "contentApprovalStatus", json!({})),
     ];
     list.columns.extend(columns);
-    list.columns.iter_mut().filter(|c| c.name == "Department").for_each(|c| c.indexed = true);
+    list.columns.iter_mut().filter(|c| &*c.name == "Department").for_each(|c| c.indexed = true);
     let people = [
         ("Lidia Holloway", "Engineering", 6, "2019-03-04", true, 98000.0),
         ("Nestor Wilke", "Finance", 4, "2021-07-19", false, 72000.0),
@@ -637,7 +642,7 @@ const GENERATED_COLUMN_MARKER: u128 = 0x5c0e_6e4c;
 
 /// The column types generated columns cycle through, with their facets.
 fn generated_facets() -> &'static [(&'static str, Value)] {
-    static FACETS: std::sync::OnceLock<Vec<(&'static str, Value)>> = std::sync::OnceLock::new();
+    static FACETS: OnceLock<Vec<(&'static str, Value)>> = OnceLock::new();
     FACETS.get_or_init(|| {
         vec![
             ("text", json!({"allowMultipleLines": false, "appendChangesToExistingText": false, "linesForEditing": 0, "maxLength": 255})),
@@ -650,6 +655,34 @@ fn generated_facets() -> &'static [(&'static str, Value)] {
     })
 }
 
+/// The columns of a generated list with `count` generated columns, built once per count (a
+/// large tenant's lists are made on demand, each time they are read).
+fn generated_columns(count: u32) -> Arc<[Column]> {
+    static TEMPLATES: OnceLock<Mutex<HashMap<u32, Arc<[Column]>>>> = OnceLock::new();
+    let mut templates = TEMPLATES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    templates
+        .entry(count)
+        .or_insert_with(|| {
+            let mut columns = base_columns("");
+            let facets = generated_facets();
+            for c in 0..count {
+                let (facet, value) = &facets[c as usize % facets.len()];
+                columns.push(column(
+                    "",
+                    &format!("Field{:03}", c + 1),
+                    &format!("Field {}", c + 1),
+                    facet,
+                    value.clone(),
+                ));
+            }
+            columns.into()
+        })
+        .clone()
+}
+
 /// Builds the lists of a generated web.
 pub fn generated_lists(shape: Generated) -> Vec<List> {
     (0..shape.lists).map(|n| generated_list(shape, n)).collect()
@@ -660,19 +693,9 @@ pub fn generated_list(shape: Generated, n: u32) -> List {
     let library = n.is_multiple_of(5);
     let name = if library { format!("Library {:02}", n + 1) } else { format!("List {:02}", n + 1) };
     let id = generated_list_id(shape.index, n);
-    let mut columns = base_columns("");
-    let facets = generated_facets();
-    for c in 0..shape.columns {
-        let (facet, value) = &facets[c as usize % facets.len()];
-        columns.push(column(
-            "",
-            &format!("Field{:03}", c + 1),
-            &format!("Field {}", c + 1),
-            facet,
-            value.clone(),
-        ));
-    }
-    for (index, column) in columns.iter_mut().enumerate().filter(|(_, c)| c.name != "Title") {
+    // Names and facets are shared with the template, so this copies no text.
+    let mut columns = generated_columns(shape.columns).to_vec();
+    for (index, column) in columns.iter_mut().enumerate().filter(|(_, c)| &*c.name != "Title") {
         column.id = generated_column_id(shape.index, n, index as u32);
     }
     let items = (1..=3).map(|i| item(i, &[("Title", json!(format!("{name} item {i}")))])).collect();
@@ -680,7 +703,7 @@ pub fn generated_list(shape: Generated, n: u32) -> List {
         id,
         name: name.clone(),
         display_name: name,
-        description: String::new(),
+        description: "".into(),
         template: if library { "documentLibrary" } else { "genericList" }.into(),
         hidden: false,
         system: false,

@@ -70,6 +70,37 @@ fn metadata_none_drops_control_information_but_keeps_next_links() {
 }
 
 #[test]
+fn metadata_none_applies_to_lists_written_straight_from_the_model() {
+    // Lists with their columns are written as text rather than built as a tree of values; the
+    // header applies to them all the same, on their own and inside a batch.
+    let client = Client::start();
+    let admin = token(&client, ADMIN);
+    let path = "/sites/contoso.sharepoint.com:/sites/hr:/lists?$expand=columns($select=name)";
+    let accept = [("Accept", "application/json;odata.metadata=none")];
+    let bare = client.send("GET", &format!("/v1.0{path}"), &admin, None, &accept).json();
+    assert!(bare.get("@odata.context").is_none(), "{bare}");
+    let first = &bare["value"][0];
+    assert!(first.get("@odata.etag").is_none() && first["eTag"].is_string(), "{first}");
+    let column = first["columns"][0].as_object().expect("a column");
+    assert_eq!(column.keys().collect::<Vec<_>>(), ["name"], "{column:?}");
+    let full = client.graph("GET", path, &admin, None).json();
+    assert!(full["@odata.context"].is_string() && full["value"][0]["@odata.etag"].is_string());
+    let batch = client.graph("POST", "/$batch", &admin, Some(json!({"requests": [
+        {"id": "1", "method": "GET", "url": path, "headers": {"Accept": "application/json;odata.metadata=none"}},
+        {"id": "2", "method": "GET", "url": path},
+    ]})));
+    let responses = batch.json()["responses"].clone();
+    let body_of = |id: &str| -> Value {
+        responses.as_array().expect("responses").iter().find(|r| r["id"] == id).expect("id")["body"]
+            .clone()
+    };
+    assert!(body_of("1").get("@odata.context").is_none(), "{}", batch.text);
+    assert_eq!(body_of("1")["value"], bare["value"]);
+    assert!(body_of("2")["@odata.context"].is_string());
+    assert_eq!(body_of("2")["value"][0]["columns"], full["value"][0]["columns"]);
+}
+
+#[test]
 fn unknown_segments_and_methods_are_answered_as_graph_does() {
     let client = Client::start();
     let admin = token(&client, ADMIN);

@@ -4,9 +4,26 @@
 use std::collections::HashMap;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{Reply, Request, error::GraphError, odata::Query};
+use super::{Body, Reply, Request, error::GraphError, odata::Query};
+
+/// One answer inside the batch's `responses`.
+#[derive(Serialize)]
+struct Part {
+    id: String,
+    status: u16,
+    headers: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<Body>,
+}
+
+/// The batch's answer.
+#[derive(Serialize)]
+struct Responses {
+    responses: Vec<Part>,
+}
 
 /// The most requests one batch may hold.
 const MAX_REQUESTS: usize = 20;
@@ -71,19 +88,17 @@ pub fn batch(outer: &Request<'_>) -> Result<Reply, GraphError> {
             (
                 424,
                 json!({"Content-Type": "application/json"}),
-                Some(failed.envelope(&request_id, &request_id)),
+                Some(Body::Tree(failed.envelope(&request_id, &request_id))),
             )
         } else {
             run(outer, request)
         };
         statuses.insert(id.to_ascii_lowercase(), status);
-        let mut response = json!({"id": id, "status": status, "headers": headers});
-        if let Some(body) = body {
-            response["body"] = body;
-        }
-        responses.push(response);
+        responses.push(Part { id, status, headers, body });
     }
-    Ok(Reply::ok(json!({"responses": responses})))
+    // Written as text, so that parts already written (lists with their columns) are embedded
+    // as they are.
+    Reply::ok_serialized(&Responses { responses })
 }
 
 fn depends_on(request: &Value) -> Vec<String> {
@@ -96,11 +111,11 @@ fn depends_on(request: &Value) -> Vec<String> {
 
 /// Runs one request of a batch through the route table, as if it had come on its own: its own
 /// headers, permissions, faults and error envelope.
-fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Value>) {
+fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Body>) {
     let json_headers = || json!({"Content-Type": "application/json"});
     let error = |e: GraphError| {
         let request_id = uuid::Uuid::new_v4().to_string();
-        (e.status.as_u16(), json_headers(), Some(e.envelope(&request_id, &request_id)))
+        (e.status.as_u16(), json_headers(), Some(Body::Tree(e.envelope(&request_id, &request_id))))
     };
     let method = request
         .get("method")
@@ -167,7 +182,10 @@ fn run(outer: &Request<'_>, request: &Value) -> (u16, Value, Option<Value>) {
         query,
     ) {
         Ok(rate) => rate,
-        Err(throttled) => return throttled.batch_reply(),
+        Err(throttled) => {
+            let (status, headers, body) = throttled.batch_reply();
+            return (status, headers, body.map(Body::Tree));
+        }
     };
     let query = match Query::parse(query) {
         Ok(query) => query,

@@ -31,7 +31,8 @@ use axum::{
     http::{HeaderMap, HeaderValue, Method, StatusCode, Uri},
     response::{IntoResponse, Response},
 };
-use serde_json::Value;
+use serde::{Serialize, Serializer};
+use serde_json::{Value, value::RawValue};
 use uuid::Uuid;
 
 use self::{error::GraphError, odata::Query, routes::Handler};
@@ -46,7 +47,7 @@ use crate::{
 /// A successful Graph answer.
 pub struct Reply {
     status: StatusCode,
-    body: Option<Value>,
+    body: Option<Body>,
     /// The `Location` of a redirect (file downloads).
     location: Option<String>,
 }
@@ -54,12 +55,24 @@ pub struct Reply {
 impl Reply {
     /// 200 with a body.
     pub fn ok(body: Value) -> Self {
-        Self { status: StatusCode::OK, body: Some(body), location: None }
+        Self { status: StatusCode::OK, body: Some(Body::Tree(body)), location: None }
+    }
+
+    /// 200 with a body written straight from the model ([`Body::Text`]).
+    pub fn ok_serialized(body: &impl Serialize) -> Result<Self, GraphError> {
+        let text = serde_json::value::to_raw_value(body).map_err(|e| {
+            GraphError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "generalException",
+                format!("The answer could not be written: {e}"),
+            )
+        })?;
+        Ok(Self { status: StatusCode::OK, body: Some(Body::Text(text)), location: None })
     }
 
     /// 201 with the created object.
     pub fn created(body: Value) -> Self {
-        Self { status: StatusCode::CREATED, body: Some(body), location: None }
+        Self { status: StatusCode::CREATED, body: Some(Body::Tree(body)), location: None }
     }
 
     /// 204.
@@ -70,6 +83,36 @@ impl Reply {
     /// 302 to `location` (a file's pre-authenticated download URL).
     pub fn found(location: String) -> Self {
         Self { status: StatusCode::FOUND, body: None, location: Some(location) }
+    }
+}
+
+/// A reply's JSON: a tree most operations build, or text already written, which large
+/// collections (lists with their columns) produce straight from the model without building a
+/// tree of values first: a tree per column costs more than everything else a browse asks for.
+pub enum Body {
+    /// A tree of values.
+    Tree(Value),
+    /// Serialised JSON, embedded as it is in a `$batch` answer.
+    Text(Box<RawValue>),
+}
+
+impl Body {
+    /// The tree, parsing written text back (only for the rare answers that change after they
+    /// are written, such as `odata.metadata=none`).
+    fn into_tree(self) -> Value {
+        match self {
+            Body::Tree(tree) => tree,
+            Body::Text(text) => serde_json::from_str(text.get()).unwrap_or(Value::Null),
+        }
+    }
+}
+
+impl Serialize for Body {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Body::Tree(tree) => tree.serialize(serializer),
+            Body::Text(text) => text.serialize(serializer),
+        }
     }
 }
 
@@ -165,7 +208,13 @@ pub async fn handle(
         .map_or_else(|| Uuid::new_v4().to_string(), str::to_owned);
     let mut response = match dispatch(&shared, method, &uri, &headers, &body) {
         Ok(reply) => match (reply.body, reply.location) {
-            (Some(body), _) => (reply.status, Json(body)).into_response(),
+            (Some(Body::Tree(body)), _) => (reply.status, Json(body)).into_response(),
+            (Some(Body::Text(text)), _) => (
+                reply.status,
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                Box::<str>::from(text).into_string(),
+            )
+                .into_response(),
             (None, Some(location)) => {
                 (reply.status, [(axum::http::header::LOCATION, location)]).into_response()
             }
@@ -244,8 +293,10 @@ fn run(mut request: Request<'_>) -> Result<Reply, GraphError> {
         Handler::Write(operation) => operation(&request, &mut request.shared.world_mut()),
         Handler::Batch => batch::batch(&request),
     }?;
-    if without_metadata && let Some(body) = &mut reply.body {
-        odata::strip_control_information(body);
+    if without_metadata && let Some(body) = reply.body.take() {
+        let mut tree = body.into_tree();
+        odata::strip_control_information(&mut tree);
+        reply.body = Some(Body::Tree(tree));
     }
     Ok(reply)
 }

@@ -187,6 +187,43 @@ pub fn strip_control_information(value: &mut Value) {
     }
 }
 
+/// Which of `total` items one page holds, and the link to the next page when more remain.
+/// `url` is the request URL without its query; the next link repeats every original parameter.
+pub fn page_window(
+    total: usize,
+    query: &Query,
+    url: &str,
+    default_page: usize,
+) -> (std::ops::Range<usize>, Option<String>) {
+    let size = query.top.unwrap_or(default_page).max(1);
+    let start = query.skip.min(total);
+    let end = (start + size).min(total);
+    let next = (end < total).then(|| {
+        let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in
+            query.pairs.iter().filter(|(n, _)| n.trim_start_matches('$') != "skiptoken")
+        {
+            serializer.append_pair(name, value);
+        }
+        serializer.append_pair("$skiptoken", &encode_skiptoken(end));
+        format!("{url}?{}", serializer.finish())
+    });
+    (start..end, next)
+}
+
+/// One page of a collection whose items are written straight from the model.
+#[derive(serde::Serialize)]
+pub struct Page<T> {
+    /// `@odata.context`.
+    #[serde(rename = "@odata.context")]
+    pub context: String,
+    /// `@odata.nextLink`, when more remain.
+    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
+    /// The page's items.
+    pub value: Vec<T>,
+}
+
 /// One page of a collection, with `@odata.nextLink` when more remain. `url` is the request URL
 /// without its query; the next link repeats every original parameter.
 pub fn page(
@@ -196,11 +233,8 @@ pub fn page(
     url: &str,
     default_page: usize,
 ) -> Value {
-    let size = query.top.unwrap_or(default_page).max(1);
-    let total = items.len();
-    let start = query.skip.min(total);
-    let end = (start + size).min(total);
-    let mut values: Vec<Value> = items.into_iter().skip(start).take(end - start).collect();
+    let (window, next) = page_window(items.len(), query, url, default_page);
+    let mut values: Vec<Value> = items.into_iter().skip(window.start).take(window.len()).collect();
     if let Some(select) = &query.select {
         for value in &mut values {
             apply_select(value, select);
@@ -208,15 +242,8 @@ pub fn page(
     }
     let mut body = Map::new();
     body.insert("@odata.context".into(), json!(context));
-    if end < total {
-        let mut serializer = url::form_urlencoded::Serializer::new(String::new());
-        for (name, value) in
-            query.pairs.iter().filter(|(n, _)| n.trim_start_matches('$') != "skiptoken")
-        {
-            serializer.append_pair(name, value);
-        }
-        serializer.append_pair("$skiptoken", &encode_skiptoken(end));
-        body.insert("@odata.nextLink".into(), json!(format!("{url}?{}", serializer.finish())));
+    if let Some(next) = next {
+        body.insert("@odata.nextLink".into(), json!(next));
     }
     body.insert("value".into(), Value::Array(values));
     Value::Object(body)

@@ -8,6 +8,7 @@ mod lists;
 pub mod writes;
 
 pub(in crate::graph) use files::route as drive_items;
+use serde::{Serialize, Serializer, ser::SerializeMap};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -213,14 +214,19 @@ pub fn lists(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> 
         return Err(GraphError::bad_request("The provided filter statement is not supported."));
     }
     let with_system = request.query.selects("system");
-    let items: Vec<Value> = web
-        .lists()
+    let all = web.lists();
+    let mut items: Vec<ListJson<'_>> = all
         .iter()
         .filter(|l| with_system || !l.system)
         .map(|l| list_json(request, tenant, web, l))
-        .filter(|v| filter.as_ref().is_none_or(|f| f.matches(v)))
+        .filter(|l| filter.as_ref().is_none_or(|f| f.matches(&l.properties)))
         .collect();
-    collection(request, items, &request.context("sites/lists"))
+    let (window, next_link) = odata::page_window(items.len(), &request.query, &request.url, 200);
+    let mut value: Vec<ListJson<'_>> = items.drain(window).collect();
+    for list in &mut value {
+        select(&mut list.properties, request);
+    }
+    Reply::ok_serialized(&odata::Page { context: request.context("sites/lists"), next_link, value })
 }
 
 /// `GET /sites/{site}/columns`: the site's columns.
@@ -273,9 +279,9 @@ pub fn site_drive(request: &Request<'_>, world: &World) -> Result<Reply, GraphEr
 pub fn list(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
     let (tenant, web, list) = readable_list(request, world)?;
     let mut json = list_json(request, tenant, web, &list);
-    json["@odata.context"] = json!(request.context("sites/lists/$entity"));
-    select(&mut json, request);
-    Ok(Reply::ok(json))
+    json.properties["@odata.context"] = json!(request.context("sites/lists/$entity"));
+    select(&mut json.properties, request);
+    Reply::ok_serialized(&json)
 }
 
 /// `GET /sites/{site}/lists/{list}/columns`.
@@ -400,7 +406,98 @@ fn select(json: &mut Value, request: &Request<'_>) {
     }
 }
 
-fn list_json(request: &Request<'_>, tenant: &Tenant, web: &Web, list: &List) -> Value {
+/// A list as Graph answers it: its own properties as a tree, and its expanded columns, which
+/// outnumber everything else, written straight from the model when it is serialised.
+struct ListJson<'a> {
+    properties: Value,
+    columns: Option<ColumnsJson<'a>>,
+}
+
+impl ListJson<'_> {
+    /// The whole list as a tree.
+    fn into_tree(self) -> Value {
+        // Serialising into a tree cannot fail: every key is a string.
+        serde_json::to_value(&self).unwrap_or(self.properties)
+    }
+}
+
+impl Serialize for ListJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in self.properties.as_object().into_iter().flatten() {
+            map.serialize_entry(key, value)?;
+        }
+        if let Some(columns) = &self.columns {
+            map.serialize_entry("columns", columns)?;
+        }
+        map.end()
+    }
+}
+
+/// A list's visible columns, each with only the selected properties.
+struct ColumnsJson<'a> {
+    columns: &'a [Column],
+    select: Option<Vec<String>>,
+}
+
+impl Serialize for ColumnsJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let select = self.select.as_deref();
+        serializer.collect_seq(
+            self.columns.iter().filter(|c| !c.hidden).map(|column| ColumnJson { column, select }),
+        )
+    }
+}
+
+/// A `columnDefinition` (all properties, or only the selected ones).
+struct ColumnJson<'a> {
+    column: &'a Column,
+    select: Option<&'a [String]>,
+}
+
+impl Serialize for ColumnJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let c = self.column;
+        let wanted =
+            |key: &str| self.select.is_none_or(|s| s.iter().any(|p| p.eq_ignore_ascii_case(key)));
+        let mut map = serializer.serialize_map(None)?;
+        let texts = [
+            ("columnGroup", &c.column_group),
+            ("description", &c.description),
+            ("displayName", &c.display_name),
+        ];
+        for (key, value) in texts.into_iter().filter(|(key, _)| wanted(key)) {
+            map.serialize_entry(key, value)?;
+        }
+        let flags = [
+            ("enforceUniqueValues", c.enforce_unique_values),
+            ("hidden", c.hidden),
+            ("indexed", c.indexed),
+            ("readOnly", c.read_only),
+            ("required", c.required),
+        ];
+        for (key, value) in flags.into_iter().filter(|(key, _)| wanted(key)) {
+            map.serialize_entry(key, &value)?;
+        }
+        if wanted("id") {
+            map.serialize_entry("id", &c.id)?;
+        }
+        if wanted("name") {
+            map.serialize_entry("name", &c.name)?;
+        }
+        if wanted(&c.facet.0) {
+            map.serialize_entry(&c.facet.0, &c.facet.1)?;
+        }
+        map.end()
+    }
+}
+
+fn list_json<'a>(
+    request: &Request<'_>,
+    tenant: &Tenant,
+    web: &Web,
+    list: &'a List,
+) -> ListJson<'a> {
     let base = format!(
         "https://{}{}",
         tenant.sharepoint_host,
@@ -411,7 +508,7 @@ fn list_json(request: &Request<'_>, tenant: &Tenant, web: &Web, list: &List) -> 
     } else {
         format!("{base}/Lists/{}", list.name)
     };
-    let mut json = json!({
+    let mut properties = json!({
         "@odata.etag": format!("\"{},1\"", list.id),
         "createdDateTime": time_text(list.created),
         "description": list.description,
@@ -426,8 +523,9 @@ fn list_json(request: &Request<'_>, tenant: &Tenant, web: &Web, list: &List) -> 
         "list": {"contentTypesEnabled": list.content_types.len() > 1, "hidden": list.hidden, "template": list.template},
     });
     if list.system && request.query.selects("system") {
-        json["system"] = json!({});
+        properties["system"] = json!({});
     }
+    let mut columns = None;
     // `$expand=columns,contentTypes,items` as Graph supports it on lists, each with its own
     // nested `$select` (`columns($select=name,displayName)`).
     for expansion in odata::expansions(request.query.expand.as_deref()) {
@@ -446,21 +544,15 @@ fn list_json(request: &Request<'_>, tenant: &Tenant, web: &Web, list: &List) -> 
         };
         match expansion.property.as_str() {
             "columns" => {
-                json["columns"] = list
-                    .columns
-                    .iter()
-                    .filter(|c| !c.hidden)
-                    .map(|c| selected(column_json(c)))
-                    .collect::<Vec<_>>()
-                    .into();
+                columns = Some(ColumnsJson { columns: &list.columns, select: nested_select });
             }
             "contentTypes" => {
-                json["contentTypes"] =
+                properties["contentTypes"] =
                     content_types_json(list).into_iter().map(selected).collect::<Vec<_>>().into();
             }
             "items" => {
                 let fields = fields_in(expansion.expand.as_deref());
-                json["items"] = list
+                properties["items"] = list
                     .items
                     .iter()
                     .map(|item| selected(item_json(tenant, web, list, item, fields.as_ref())))
@@ -470,7 +562,7 @@ fn list_json(request: &Request<'_>, tenant: &Tenant, web: &Web, list: &List) -> 
             _ => {}
         }
     }
-    json
+    ListJson { properties, columns }
 }
 
 fn content_types_json(list: &List) -> Vec<Value> {
@@ -487,20 +579,8 @@ fn content_types_json(list: &List) -> Vec<Value> {
 }
 
 fn column_json(column: &Column) -> Value {
-    let mut json = json!({
-        "columnGroup": column.column_group,
-        "description": column.description,
-        "displayName": column.display_name,
-        "enforceUniqueValues": column.enforce_unique_values,
-        "hidden": column.hidden,
-        "id": column.id,
-        "indexed": column.indexed,
-        "name": column.name,
-        "readOnly": column.read_only,
-        "required": column.required,
-    });
-    json[&*column.facet.0] = column.facet.1.clone();
-    json
+    // Serialising into a tree cannot fail: every key is a string.
+    serde_json::to_value(ColumnJson { column, select: None }).unwrap_or_default()
 }
 
 fn columns_reply(request: &Request<'_>, columns: &[Column]) -> Result<Reply, GraphError> {

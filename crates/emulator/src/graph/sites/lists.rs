@@ -49,7 +49,7 @@ pub(super) fn create_list(
     };
     let index = lists::create_list(tenant, web, &new).map_err(graph_error)?;
     let web = &tenant.webs[web];
-    let mut json = list_json(request, tenant, web, &web.lists[index]);
+    let mut json = list_json(request, tenant, web, &web.lists[index]).into_tree();
     json["@odata.context"] = json!(request.context("sites/lists/$entity"));
     Ok(Reply::created(json))
 }
