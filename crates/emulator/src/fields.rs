@@ -390,13 +390,14 @@ fn parse_date(text: &str) -> Option<OffsetDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::FacetValue;
 
     fn list() -> List {
         let mut list = crate::seed::list("h", "/", "T", "T", "genericList");
         let mut level = list.columns[0].clone();
         level.name = "Level".into();
         level.required = false;
-        level.facet = ("number".into(), json!({"minimum": 1.0, "maximum": 10.0}).into());
+        level.facet = ("number".into(), FacetValue::new(json!({"minimum": 1.0, "maximum": 10.0})));
         list.columns.push(level);
         list
     }
@@ -434,10 +435,12 @@ mod tests {
         let mut people = list.columns[0].clone();
         people.name = "Owners".into();
         people.required = false;
-        people.facet = ("personOrGroup".into(), json!({"allowMultipleSelection": true}).into());
+        people.facet =
+            ("personOrGroup".into(), FacetValue::new(json!({"allowMultipleSelection": true})));
         let mut single = people.clone();
         single.name = "Owner".into();
-        single.facet = ("personOrGroup".into(), json!({"allowMultipleSelection": false}).into());
+        single.facet =
+            ("personOrGroup".into(), FacetValue::new(json!({"allowMultipleSelection": false})));
         list.columns.extend([people, single]);
         let write = |name: &str, value: Value, dialect| {
             let mut changes = Map::new();

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::{
     fields::internal_name,
-    model::{Column, List, Tenant},
+    model::{Column, FacetValue, List, Tenant},
 };
 
 /// Why a list or column was refused.
@@ -213,7 +213,7 @@ pub fn column_from(body: &Map<String, Value>, lists: &[List]) -> Result<Column, 
         read_only: flag("readOnly"),
         required: flag("required"),
         enforce_unique_values: flag("enforceUniqueValues"),
-        facet: (facet.into(), value.into()),
+        facet: (facet.into(), FacetValue::new(value)),
     })
 }
 

@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use crate::{
     model::{
-        Application, Column, ContentType, DelegatedGrant, DirectoryRole, Generated, Item, List,
-        ServicePrincipal, Tenant, User, Web,
+        Application, Column, ContentType, DelegatedGrant, DirectoryRole, FacetValue, Generated,
+        Item, List, ServicePrincipal, Tenant, User, Web,
     },
     resources::{
         GRAPH_APP_ID, GRAPH_APP_ROLES, GRAPH_SCOPES, MICROSOFT_TENANT, SHAREPOINT_APP_ID,
@@ -357,7 +357,7 @@ fn column(list_key: &str, name: &str, display: &str, facet: &'static str, value:
         read_only: false,
         required: false,
         enforce_unique_values: false,
-        facet: (facet.into(), value.into()),
+        facet: (facet.into(), FacetValue::new(value)),
     }
 }
 

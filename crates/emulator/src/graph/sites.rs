@@ -437,56 +437,88 @@ impl Serialize for ListJson<'_> {
 /// A list's visible columns, each with only the selected properties.
 struct ColumnsJson<'a> {
     columns: &'a [Column],
-    select: Option<Vec<String>>,
+    select: ColumnSelect,
 }
 
 impl Serialize for ColumnsJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let select = self.select.as_deref();
+        let select = &self.select;
         serializer.collect_seq(
             self.columns.iter().filter(|c| !c.hidden).map(|column| ColumnJson { column, select }),
         )
     }
 }
 
+/// Which properties of a `columnDefinition` a `$select` keeps, worked out once per request
+/// rather than once per column.
+struct ColumnSelect {
+    /// The plain properties in the order written, each with whether it is kept.
+    plain: [(&'static str, bool); 10],
+    /// The type facets kept (`None`: all).
+    facets: Option<Vec<String>>,
+}
+
+impl ColumnSelect {
+    const PLAIN: [&'static str; 10] = [
+        "columnGroup",
+        "description",
+        "displayName",
+        "enforceUniqueValues",
+        "hidden",
+        "id",
+        "indexed",
+        "name",
+        "readOnly",
+        "required",
+    ];
+
+    fn new(select: Option<&[String]>) -> Self {
+        let kept = |key: &str| select.is_none_or(|s| s.iter().any(|p| p.eq_ignore_ascii_case(key)));
+        Self {
+            plain: Self::PLAIN.map(|key| (key, kept(key))),
+            facets: select.map(|s| {
+                s.iter()
+                    .filter(|p| !Self::PLAIN.iter().any(|k| k.eq_ignore_ascii_case(p)))
+                    .cloned()
+                    .collect()
+            }),
+        }
+    }
+
+    fn keeps_facet(&self, facet: &str) -> bool {
+        self.facets.as_ref().is_none_or(|f| f.iter().any(|p| p.eq_ignore_ascii_case(facet)))
+    }
+}
+
 /// A `columnDefinition` (all properties, or only the selected ones).
 struct ColumnJson<'a> {
     column: &'a Column,
-    select: Option<&'a [String]>,
+    select: &'a ColumnSelect,
 }
 
 impl Serialize for ColumnJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let c = self.column;
-        let wanted =
-            |key: &str| self.select.is_none_or(|s| s.iter().any(|p| p.eq_ignore_ascii_case(key)));
         let mut map = serializer.serialize_map(None)?;
-        let texts = [
-            ("columnGroup", &c.column_group),
-            ("description", &c.description),
-            ("displayName", &c.display_name),
-        ];
-        for (key, value) in texts.into_iter().filter(|(key, _)| wanted(key)) {
-            map.serialize_entry(key, value)?;
+        for (key, kept) in self.select.plain {
+            if !kept {
+                continue;
+            }
+            match key {
+                "columnGroup" => map.serialize_entry(key, &c.column_group)?,
+                "description" => map.serialize_entry(key, &c.description)?,
+                "displayName" => map.serialize_entry(key, &c.display_name)?,
+                "enforceUniqueValues" => map.serialize_entry(key, &c.enforce_unique_values)?,
+                "hidden" => map.serialize_entry(key, &c.hidden)?,
+                "id" => map.serialize_entry(key, &c.id)?,
+                "indexed" => map.serialize_entry(key, &c.indexed)?,
+                "name" => map.serialize_entry(key, &c.name)?,
+                "readOnly" => map.serialize_entry(key, &c.read_only)?,
+                _ => map.serialize_entry(key, &c.required)?,
+            }
         }
-        let flags = [
-            ("enforceUniqueValues", c.enforce_unique_values),
-            ("hidden", c.hidden),
-            ("indexed", c.indexed),
-            ("readOnly", c.read_only),
-            ("required", c.required),
-        ];
-        for (key, value) in flags.into_iter().filter(|(key, _)| wanted(key)) {
-            map.serialize_entry(key, &value)?;
-        }
-        if wanted("id") {
-            map.serialize_entry("id", &c.id)?;
-        }
-        if wanted("name") {
-            map.serialize_entry("name", &c.name)?;
-        }
-        if wanted(&c.facet.0) {
-            map.serialize_entry(&c.facet.0, &c.facet.1)?;
+        if self.select.keeps_facet(&c.facet.0) {
+            map.serialize_entry(&c.facet.0, c.facet.1.json())?;
         }
         map.end()
     }
@@ -544,7 +576,8 @@ fn list_json<'a>(
         };
         match expansion.property.as_str() {
             "columns" => {
-                columns = Some(ColumnsJson { columns: &list.columns, select: nested_select });
+                let select = ColumnSelect::new(nested_select.as_deref());
+                columns = Some(ColumnsJson { columns: &list.columns, select });
             }
             "contentTypes" => {
                 properties["contentTypes"] =
@@ -580,7 +613,8 @@ fn content_types_json(list: &List) -> Vec<Value> {
 
 fn column_json(column: &Column) -> Value {
     // Serialising into a tree cannot fail: every key is a string.
-    serde_json::to_value(ColumnJson { column, select: None }).unwrap_or_default()
+    serde_json::to_value(ColumnJson { column, select: &ColumnSelect::new(None) })
+        .unwrap_or_default()
 }
 
 fn columns_reply(request: &Request<'_>, columns: &[Column]) -> Result<Reply, GraphError> {
