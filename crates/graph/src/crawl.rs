@@ -158,30 +158,61 @@ async fn read_group(graph: &GraphClient, group: Vec<Site>, subsites: bool) -> Ve
             paths.push(sharepoint::subsites_path(&site.id));
         }
     }
-    let mut answers = graph.get_many_raw(&paths, READ).await.into_iter();
+    let answers = graph.get_many_raw(&paths, READ).await;
+    // Reading the answers typed is the client's heaviest work (a batch carries thousands of
+    // columns): done off the async workers, which meanwhile keep the other batches' answers
+    // flowing in.
+    let sites = group.len();
+    let first_pages =
+        tokio::task::spawn_blocking(move || read_first_pages(answers, sites, subsites))
+            .await
+            .unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()));
     let mut read = Vec::with_capacity(group.len());
-    for site in group {
-        let lists = answers.next().unwrap_or_else(|| Err(lost()));
-        let lists = all_of(graph, lists, wire::lists_page).await;
-        let found = if subsites {
-            let first = answers.next().unwrap_or_else(|| Err(lost()));
-            all_of(graph, first, wire::sites_page).await
-        } else {
-            Ok(Vec::new())
-        };
+    for (site, (lists, found)) in group.into_iter().zip(first_pages) {
+        let lists = rest_of(graph, lists, wire::lists_page).await;
+        let found = rest_of(graph, found, wire::sites_page).await;
         read.push((site, lists, found));
     }
     read
 }
 
-/// Every item of a collection whose first page is `first`, each page read typed with `parse`.
-async fn all_of<T>(
+/// The first page of a site's lists and of its subsites (an empty page when not asked for).
+type FirstPages = (Result<wire::Page<List>, GraphError>, Result<wire::Page<Site>, GraphError>);
+
+/// Reads each of `sites` sites' first pages from a batch's answers, in the order asked (a part
+/// missing from the answer is an error for its site).
+fn read_first_pages(
+    answers: Vec<Result<Option<RawBody>, GraphError>>,
+    sites: usize,
+    subsites: bool,
+) -> Vec<FirstPages> {
+    let first = |answer: Option<Result<Option<RawBody>, GraphError>>| {
+        answer
+            .unwrap_or_else(|| Err(lost()))?
+            .ok_or_else(|| GraphError::Protocol("an empty page".into()))
+    };
+    let mut answers = answers.into_iter();
+    let mut pages = Vec::with_capacity(sites);
+    for _ in 0..sites {
+        let lists = first(answers.next()).and_then(|body| wire::lists_page(body.get()));
+        let found = if subsites {
+            first(answers.next()).and_then(|body| wire::sites_page(body.get()))
+        } else {
+            Ok(wire::Page { value: Vec::new(), next_link: None })
+        };
+        pages.push((lists, found));
+    }
+    pages
+}
+
+/// Every item of a collection whose first page is `first`, each further page read typed with
+/// `parse`.
+async fn rest_of<T>(
     graph: &GraphClient,
-    first: Result<Option<RawBody>, GraphError>,
+    first: Result<wire::Page<T>, GraphError>,
     parse: fn(&str) -> Result<wire::Page<T>, GraphError>,
 ) -> Result<Vec<T>, GraphError> {
-    let first = first?.ok_or_else(|| GraphError::Protocol("an empty page".into()))?;
-    let mut page = parse(first.get())?;
+    let mut page = first?;
     let mut items = std::mem::take(&mut page.value);
     while let Some(next) = page.next_link.take() {
         page = parse(&graph.get_link_text(&next, READ).await?)?;
