@@ -31,8 +31,8 @@ use axum::{
     http::{HeaderMap, HeaderValue, Method, StatusCode, Uri},
     response::{IntoResponse, Response},
 };
-use serde::{Serialize, Serializer};
-use serde_json::{Value, value::RawValue};
+use serde::Serialize;
+use serde_json::Value;
 use uuid::Uuid;
 
 use self::{error::GraphError, odata::Query, routes::Handler};
@@ -60,14 +60,19 @@ impl Reply {
 
     /// 200 with a body written straight from the model ([`Body::Text`]).
     pub fn ok_serialized(body: &impl Serialize) -> Result<Self, GraphError> {
-        let text = serde_json::value::to_raw_value(body).map_err(|e| {
+        let text = serde_json::to_string(body).map_err(|e| {
             GraphError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "generalException",
                 format!("The answer could not be written: {e}"),
             )
         })?;
-        Ok(Self { status: StatusCode::OK, body: Some(Body::Text(text)), location: None })
+        Ok(Self::ok_text(text))
+    }
+
+    /// 200 with JSON text this crate wrote ([`Body::Text`]).
+    fn ok_text(text: String) -> Self {
+        Self { status: StatusCode::OK, body: Some(Body::Text(text)), location: None }
     }
 
     /// 201 with the created object.
@@ -92,8 +97,9 @@ impl Reply {
 pub enum Body {
     /// A tree of values.
     Tree(Value),
-    /// Serialised JSON, embedded as it is in a `$batch` answer.
-    Text(Box<RawValue>),
+    /// JSON text written by this crate (always valid JSON), embedded as it is in a `$batch`
+    /// answer.
+    Text(String),
 }
 
 impl Body {
@@ -102,16 +108,15 @@ impl Body {
     fn into_tree(self) -> Value {
         match self {
             Body::Tree(tree) => tree,
-            Body::Text(text) => serde_json::from_str(text.get()).unwrap_or(Value::Null),
+            Body::Text(text) => serde_json::from_str(&text).unwrap_or(Value::Null),
         }
     }
-}
 
-impl Serialize for Body {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    /// Appends the JSON to `out`.
+    fn write_to(&self, out: &mut String) {
         match self {
-            Body::Tree(tree) => tree.serialize(serializer),
-            Body::Text(text) => text.serialize(serializer),
+            Body::Tree(tree) => out.push_str(&tree.to_string()),
+            Body::Text(text) => out.push_str(text),
         }
     }
 }
@@ -209,12 +214,10 @@ pub async fn handle(
     let mut response = match dispatch(&shared, method, &uri, &headers, &body) {
         Ok(reply) => match (reply.body, reply.location) {
             (Some(Body::Tree(body)), _) => (reply.status, Json(body)).into_response(),
-            (Some(Body::Text(text)), _) => (
-                reply.status,
-                [(axum::http::header::CONTENT_TYPE, "application/json")],
-                Box::<str>::from(text).into_string(),
-            )
-                .into_response(),
+            (Some(Body::Text(text)), _) => {
+                (reply.status, [(axum::http::header::CONTENT_TYPE, "application/json")], text)
+                    .into_response()
+            }
             (None, Some(location)) => {
                 (reply.status, [(axum::http::header::LOCATION, location)]).into_response()
             }
