@@ -3,6 +3,7 @@
 //! tenant-wide `Sites.*` permission, or `Sites.Selected` with a grant on the site collection.
 
 mod files;
+mod generated;
 mod items;
 mod lists;
 pub mod writes;
@@ -148,21 +149,24 @@ pub fn search(request: &Request<'_>, world: &World) -> Result<Reply, GraphError>
     let text = request.query.search.clone().unwrap_or_default().to_ascii_lowercase();
     let selected_only = !request.caller.has_any(READ);
     let filter = request.query.filter.as_deref().map(odata::Filter::parse).transpose()?;
-    let items: Vec<Value> = tenant
-        .webs
-        .iter()
-        .filter(|_| !selected_only)
-        .filter(|w| {
-            text.is_empty()
-                || text == "*"
-                || w.display_name.to_ascii_lowercase().contains(&text)
-                || w.description.to_ascii_lowercase().contains(&text)
-                || w.name.to_ascii_lowercase().contains(&text)
-        })
-        .map(|w| site_json(request, tenant, w))
-        .filter(|site| filter.as_ref().is_none_or(|f| f.matches(site)))
-        .collect();
-    collection(request, items, &request.context("sites"))
+    let found = tenant.webs.iter().filter(|_| !selected_only).filter(|w| {
+        text.is_empty()
+            || text == "*"
+            || w.display_name.to_ascii_lowercase().contains(&text)
+            || w.description.to_ascii_lowercase().contains(&text)
+            || w.name.to_ascii_lowercase().contains(&text)
+    });
+    let context = request.context("sites");
+    let Some(filter) = filter else {
+        // Only the sites on the page are written.
+        let found: Vec<&Web> = found.collect();
+        let to_json = |web| site_json(request, tenant, web);
+        let page = odata::page_with(found, &request.query, &context, &request.url, 200, to_json);
+        return Ok(Reply::ok(page));
+    };
+    let items: Vec<Value> =
+        found.map(|w| site_json(request, tenant, w)).filter(|site| filter.matches(site)).collect();
+    collection(request, items, &context)
 }
 
 /// `GET /sites/getAllSites` (application permissions only).
@@ -212,6 +216,9 @@ pub fn lists(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> 
         && filter.paths().iter().any(|p| !p.eq_ignore_ascii_case("displayName"))
     {
         return Err(GraphError::bad_request("The provided filter statement is not supported."));
+    }
+    if let Some(page) = generated::lists_page(request, tenant, web) {
+        return Ok(Reply::ok_text(page));
     }
     let with_system = request.query.selects("system");
     let all = web.lists();
