@@ -5,7 +5,9 @@
 //! `RateLimit-*` headers say most of the minute's budget is spent, it spreads what remains over
 //! the seconds left instead of spending it at once. Once a header has told it the budget, it also
 //! keeps the resource units of the requests in flight within the fifth of the budget that is left
-//! when the headers start (they come from 80% on): what is already sent cannot overshoot it.
+//! when the headers start (they come from 80% on): what is already sent cannot overshoot it; and
+//! it sends no more than the last `RateLimit-Remaining` leaves once what was in flight then and
+//! what was sent since are taken off, waiting for the window's end instead.
 
 use std::{
     sync::{Arc, Mutex, PoisonError},
@@ -61,6 +63,9 @@ struct State {
     limit: Option<u64>,
     /// The resource units of the requests in flight (an estimate given by the callers).
     in_flight: u64,
+    /// What the last `RateLimit-Remaining` leaves for requests not yet sent (less what was in
+    /// flight when it came, less what was sent since), and when its window ends.
+    left: Option<(u64, Instant)>,
     stats: PacerStats,
 }
 
@@ -101,6 +106,7 @@ impl Pacer {
                 spacing_until: now,
                 limit: None,
                 in_flight: 0,
+                left: None,
                 stats: PacerStats::default(),
             })),
         }
@@ -128,13 +134,20 @@ impl Pacer {
                 let room = state.limit.is_none_or(|limit| {
                     state.in_flight == 0 || state.in_flight + units <= limit / 5
                 });
+                // What the headers said is left in the window, less what went since.
+                let left = state.left.filter(|(_, end)| *end > now);
                 if state.not_before > now {
                     Some(state.not_before)
+                } else if let Some((_, end)) = left.filter(|(left, _)| *left < units) {
+                    Some(end)
                 } else if !room {
                     Some(now + FREED_POLL)
                 } else {
                     if state.spacing_until > now {
                         state.not_before = now + state.spacing;
+                    }
+                    if let Some((left, end)) = left {
+                        state.left = Some((left - units, end));
                     }
                     state.stats.requests += 1;
                     state.in_flight += units;
@@ -172,6 +185,15 @@ impl Pacer {
         let mut state = self.state();
         state.limit = Some(limit);
         let now = Instant::now();
+        // What is in flight may not have been counted yet when this answer was written: it is
+        // taken off what remains. A stale answer (one that says more remains than an earlier
+        // one of the same window) changes nothing.
+        let estimate = remaining.saturating_sub(state.in_flight);
+        let left = match state.left {
+            Some((left, end)) if end > now => left.min(estimate),
+            _ => estimate,
+        };
+        state.left = Some((left, now + window));
         if remaining < RESERVE {
             // Spent, or too little left for a batch: nothing more until the window ends.
             state.not_before = state.not_before.max(now + window);
@@ -247,6 +269,24 @@ mod tests {
         drop(first);
         let second = tokio::time::timeout(Duration::from_secs(1), pacer.turn_for(40)).await;
         assert!(second.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_more_is_sent_than_the_last_header_leaves_less_what_was_in_flight() {
+        let pacer = Pacer::new(PacerOptions { concurrency: 8 });
+        let in_flight = pacer.turn_for(40).await;
+        // 130 left, 40 of them perhaps taken by the batch in flight: two more batches fit.
+        pacer.observe(Some(1200), Some(130), Some(10));
+        drop(in_flight);
+        let started = Instant::now();
+        let sent: Vec<Turn> =
+            futures_util::future::join_all((0..2).map(|_| pacer.turn_for(40))).await;
+        assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+        drop(sent);
+        // A stale answer that says more is left changes nothing: the third waits for the window.
+        pacer.observe(Some(1200), Some(500), Some(10));
+        drop(pacer.turn_for(40).await);
+        assert!(started.elapsed() >= Duration::from_secs(10), "{:?}", started.elapsed());
     }
 
     #[tokio::test(start_paused = true)]
