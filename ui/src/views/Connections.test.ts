@@ -46,6 +46,8 @@ describe("Connections", () => {
     const rows = [...document.querySelectorAll("#connections-table tbody tr")].map((r) => r.textContent ?? "");
     expect(rows).toHaveLength(2);
     expect(rows[0]).toContain("HR sync");
+    expect(rows[0]).toContain("contoso.onmicrosoft.com");
+    expect(rows[0]).toContain(DRAFT.tenantId);
     expect(rows[0]).toContain("Sites.Selected on 1 site");
     expect(rows[0]).toContain("200 days left");
     expect(rows[0]).toContain(`${PASSING_TEST.checks.length}/${PASSING_TEST.checks.length} passed`);
@@ -53,6 +55,13 @@ describe("Connections", () => {
     expect(rows[1]).toContain("12 days left");
     expect(document.getElementById("expiry-banner")?.textContent).toContain("1 certificate expires within 30 days: Payroll");
     expect(document.body.textContent).toContain("changed outside spconnect");
+  });
+
+  test("a tenant nobody here is signed in to is shown by its id", async () => {
+    await view([]);
+    const row = document.querySelector("#connections-table tbody tr")?.textContent ?? "";
+    expect(row).toContain(DRAFT.tenantId);
+    expect(row).not.toContain("onmicrosoft.com");
   });
 
   test("an unfinished apply can be resumed as a person of its tenant", async () => {
