@@ -297,23 +297,44 @@ impl Web {
         }
     }
 
-    /// The web's lists: stored ones, or for a large tenant the generated ones, each replaced by
-    /// its stored copy once written to, followed by lists created since.
-    pub fn lists(&self) -> std::borrow::Cow<'_, [List]> {
-        match self.generated {
-            None => std::borrow::Cow::Borrowed(&self.lists),
-            Some(shape) => {
-                let mut lists = crate::seed::generated_lists(shape);
-                for stored in &self.lists {
-                    match lists.iter_mut().find(|l| l.id == stored.id) {
-                        Some(slot) => slot.clone_from(stored),
-                        None => lists.push(stored.clone()),
-                    }
+    /// The web's lists in order, without building any: stored ones, or for a large tenant each
+    /// generated list (its stored copy once written to), followed by lists created since.
+    pub fn list_slots(&self) -> Vec<ListSlot<'_>> {
+        let Some(shape) = self.generated else {
+            return self.lists.iter().map(ListSlot::Stored).collect();
+        };
+        let mut slots: Vec<ListSlot<'_>> = (0..shape.lists).map(ListSlot::Generated).collect();
+        for stored in &self.lists {
+            match crate::seed::decode_generated_list(stored.id) {
+                Some((web, n)) if web == shape.index && n < shape.lists => {
+                    slots[n as usize] = ListSlot::Stored(stored);
                 }
-                std::borrow::Cow::Owned(lists)
+                _ => slots.push(ListSlot::Stored(stored)),
             }
         }
+        slots
     }
+
+    /// The web's lists, in the order of [`Web::list_slots`] (a large tenant's built on demand).
+    pub fn lists(&self) -> std::borrow::Cow<'_, [List]> {
+        let Some(shape) = self.generated else {
+            return std::borrow::Cow::Borrowed(&self.lists);
+        };
+        let lists = self.list_slots().into_iter().map(|slot| match slot {
+            ListSlot::Generated(n) => crate::seed::generated_list(shape, n),
+            ListSlot::Stored(list) => list.clone(),
+        });
+        std::borrow::Cow::Owned(lists.collect())
+    }
+}
+
+/// One list of a web, as [`Web::list_slots`] gives it.
+#[derive(Clone, Copy, Debug)]
+pub enum ListSlot<'a> {
+    /// Generated list `n` of a large tenant's web, as generated.
+    Generated(u32),
+    /// A list as stored: created, or a generated one written to.
+    Stored(&'a List),
 }
 
 /// A list or document library.

@@ -683,11 +683,6 @@ fn generated_columns(count: u32) -> Arc<[Column]> {
         .clone()
 }
 
-/// Builds the lists of a generated web.
-pub fn generated_lists(shape: Generated) -> Vec<List> {
-    (0..shape.lists).map(|n| generated_list(shape, n)).collect()
-}
-
 /// Builds list `n` of a generated web.
 pub fn generated_list(shape: Generated, n: u32) -> List {
     let library = n.is_multiple_of(5);

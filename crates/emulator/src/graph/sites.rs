@@ -285,9 +285,8 @@ pub fn site_drive(request: &Request<'_>, world: &World) -> Result<Reply, GraphEr
 /// `GET /sites/{site}/lists/{list}`.
 pub fn list(request: &Request<'_>, world: &World) -> Result<Reply, GraphError> {
     let (tenant, web, list) = readable_list(request, world)?;
-    let mut json = list_json(request, tenant, web, &list);
+    let mut json = selected_list_json(request, tenant, web, &list);
     json.properties["@odata.context"] = json!(request.context("sites/lists/$entity"));
-    select(&mut json.properties, request);
     Reply::ok_serialized(&json)
 }
 
@@ -529,6 +528,18 @@ impl Serialize for ColumnJson<'_> {
         }
         map.end()
     }
+}
+
+/// [`list_json`] with the request's `$select` applied to the list's own properties.
+fn selected_list_json<'a>(
+    request: &Request<'_>,
+    tenant: &Tenant,
+    web: &Web,
+    list: &'a List,
+) -> ListJson<'a> {
+    let mut json = list_json(request, tenant, web, list);
+    select(&mut json.properties, request);
+    json
 }
 
 fn list_json<'a>(

@@ -13,10 +13,10 @@ use std::{
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Request, list_json, select};
+use super::{Request, selected_list_json};
 use crate::{
     graph::odata,
-    model::{Generated, Tenant, Web},
+    model::{Generated, ListSlot, Tenant, Web},
     seed,
 };
 
@@ -144,8 +144,7 @@ fn template(request: &Request<'_>, tenant: &Tenant, shape: Generated, n: u32) ->
                 created: time::OffsetDateTime::UNIX_EPOCH,
             };
             let list = seed::generated_list(Generated { index: STAND_IN_INDEX, ..shape }, n);
-            let mut json = list_json(request, tenant, &stand_in, &list);
-            select(&mut json.properties, request);
+            let json = selected_list_json(request, tenant, &stand_in, &list);
             Arc::new(Template::from_stand_in(&serde_json::to_string(&json).unwrap_or_default()))
         })
         .clone()
@@ -162,21 +161,13 @@ pub(super) fn lists_page(request: &Request<'_>, tenant: &Tenant, web: &Web) -> O
     if !plain {
         return None;
     }
-    // The order of `Web::lists`: the generated lists (a stored one in place of a list written
-    // to), then the lists created in the web.
-    let stored_in_place = |n: u32| {
-        web.lists.iter().find(|l| seed::decode_generated_list(l.id) == Some((shape.index, n)))
-    };
-    let created = web.lists.iter().filter(|l| {
-        seed::decode_generated_list(l.id).is_none_or(|(w, n)| w != shape.index || n >= shape.lists)
-    });
     let with_system = request.query.selects("system");
-    let entries: Vec<Entry<'_>> = (0..shape.lists)
-        .map(|n| stored_in_place(n).map_or(Entry::Generated(n), Entry::Stored))
-        .chain(created.map(Entry::Stored))
-        .filter(|e| with_system || !matches!(e, Entry::Stored(l) if l.system))
+    let slots: Vec<ListSlot<'_>> = web
+        .list_slots()
+        .into_iter()
+        .filter(|slot| with_system || !matches!(slot, ListSlot::Stored(l) if l.system))
         .collect();
-    let (window, next_link) = odata::page_window(entries.len(), &request.query, &request.url, 200);
+    let (window, next_link) = odata::page_window(slots.len(), &request.query, &request.url, 200);
     let mut out = String::with_capacity(window.len() * 16 * 1024);
     out.push_str("{\"@odata.context\":");
     out.push_str(&Value::from(request.context("sites/lists")).to_string());
@@ -186,27 +177,18 @@ pub(super) fn lists_page(request: &Request<'_>, tenant: &Tenant, web: &Web) -> O
     }
     out.push_str(",\"value\":[");
     let values = WebValues::of(web, shape.index);
-    for (i, entry) in entries[window].iter().enumerate() {
+    for (i, slot) in slots[window].iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        match entry {
-            Entry::Generated(n) => template(request, tenant, shape, *n).write(&mut out, &values),
-            Entry::Stored(list) => {
-                let mut json = list_json(request, tenant, web, list);
-                select(&mut json.properties, request);
+        match slot {
+            ListSlot::Generated(n) => template(request, tenant, shape, *n).write(&mut out, &values),
+            ListSlot::Stored(list) => {
+                let json = selected_list_json(request, tenant, web, list);
                 out.push_str(&serde_json::to_string(&json).unwrap_or_default());
             }
         }
     }
     out.push_str("]}");
     Some(out)
-}
-
-/// One list of a generated web's page.
-enum Entry<'a> {
-    /// Generated list `n`, as generated.
-    Generated(u32),
-    /// A list written to or created, as stored.
-    Stored(&'a crate::model::List),
 }
