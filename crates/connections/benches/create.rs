@@ -31,20 +31,11 @@ use spconnect_connections::{
     store::ConnectionStore,
 };
 use spconnect_emulator::Config;
-use spconnect_graph::{GraphClient, GraphOptions, TokenFuture, TokenSource};
+use spconnect_graph::{FixedToken, GraphClient, GraphOptions};
 use spconnect_identity::{Authority, NetworkOptions};
-use spconnect_secret::Secret;
 use spconnect_vault::{MemoryStore, ProfileName, RecordStore};
 
 const LATENCY: Duration = Duration::from_millis(50);
-
-struct Fixed(String);
-
-impl TokenSource for Fixed {
-    fn token<'a>(&'a self, _scopes: &'a [&'a str]) -> TokenFuture<'a> {
-        Box::pin(async move { Ok(Secret::new(self.0.clone())) })
-    }
-}
 
 fn report(line: String) {
     use std::io::Write;
@@ -147,8 +138,9 @@ fn main() {
     let client = Client::start_with(Config { latency: LATENCY, ..Config::default() });
     let token = client.user_token(ADMIN)["access_token"].as_str().expect("token").to_owned();
     let tenant_id = claims(&token)["tid"].as_str().expect("tid").to_owned();
-    let graph = GraphClient::new(&client.base, Arc::new(Fixed(token)), GraphOptions::default())
-        .expect("graph");
+    let graph =
+        GraphClient::new(&client.base, Arc::new(FixedToken::new(token)), GraphOptions::default())
+            .expect("graph");
     let set_delay = |seconds: u64| {
         let reply = client.send(
             "PUT",

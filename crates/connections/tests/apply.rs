@@ -24,20 +24,14 @@ use spconnect_connections::{
     store::ConnectionStore,
     verify,
 };
-use spconnect_graph::{GraphClient, GraphOptions, SharePointRest, TokenFuture, TokenSource, roles};
+use spconnect_graph::{
+    FixedToken, GraphClient, GraphOptions, SharePointRest, TokenFuture, TokenSource, roles,
+};
 use spconnect_identity::{
     AppOnlyClient, AssertionAlgorithm, Authority, CertificateCredential, NetworkOptions,
 };
 use spconnect_secret::Secret;
 use spconnect_vault::{MemoryStore, ProfileName, RecordId, RecordStore};
-
-struct Fixed(String);
-
-impl TokenSource for Fixed {
-    fn token<'a>(&'a self, _scopes: &'a [&'a str]) -> TokenFuture<'a> {
-        Box::pin(async move { Ok(Secret::new(self.0.clone())) })
-    }
-}
 
 struct Setup {
     client: Client,
@@ -65,7 +59,8 @@ fn setup_as(user: (&str, &str)) -> Setup {
     let admin_oid = c["oid"].as_str().expect("oid").to_owned();
     // One try per call: a fault injected below is a failure of the step, not a retry.
     let options = GraphOptions { attempts: 1, ..GraphOptions::default() };
-    let graph = GraphClient::new(&client.base, Arc::new(Fixed(token)), options).expect("graph");
+    let graph =
+        GraphClient::new(&client.base, Arc::new(FixedToken::new(token)), options).expect("graph");
     let dir = tempfile::tempdir().expect("dir");
     let keychain = Arc::new(MemoryStore::new());
     let records =

@@ -21,20 +21,12 @@ use spconnect_connections::{
     model::*,
     store::ConnectionStore,
 };
-use spconnect_graph::{GraphClient, GraphOptions, TokenFuture, TokenSource};
+use spconnect_graph::{FixedToken, GraphClient, GraphOptions};
 use spconnect_identity::{Authority, NetworkOptions};
 use spconnect_secret::Secret;
 use spconnect_vault::{EntryKey, ProfileName, RecordStore, SecretStore, VaultError};
 
 const CHILD: &str = "SPCONNECT_KILLED_CHILD";
-
-struct Fixed(String);
-
-impl TokenSource for Fixed {
-    fn token<'a>(&'a self, _scopes: &'a [&'a str]) -> TokenFuture<'a> {
-        Box::pin(async move { Ok(Secret::new(self.0.clone())) })
-    }
-}
 
 /// A keychain kept in files (in plain text: for this test only), so that the process started
 /// after the kill finds the data key the killed one made.
@@ -78,8 +70,12 @@ fn context(base: &str, tenant_id: &str, token: &str, dir: &Path) -> Context {
         ProfileName::new("test").expect("profile"),
     );
     Context {
-        graph: GraphClient::new(base, Arc::new(Fixed(token.to_owned())), GraphOptions::default())
-            .expect("graph"),
+        graph: GraphClient::new(
+            base,
+            Arc::new(FixedToken::new(token.to_owned())),
+            GraphOptions::default(),
+        )
+        .expect("graph"),
         store: ConnectionStore::new(records),
         authority: Authority::new(base, tenant_id).expect("authority"),
         network: NetworkOptions::default(),

@@ -31,23 +31,14 @@ use common::{ADMIN, Client};
 use serde_json::{Value, json};
 use spconnect_emulator::{Config, TenantSpec};
 use spconnect_graph::{
-    GraphClient, GraphOptions, MAX_BATCH, Pacer, PacerOptions, TokenFuture, TokenSource,
+    FixedToken, GraphClient, GraphOptions, MAX_BATCH, Pacer, PacerOptions,
     crawl::{self, CrawlOptions},
     sharepoint,
 };
-use spconnect_secret::Secret;
 
 const LATENCY: Duration = Duration::from_millis(50);
 const LISTS: u32 = 20;
 const COLUMNS: u32 = 30;
-
-struct Fixed(String);
-
-impl TokenSource for Fixed {
-    fn token<'a>(&'a self, _scopes: &'a [&'a str]) -> TokenFuture<'a> {
-        Box::pin(async move { Ok(Secret::new(self.0.clone())) })
-    }
-}
 
 fn report(line: String) {
     use std::io::Write;
@@ -64,7 +55,7 @@ fn concurrency() -> usize {
 }
 
 fn client_for(base: &str, token: &str) -> GraphClient {
-    GraphClient::new(base, Arc::new(Fixed(token.to_owned())), GraphOptions::default())
+    GraphClient::new(base, Arc::new(FixedToken::new(token.to_owned())), GraphOptions::default())
         .expect("a client")
         .with_pacer(Pacer::new(PacerOptions { concurrency: concurrency() }))
 }

@@ -33,4 +33,4 @@ pub use client::{GraphClient, GraphOptions};
 pub use error::GraphError;
 pub use pacer::{Pacer, PacerOptions, PacerStats};
 pub use sharepoint_rest::SharePointRest;
-pub use token::{TokenError, TokenErrorKind, TokenFuture, TokenSource};
+pub use token::{FixedToken, TokenError, TokenErrorKind, TokenFuture, TokenSource};

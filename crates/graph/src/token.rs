@@ -16,6 +16,23 @@ pub trait TokenSource: Send + Sync {
     fn token<'a>(&'a self, scopes: &'a [&'a str]) -> TokenFuture<'a>;
 }
 
+/// A [`TokenSource`] that always hands out the same access token, obtained elsewhere (tests,
+/// benchmarks, a program given a token).
+pub struct FixedToken(Secret<String>);
+
+impl FixedToken {
+    /// A source handing out `token`.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(Secret::new(token.into()))
+    }
+}
+
+impl TokenSource for FixedToken {
+    fn token<'a>(&'a self, _scopes: &'a [&'a str]) -> TokenFuture<'a> {
+        Box::pin(async move { Ok(self.0.clone()) })
+    }
+}
+
 /// Why no token could be had, in words a person can act on (never containing a secret).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]

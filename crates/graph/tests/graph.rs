@@ -17,24 +17,15 @@ use std::{
 use common::{ADMIN, CLOUD_ADMIN, Client, USER};
 use serde_json::json;
 use spconnect_graph::{
-    BatchRequest, GraphClient, GraphError, GraphOptions, TokenError, TokenErrorKind, TokenFuture,
-    TokenSource,
+    BatchRequest, FixedToken, GraphClient, GraphError, GraphOptions, TokenError, TokenErrorKind,
+    TokenFuture, TokenSource,
     applications::{self, GRAPH_COMMAND_LINE_TOOLS_CLIENT_ID},
     crawl::{self, CrawlOptions},
     roles::{self, AdminRole},
     sharepoint::{self, ColumnType},
 };
-use spconnect_secret::Secret;
 
 /// A token got once by signing in through the emulator's pages (what the identity crate does).
-struct Fixed(String);
-
-impl TokenSource for Fixed {
-    fn token<'a>(&'a self, _scopes: &'a [&'a str]) -> TokenFuture<'a> {
-        Box::pin(async move { Ok(Secret::new(self.0.clone())) })
-    }
-}
-
 struct Refused;
 
 impl TokenSource for Refused {
@@ -52,7 +43,7 @@ fn graph_for(client: &Client, user: (&str, &str)) -> GraphClient {
     let token = client.user_token(user)["access_token"].as_str().expect("a token").to_owned();
     let options =
         GraphOptions { first_backoff: Duration::from_millis(50), ..GraphOptions::default() };
-    GraphClient::new(&client.base, Arc::new(Fixed(token)), options).expect("a client")
+    GraphClient::new(&client.base, Arc::new(FixedToken::new(token)), options).expect("a client")
 }
 
 #[tokio::test(flavor = "multi_thread")]
