@@ -62,8 +62,30 @@ impl std::fmt::Debug for GraphClient {
 }
 
 /// `true` for a loopback host (a local tenant emulator), which is never reached through a proxy.
-fn is_loopback(url: &Url) -> bool {
+pub fn is_loopback(url: &Url) -> bool {
     matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
+}
+
+/// The HTTP client of this crate's readers: `timeout` for a whole request, no redirects
+/// followed, and no proxy for a loopback host (`direct`).
+pub(crate) fn http_client(
+    timeout: Duration,
+    connect_timeout: Option<Duration>,
+    direct: bool,
+) -> Result<reqwest::Client, GraphError> {
+    let mut builder = reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("spconnect/", env!("CARGO_PKG_VERSION")));
+    if let Some(connect_timeout) = connect_timeout {
+        builder = builder.connect_timeout(connect_timeout);
+    }
+    if direct {
+        builder = builder.no_proxy();
+    }
+    builder.build().map_err(|e| {
+        GraphError::InvalidInput(format!("The HTTP client could not be set up ({e})."))
+    })
 }
 
 impl GraphClient {
@@ -79,17 +101,7 @@ impl GraphClient {
             return Err(invalid("must start with https://"));
         }
         let base = host.join("/v1.0/").map_err(|_| invalid("is not an origin"))?;
-        let mut builder = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .connect_timeout(options.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("spconnect/", env!("CARGO_PKG_VERSION")));
-        if is_loopback(&base) {
-            builder = builder.no_proxy();
-        }
-        let http = builder.build().map_err(|e| {
-            GraphError::InvalidInput(format!("The HTTP client could not be set up ({e})."))
-        })?;
+        let http = http_client(options.timeout, Some(options.connect_timeout), is_loopback(&base))?;
         Ok(Self { http, base, tokens, options, pacer: Pacer::default() })
     }
 

@@ -29,7 +29,7 @@ mod token;
 mod wire;
 
 pub use batch::{BatchRequest, MAX_BATCH};
-pub use client::{GraphClient, GraphOptions};
+pub use client::{GraphClient, GraphOptions, is_loopback};
 pub use error::GraphError;
 pub use pacer::{Pacer, PacerOptions, PacerStats};
 pub use sharepoint_rest::SharePointRest;

@@ -8,7 +8,11 @@ use std::{sync::Arc, time::Duration};
 use serde_json::Value;
 use url::Url;
 
-use crate::{error::GraphError, token::TokenSource};
+use crate::{
+    client::{http_client, is_loopback},
+    error::GraphError,
+    token::TokenSource,
+};
 
 /// A SharePoint REST reader acting with one [`TokenSource`].
 #[derive(Clone)]
@@ -39,7 +43,7 @@ impl SharePointRest {
             Some(origin) => {
                 let url = Url::parse(origin)
                     .map_err(|_| GraphError::InvalidInput(format!("{origin} is not a URL")))?;
-                if !matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")) {
+                if !is_loopback(&url) {
                     return Err(GraphError::InvalidInput(
                         "Only a loopback address may stand in for SharePoint.".into(),
                     ));
@@ -48,16 +52,7 @@ impl SharePointRest {
             }
             None => None,
         };
-        let mut builder = reqwest::Client::builder()
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("spconnect/", env!("CARGO_PKG_VERSION")));
-        if origin_override.is_some() {
-            builder = builder.no_proxy();
-        }
-        let http = builder.build().map_err(|e| {
-            GraphError::InvalidInput(format!("The HTTP client could not be set up ({e})."))
-        })?;
+        let http = http_client(timeout, None, origin_override.is_some())?;
         Ok(Self { http, tokens, origin_override })
     }
 
