@@ -26,7 +26,7 @@ use ts_rs::TS;
 
 use crate::{
     error::ConnectionError,
-    model::{Api, CertificateRecord, ConnectionRecord, ConnectionRequest, PermissionModel, TAG},
+    model::{Api, CertificateRecord, ConnectionRecord, ConnectionRequest, TAG},
     plan::StepKind,
     store::ConnectionStore,
     verify,
@@ -61,16 +61,6 @@ pub struct GrantTarget {
     pub value: String,
 }
 
-/// A `Sites.Selected` grant made.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SiteGrant {
-    /// The site.
-    pub site_id: String,
-    /// The permission's id on it.
-    pub permission_id: String,
-}
-
 /// What an apply has done so far: kept after every step, read back to resume or roll back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -91,10 +81,6 @@ pub struct Journal {
     pub application: Option<(String, String)>,
     /// The service principal's id.
     pub service_principal_id: Option<String>,
-    /// The app role assignments made or found.
-    pub assignments: Vec<String>,
-    /// The site grants made or found.
-    pub site_grants: Vec<SiteGrant>,
     /// The last verification.
     pub report: Option<crate::model::TestReport>,
 }
@@ -111,14 +97,10 @@ impl Journal {
             targets: Vec::new(),
             application: None,
             service_principal_id: None,
-            assignments: Vec::new(),
-            site_grants: Vec::new(),
             report: None,
         }
     }
-}
 
-impl Journal {
     /// The connection as this journal made it (created now, its last test the journal's).
     pub fn record(&self) -> Result<ConnectionRecord, ConnectionError> {
         let (object_id, client_id) = self
@@ -141,11 +123,13 @@ impl Journal {
 }
 
 pub(crate) fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
+    let now = time::OffsetDateTime::now_utc();
+    rfc3339(now.replace_nanosecond(0).unwrap_or(now))
+}
+
+/// A time as RFC 3339 text.
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 /// What a step is doing.
@@ -413,19 +397,8 @@ async fn steps(
     report: Report<'_>,
     cancel: &Cancel,
 ) -> Result<ConnectionRecord, ConnectionError> {
-    let mut kinds = vec![
-        StepKind::Certificate,
-        StepKind::Resources,
-        StepKind::Application,
-        StepKind::ServicePrincipal,
-        StepKind::Consent,
-    ];
-    if journal.request.model == PermissionModel::SitesSelected {
-        kinds.push(StepKind::Sites);
-    }
-    kinds.extend([StepKind::Verify, StepKind::Save]);
     let mut record = None;
-    for kind in kinds {
+    for kind in crate::plan::step_kinds(&journal.request) {
         cancel.check()?;
         let step = Step { kind, started: Instant::now(), report };
         step.say(StepState::Running, "", 0);
@@ -497,9 +470,6 @@ async fn certificate(ctx: &Context, journal: &mut Journal) -> StepOutcome {
 
 /// The record of a certificate's public part.
 pub fn certificate_record(cert: &spconnect_certs::PublicCertificate) -> CertificateRecord {
-    let rfc3339 = |t: time::OffsetDateTime| {
-        t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-    };
     CertificateRecord {
         thumbprint: cert.sha1_hex(),
         x5t_s256: cert.x5t_s256(),
@@ -667,20 +637,20 @@ async fn consent(
     let what = "Granting admin consent";
     let targets = journal.targets.clone();
     let mut made = 0;
-    let mut ids = Vec::new();
     for target in &targets {
         let label =
             format!("the service principal (to grant {} {})", target.api.name(), target.value);
-        let id = until(&ctx.options, cancel, step, &label, || async {
+        let created = until(&ctx.options, cancel, step, &label, || async {
             let existing = match p::app_role_assignments(&ctx.graph, &principal).await {
                 Ok(list) => list,
                 Err(e) if not_replicated(&e) => return Ok(None),
                 Err(e) => return Err(ConnectionError::graph(what, e)),
             };
-            if let Some(found) = existing.iter().find(|a| {
-                a.resource_id == target.resource_id && a.app_role_id == target.app_role_id
-            }) {
-                return Ok(Some((found.id.clone(), false)));
+            if existing
+                .iter()
+                .any(|a| a.resource_id == target.resource_id && a.app_role_id == target.app_role_id)
+            {
+                return Ok(Some(false));
             }
             match p::assign_app_role(
                 &ctx.graph,
@@ -690,18 +660,14 @@ async fn consent(
             )
             .await
             {
-                Ok(a) => Ok(Some((a.id, true))),
+                Ok(_) => Ok(Some(true)),
                 Err(e) if not_replicated(&e) => Ok(None),
                 Err(e) => Err(ConnectionError::graph(what, e)),
             }
         })
         .await?;
-        if id.1 {
-            made += 1;
-        }
-        ids.push(id.0);
+        made += usize::from(created);
     }
-    journal.assignments = ids;
     let names = targets
         .iter()
         .map(|t| format!("{} {}", t.api.name(), t.value))
@@ -722,7 +688,7 @@ async fn sites(
     let mut made = 0;
     for site in journal.request.sites.clone() {
         let label = format!("the application in SharePoint (to grant {})", site.name);
-        let (grant, created) = until(&ctx.options, cancel, step, &label, || async {
+        let created = until(&ctx.options, cancel, step, &label, || async {
             let existing = match p::site_permissions(&ctx.graph, &site.site_id).await {
                 Ok(list) => list,
                 Err(e) => return Err(ConnectionError::graph(what, e)),
@@ -731,7 +697,7 @@ async fn sites(
                 existing.iter().find(|g| g.app_ids.iter().any(|a| a.eq_ignore_ascii_case(&app_id)));
             let (grant, created) = match ours {
                 Some(found) if found.roles.iter().any(|r| site.role.satisfied_by(r)) => {
-                    return Ok(Some((found.id.clone(), false)));
+                    return Ok(Some(false));
                 }
                 Some(weaker) => (weaker.id.clone(), false),
                 None => match p::grant_site(
@@ -753,14 +719,10 @@ async fn sites(
                     .await
                     .map_err(|e| ConnectionError::graph(what, e))?;
             }
-            Ok(Some((grant, created)))
+            Ok(Some(created))
         })
         .await?;
-        if created {
-            made += 1;
-        }
-        journal.site_grants.retain(|g| g.site_id != site.site_id);
-        journal.site_grants.push(SiteGrant { site_id: site.site_id.clone(), permission_id: grant });
+        made += usize::from(created);
         step.say(StepState::Running, format!("{} on {}", site.role.graph_name(), site.name), 0);
     }
     Ok((made == 0, format!("{} site(s) granted", journal.request.sites.len())))

@@ -57,75 +57,97 @@ pub struct Plan {
     pub warning: Option<String>,
 }
 
+/// The steps of `request`, in the order they are planned and carried out.
+pub fn step_kinds(request: &ConnectionRequest) -> Vec<StepKind> {
+    let mut kinds = vec![
+        StepKind::Certificate,
+        StepKind::Resources,
+        StepKind::Application,
+        StepKind::ServicePrincipal,
+        StepKind::Consent,
+    ];
+    if request.model == PermissionModel::SitesSelected {
+        kinds.push(StepKind::Sites);
+    }
+    kinds.extend([StepKind::Verify, StepKind::Save]);
+    kinds
+}
+
 /// Builds the plan of `request` (checked first).
 pub fn plan(request: &ConnectionRequest) -> Result<Plan, ConnectionError> {
     request.validate()?;
+    let steps = step_kinds(request).into_iter().map(|kind| planned(request, kind)).collect();
+    let warning = match request.model {
+        PermissionModel::TenantWide { permission } => Some(format!(
+            "{} is tenant-wide. {} Sites.Selected on the chosen sites is the least privilege.",
+            permission.value(),
+            permission.exposes()
+        )),
+        PermissionModel::SitesSelected => None,
+    };
+    Ok(Plan { steps, warning })
+}
+
+/// What step `kind` of `request` will do.
+fn planned(request: &ConnectionRequest, kind: StepKind) -> PlannedStep {
     let unique = request.id.unique_name();
     let role = request.model.app_role();
-    let mut steps = vec![
-        PlannedStep {
-            kind: StepKind::Certificate,
-            title: format!(
+    let (title, creates, calls) = match kind {
+        StepKind::Certificate => (
+            format!(
                 "Make an RSA {} key and a certificate \"CN={}\" valid {} days on this computer; \
                  keep the private key encrypted here (it never leaves this computer)",
                 request.certificate.key_bits,
                 request.certificate.subject.trim(),
                 request.certificate.validity_days
             ),
-            creates: vec![],
-            calls: vec![],
-        },
-        PlannedStep {
-            kind: StepKind::Resources,
-            title: "Look up the permission ids of the APIs the connection calls".into(),
-            creates: vec![],
-            calls: request
+            vec![],
+            vec![],
+        ),
+        StepKind::Resources => (
+            "Look up the permission ids of the APIs the connection calls".into(),
+            vec![],
+            request
                 .apis
                 .iter()
                 .map(|api| {
                     format!("GET /servicePrincipals(appId='{}')?$select=id,appId,displayName,appRoles", api.resource_app_id())
                 })
                 .collect(),
-        },
-        PlannedStep {
-            kind: StepKind::Application,
-            title: format!(
+        ),
+        StepKind::Application => (
+            format!(
                 "Create the application \"{}\" with the certificate's public part, asking for {}",
                 request.name.trim(),
                 request.apis.iter().map(|a| format!("{} {role}", a.name())).collect::<Vec<_>>().join(" and ")
             ),
-            creates: vec![format!(
+            vec![format!(
                 "Application \"{}\" (uniqueName {unique}, tagged spconnect)",
                 request.name.trim()
             )],
-            calls: vec![format!("PATCH /applications(uniqueName='{unique}') with Prefer: create-if-missing")],
-        },
-        PlannedStep {
-            kind: StepKind::ServicePrincipal,
-            title: "Create the application's service principal (enterprise application)".into(),
-            creates: vec!["Service principal of the application".into()],
-            calls: vec!["PATCH /servicePrincipals(appId='{new application id}') with Prefer: create-if-missing".into()],
-        },
-        PlannedStep {
-            kind: StepKind::Consent,
-            title: format!("Grant admin consent to {role}"),
-            creates: request
+            vec![format!("PATCH /applications(uniqueName='{unique}') with Prefer: create-if-missing")],
+        ),
+        StepKind::ServicePrincipal => (
+            "Create the application's service principal (enterprise application)".into(),
+            vec!["Service principal of the application".into()],
+            vec!["PATCH /servicePrincipals(appId='{new application id}') with Prefer: create-if-missing".into()],
+        ),
+        StepKind::Consent => (
+            format!("Grant admin consent to {role}"),
+            request
                 .apis
                 .iter()
                 .map(|api| format!("App role assignment: {} {role}", api.name()))
                 .collect(),
-            calls: request
+            request
                 .apis
                 .iter()
                 .map(|api| format!("POST /servicePrincipals/{{{} service principal}}/appRoleAssignedTo", api.name()))
                 .collect(),
-        },
-    ];
-    if request.model == PermissionModel::SitesSelected {
-        steps.push(PlannedStep {
-            kind: StepKind::Sites,
-            title: "Give the application access to the chosen sites only".into(),
-            creates: request
+        ),
+        StepKind::Sites => (
+            "Give the application access to the chosen sites only".into(),
+            request
                 .sites
                 .iter()
                 .map(|s| {
@@ -137,50 +159,40 @@ pub fn plan(request: &ConnectionRequest) -> Result<Plan, ConnectionError> {
                     )
                 })
                 .collect(),
-            calls: request
+            request
                 .sites
                 .iter()
                 .map(|s| format!("POST /sites/{}/permissions", s.site_id))
                 .collect(),
-        });
-    }
-    let mut verify_calls = vec![
-        "POST {authority}/{tenant}/oauth2/v2.0/token (client credentials, certificate assertion)"
-            .to_owned(),
-    ];
-    for site in &request.sites {
-        for api in &request.apis {
-            verify_calls.push(match api {
-                crate::model::Api::Graph => format!("GET /sites/{}", site.site_id),
-                crate::model::Api::SharePoint => {
-                    format!("GET {}/_api/web", site.web_url.trim_end_matches('/'))
+        ),
+        StepKind::Verify => {
+            let mut calls = vec![
+                "POST {authority}/{tenant}/oauth2/v2.0/token (client credentials, certificate assertion)"
+                    .to_owned(),
+            ];
+            for site in &request.sites {
+                for api in &request.apis {
+                    calls.push(match api {
+                        crate::model::Api::Graph => format!("GET /sites/{}", site.site_id),
+                        crate::model::Api::SharePoint => {
+                            format!("GET {}/_api/web", site.web_url.trim_end_matches('/'))
+                        }
+                    });
                 }
-            });
+            }
+            (
+                "Check the connection: an app-only token with the new certificate carries the \
+                 permissions, and each chosen site can be read with it"
+                    .into(),
+                vec![],
+                calls,
+            )
         }
-    }
-    steps.push(PlannedStep {
-        kind: StepKind::Verify,
-        title: "Check the connection: an app-only token with the new certificate carries the \
-                permissions, and each chosen site can be read with it"
-            .into(),
-        creates: vec![],
-        calls: verify_calls,
-    });
-    steps.push(PlannedStep {
-        kind: StepKind::Save,
-        title: "Keep the connection on this computer (encrypted)".into(),
-        creates: vec![],
-        calls: vec![],
-    });
-    let warning = match request.model {
-        PermissionModel::TenantWide { permission } => Some(format!(
-            "{} is tenant-wide. {} Sites.Selected on the chosen sites is the least privilege.",
-            permission.value(),
-            permission.exposes()
-        )),
-        PermissionModel::SitesSelected => None,
+        StepKind::Save => {
+            ("Keep the connection on this computer (encrypted)".into(), vec![], vec![])
+        }
     };
-    Ok(Plan { steps, warning })
+    PlannedStep { kind, title, creates, calls }
 }
 
 /// What the person must be able to do for `request`, each with the roles that allow it.
