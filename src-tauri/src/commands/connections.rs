@@ -29,7 +29,7 @@ use crate::{
         ErrorCode, WireError,
         connections::{
             ApplyArgs, CertificateFormat, ConnectionActionArgs, ConnectionIdArgs, ConnectionView,
-            ConnectionsView, DraftArgs, ExportArgs, ExportView, PendingView, PlanView,
+            ConnectionsView, DraftArgs, ExportArgs, ExportView, PendingView, PlanView, message_of,
         },
         contract::arguments,
     },
@@ -80,9 +80,8 @@ impl Running {
 fn context(state: &AppState, account: &KnownAccount) -> Result<Context, WireError> {
     let authority =
         Authority::new(&account.authority_host, &account.tenant_id).map_err(WireError::from)?;
-    let loopback = url::Url::parse(&account.graph_host)
-        .ok()
-        .is_some_and(|u| matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")));
+    let loopback =
+        url::Url::parse(&account.graph_host).ok().is_some_and(|u| spconnect_graph::is_loopback(&u));
     Ok(Context {
         graph: graph_as(state, account)?,
         store: state.connections().clone(),
@@ -169,9 +168,7 @@ pub async fn plan_connection(
         find_account(&state, &draft.tenant_id, &draft.object_id, &draft.client_id).await?;
     let connection = request_of(&state, &draft, &account).await?;
     let planned = plan::plan(&connection)?;
-    let refusal = plan::check_roles(&connection, &roles_of(&account))
-        .err()
-        .map(|e| WireError::from(e).message);
+    let refusal = plan::check_roles(&connection, &roles_of(&account)).err().map(|e| message_of(&e));
     Ok(PlanView {
         id: connection.id.to_string(),
         unique_name: connection.id.unique_name(),
@@ -182,14 +179,13 @@ pub async fn plan_connection(
 
 async fn run_apply(
     state: &AppState,
-    account: &KnownAccount,
+    ctx: &Context,
     mut journal: Journal,
     report: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<ConnectionView, WireError> {
-    let ctx = context(state, account)?;
     let id = journal.request.id.clone();
     let cancel = state.running().start(&id)?;
-    let outcome = apply::run(&ctx, &mut journal, report, &cancel).await;
+    let outcome = apply::run(ctx, &mut journal, report, &cancel).await;
     state.running().end(&id);
     let record = outcome?;
     tracing::info!(connection = %id, "connection created");
@@ -204,9 +200,6 @@ pub async fn apply_connection<R: Runtime>(
     request: tauri::ipc::Request<'_>,
 ) -> Result<ConnectionView, WireError> {
     let ApplyArgs { draft, on_progress } = arguments("apply_connection", &request)?;
-    let channel = on_progress.channel_on(webview);
-    let account =
-        find_account(&state, &draft.tenant_id, &draft.object_id, &draft.client_id).await?;
     if draft.id.is_none() {
         return Err(WireError {
             code: ErrorCode::InvalidInput,
@@ -214,12 +207,15 @@ pub async fn apply_connection<R: Runtime>(
             field: Some("draft.id".into()),
         });
     }
+    let channel = on_progress.channel_on(webview);
+    let account =
+        find_account(&state, &draft.tenant_id, &draft.object_id, &draft.client_id).await?;
     let connection = request_of(&state, &draft, &account).await?;
     // Refused before anything is created.
     plan::check_roles(&connection, &roles_of(&account))?;
     let ctx = context(&state, &account)?;
     let journal = apply::begin(&ctx, connection).await?;
-    run_apply(&state, &account, journal, &reporter(channel)).await
+    run_apply(&state, &ctx, journal, &reporter(channel)).await
 }
 
 /// The arguments of a command acting on one connection as one person: the account, the
@@ -259,7 +255,8 @@ pub async fn resume_connection<R: Runtime>(
         ));
     }
     plan::check_roles(&journal.request, &roles_of(&account))?;
-    run_apply(&state, &account, journal, &report).await
+    let ctx = context(&state, &account)?;
+    run_apply(&state, &ctx, journal, &report).await
 }
 
 /// Stops the running apply of a connection at its next call; `false` when none runs.
@@ -348,7 +345,7 @@ pub async fn list_connections(state: State<'_, AppState>) -> Result<ConnectionsV
         .problems
         .into_iter()
         .chain(journal_problems)
-        .map(|e: ConnectionError| WireError::from(e).message)
+        .map(|e: ConnectionError| message_of(&e))
         .collect();
     Ok(ConnectionsView {
         connections: listing.connections.iter().map(ConnectionView::from).collect(),

@@ -240,18 +240,23 @@ impl From<ConnectionError> for WireError {
             E::ConsentNeeded { .. } => (ErrorCode::ConsentRequired, None),
             E::SignInExpired { .. } => (ErrorCode::SignInAgain, None),
             E::Throttled { .. } | E::ReplicationSlow { .. } => (ErrorCode::Unavailable, None),
-            E::Graph { source, .. } => (WireError::from((**source).clone()).code, None),
+            E::Graph { source, .. } => (super::error::graph_code(source), None),
             E::Vault(_) => (ErrorCode::Keychain, None),
             E::CorruptStore { .. } => (ErrorCode::Storage, None),
             E::NotFound(_) => (ErrorCode::InvalidInput, Some("id".to_owned())),
             E::Cancelled => (ErrorCode::Cancelled, None),
             E::Certificate(_) | E::Internal(_) => (ErrorCode::Internal, None),
         };
-        let message = match error.fix() {
-            Some(fix) => format!("{error} {fix}"),
-            None => error.to_string(),
-        };
+        let message = message_of(&error);
         tracing::info!(%error, ?code, "connection step failed");
         Self { code, message, field }
+    }
+}
+
+/// What went wrong, in words, with what would fix it.
+pub fn message_of(error: &ConnectionError) -> String {
+    match error.fix() {
+        Some(fix) => format!("{error} {fix}"),
+        None => error.to_string(),
     }
 }

@@ -109,20 +109,25 @@ impl From<spconnect_identity::IdentityError> for WireError {
     }
 }
 
+/// The wire code of a Graph failure.
+pub fn graph_code(error: &spconnect_graph::GraphError) -> ErrorCode {
+    use spconnect_graph::GraphError as E;
+    match error {
+        E::Token(token) => match token.kind {
+            TokenErrorKind::SignInAgain => ErrorCode::SignInAgain,
+            TokenErrorKind::ConsentRequired => ErrorCode::ConsentRequired,
+            TokenErrorKind::Other => ErrorCode::Unavailable,
+        },
+        E::InvalidInput(_) => ErrorCode::InvalidInput,
+        e if e.is_retryable() => ErrorCode::Unavailable,
+        E::Network { .. } | E::Protocol(_) => ErrorCode::Unavailable,
+        E::Service { .. } => ErrorCode::Refused,
+    }
+}
+
 impl From<spconnect_graph::GraphError> for WireError {
     fn from(error: spconnect_graph::GraphError) -> Self {
-        use spconnect_graph::GraphError as E;
-        let code = match &error {
-            E::Token(token) => match token.kind {
-                TokenErrorKind::SignInAgain => ErrorCode::SignInAgain,
-                TokenErrorKind::ConsentRequired => ErrorCode::ConsentRequired,
-                TokenErrorKind::Other => ErrorCode::Unavailable,
-            },
-            E::InvalidInput(_) => ErrorCode::InvalidInput,
-            e if e.is_retryable() => ErrorCode::Unavailable,
-            E::Network { .. } | E::Protocol(_) => ErrorCode::Unavailable,
-            E::Service { .. } => ErrorCode::Refused,
-        };
+        let code = graph_code(&error);
         tracing::info!(%error, ?code, "Graph call failed");
         Self::new(code, error.to_string())
     }
