@@ -8,8 +8,8 @@ import { afterEach, describe, expect, test } from "vitest";
 import { flushSync, mount } from "svelte";
 import axe from "axe-core";
 import App from "./App.svelte";
-import { ADMIN_ACCOUNT, CLOUD_ADMIN_ACCOUNT, DEMO_INFO, DRAFT, connectionFor, deferred, fakeBackend, settle } from "./ipc/fake";
-import type { Progress, SignedInView } from "./ipc";
+import { ADMIN_ACCOUNT, CLOUD_ADMIN_ACCOUNT, DEMO_INFO, DRAFT, PENDING, connectionFor, deferred, fakeBackend, progressTo, settle } from "./ipc/fake";
+import type { SignedInView } from "./ipc";
 import { cleanUp, track } from "./testing";
 
 afterEach(cleanUp);
@@ -124,18 +124,7 @@ describe("accessibility (axe-core)", () => {
           connectionFor({ ...DRAFT, id: "b".repeat(32), name: "Payroll", model: { kind: "tenantWide", permission: "readAll" } }, soon),
         ],
         pending: [
-          {
-            id: "c".repeat(32),
-            name: "HR archive",
-            tenantId: DRAFT.tenantId,
-            createdBy: "admin@contoso.onmicrosoft.com",
-            startedAt: "2026-12-04T10:00:00Z",
-            state: "failed",
-            message: "Granting site access: Microsoft Graph is unavailable.",
-            done: ["certificate", "resources", "application"],
-            report: null,
-            running: false,
-          },
+          { ...PENDING, id: "c".repeat(32) },
           {
             id: "d".repeat(32),
             name: "Other tenant",
@@ -166,7 +155,7 @@ describe("accessibility (axe-core)", () => {
     fakeBackend({
       list_accounts: () => ({ accounts: [ADMIN_ACCOUNT], notice: null }),
       apply_connection: ({ onProgress }) => {
-        const channel = onProgress as unknown as { onmessage: (p: Progress) => void };
+        const channel = { onmessage: progressTo(onProgress) };
         channel.onmessage({ step: "certificate", state: "done", detail: "RSA 2048", elapsedMs: 300, attempt: 0 });
         channel.onmessage({ step: "servicePrincipal", state: "failed", detail: "Still not replicated", elapsedMs: 90000, attempt: 40 });
         throw { code: "unavailable", message: "The service principal did not replicate in time. Resume in a few minutes.", field: null };

@@ -4,6 +4,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
   ConnectionView,
   DraftArgs,
+  PendingView,
   PlanView,
   Progress,
   StepKind,
@@ -197,9 +198,29 @@ export function connectionFor(draft: DraftArgs, notAfter = "2027-12-04T10:00:00Z
   };
 }
 
+/** What sends progress to the channel a fake command was given, as the Rust side does. */
+export function progressTo(onProgress: unknown): (p: Progress) => void {
+  const channel = onProgress as { onmessage: (p: Progress) => void };
+  return (p) => channel.onmessage(p);
+}
+
+/** An apply that failed at the site step, to resume or roll back. */
+export const PENDING: PendingView = {
+  id: "fedcba9876543210fedcba9876543210",
+  name: "HR archive",
+  tenantId: DRAFT.tenantId,
+  createdBy: "admin@contoso.onmicrosoft.com",
+  startedAt: "2026-12-04T10:00:00Z",
+  state: "failed",
+  message: "Granting site access: Microsoft Graph is unavailable.",
+  done: ["certificate", "resources", "application"],
+  report: null,
+  running: false,
+};
+
 /** Sends each step of a fake apply to the channel, as the Rust side does. */
 function sendSteps(onProgress: unknown) {
-  const channel = onProgress as { onmessage: (p: Progress) => void };
+  const channel = { onmessage: progressTo(onProgress) };
   for (const step of STEP_KINDS) {
     channel.onmessage({ step, state: "running", detail: "", elapsedMs: 0, attempt: 0 });
     if (step === "servicePrincipal") {
@@ -365,13 +386,13 @@ export function fakeBackend(handlers: Partial<Handlers> = {}): Call[] {
     cancel_apply: () => true,
     rollback_connection: ({ onProgress }) => {
       // As the Rust side reports it: everything under the application step.
-      const channel = onProgress as unknown as { onmessage: (p: Progress) => void };
+      const channel = { onmessage: progressTo(onProgress) };
       channel.onmessage({ step: "application", state: "running", detail: "Removed the site permission on Human Resources", elapsedMs: 300, attempt: 0 });
       channel.onmessage({ step: "application", state: "done", detail: "Rolled back", elapsedMs: 800, attempt: 0 });
       return { removed: ["Site permission on Human Resources", "Application HR sync", "The key and the unfinished apply on this computer"], left: [] };
     },
     test_connection: ({ onProgress }) => {
-      const channel = onProgress as unknown as { onmessage: (p: Progress) => void };
+      const channel = { onmessage: progressTo(onProgress) };
       channel.onmessage({ step: "verify", state: "running", detail: "Reading Human Resources through Microsoft Graph", elapsedMs: 40, attempt: 0 });
       return PASSING_TEST;
     },

@@ -269,9 +269,7 @@ export function browseLoadAll(
   siteId: string,
   onProgress: (progress: LoadProgressView) => void,
 ): Promise<LoadedView> {
-  const channel = new Channel<LoadProgressView>();
-  channel.onmessage = onProgress;
-  return call("browse_load_all", { ...accountKey(account), siteId, onProgress: channel });
+  return call("browse_load_all", { ...accountKey(account), siteId, onProgress: progressChannel(onProgress) });
 }
 
 /** Stops "load everything" (what was read is kept); `false` when none was running. */
@@ -294,8 +292,9 @@ export function planConnection(draft: DraftArgs): Promise<PlanView> {
   return call("plan_connection", draft);
 }
 
-function progressChannel(onProgress: (progress: Progress) => void): Channel<Progress> {
-  const channel = new Channel<Progress>();
+/** A channel the Rust side sends progress on, handed to `onProgress`. */
+function progressChannel<T>(onProgress: (progress: T) => void): Channel<T> {
+  const channel = new Channel<T>();
   channel.onmessage = onProgress;
   return channel;
 }

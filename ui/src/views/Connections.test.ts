@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { mount } from "svelte";
 import Connections from "./Connections.svelte";
-import { ADMIN_ACCOUNT, DRAFT, PASSING_TEST, connectionFor, fakeBackend, settle } from "../ipc/fake";
-import type { PendingView } from "../ipc";
+import { ADMIN_ACCOUNT, DRAFT, PASSING_TEST, PENDING, connectionFor, fakeBackend, settle } from "../ipc/fake";
 import { cleanUp, track } from "../testing";
 
 afterEach(cleanUp);
@@ -10,18 +9,6 @@ afterEach(cleanUp);
 const DAY = 24 * 3600 * 1000;
 const inDays = (days: number) => new Date(Date.now() + days * DAY + 3600 * 1000).toISOString();
 
-const PENDING: PendingView = {
-  id: "fedcba9876543210fedcba9876543210",
-  name: "HR archive",
-  tenantId: DRAFT.tenantId,
-  createdBy: "admin@contoso.onmicrosoft.com",
-  startedAt: "2026-12-04T10:00:00Z",
-  state: "failed",
-  message: "Granting site access: Microsoft Graph is unavailable.",
-  done: ["certificate", "resources", "application"],
-  report: null,
-  running: false,
-};
 
 async function view(accounts = [ADMIN_ACCOUNT]) {
   const calls = fakeBackend({

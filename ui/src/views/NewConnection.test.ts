@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { flushSync, mount } from "svelte";
 import NewConnection from "./NewConnection.svelte";
-import { ADMIN_ACCOUNT, PASSING_TEST, deferred, fakeBackend, planFor, settle } from "../ipc/fake";
+import { ADMIN_ACCOUNT, PASSING_TEST, deferred, fakeBackend, planFor, progressTo, settle } from "../ipc/fake";
 import type { ConnectionView, DraftArgs, Progress } from "../ipc";
 import { cleanUp, track } from "../testing";
 
@@ -191,7 +191,7 @@ describe("New connection wizard", () => {
     const calls = fakeBackend({
       list_accounts: () => ({ accounts: [ADMIN_ACCOUNT], notice: null }),
       apply_connection: ({ onProgress }) => {
-        const channel = onProgress as unknown as { onmessage: (p: Progress) => void };
+        const channel = { onmessage: progressTo(onProgress) };
         channel.onmessage({ step: "sites", state: "failed", detail: "Microsoft Graph is unavailable", elapsedMs: 1200, attempt: 0 });
         throw { code: "unavailable", message: "Granting site access: Microsoft Graph is unavailable. Resume later.", field: null };
       },
@@ -288,7 +288,7 @@ describe("New connection wizard", () => {
     const calls = fakeBackend({
       list_accounts: () => ({ accounts: [ADMIN_ACCOUNT], notice: null }),
       apply_connection: ({ onProgress }) => {
-        send = (p) => (onProgress as unknown as { onmessage: (p: Progress) => void }).onmessage(p);
+        send = progressTo(onProgress);
         return applying.promise;
       },
     });
